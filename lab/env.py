@@ -1,0 +1,98 @@
+"""The one place authlab reads its environment.
+
+Every setting that can come from outside (secrets, database, cost knobs) is read
+here and nowhere else, so a reader can see at a glance what the lab reacts to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+#: Untracked state of a local checkout: the SQLite database and generated secrets.
+VAR_DIR = Path(os.environ.get("AUTHLAB_VAR_DIR", BASE_DIR / "var"))
+SECRETS_FILE = VAR_DIR / "secrets.json"
+
+
+def get(name: str, default: str = "") -> str:
+    """Return the environment variable ``name``, or ``default`` when unset or empty."""
+    return os.environ.get(name) or default
+
+
+def get_bool(name: str, default: bool = False) -> bool:
+    """Read a yes/no variable: 1/true/yes/on are true, 0/false/no/off are false."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name}={value!r} is not a yes/no value (use 1 or 0)")
+
+
+def get_int_or_none(name: str, default: int | None) -> int | None:
+    """Read an integer variable where the word ``none`` means Python ``None``."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value == "none":
+        return None
+    return int(value)
+
+
+def local_secrets() -> dict[str, str]:
+    """Return this checkout's generated secrets, creating them once if missing.
+
+    ``SECRET_KEY`` and the JWT signing key are distinct 256-bit random values,
+    written to an untracked file (mode 0600) so that restarts keep sessions and
+    tokens valid. The environment (``AUTHLAB_SECRET_KEY``,
+    ``AUTHLAB_JWT_SIGNING_KEY``) always wins over the file.
+    """
+    try:
+        stored = json.loads(SECRETS_FILE.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        stored = {}
+    wanted = {"SECRET_KEY", "JWT_SIGNING_KEY"}
+    if not wanted <= stored.keys():
+        for key in wanted - stored.keys():
+            stored[key] = secrets.token_urlsafe(48)  # 384 bits
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = SECRETS_FILE.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh)
+        os.replace(tmp, SECRETS_FILE)
+    return {
+        "SECRET_KEY": get("AUTHLAB_SECRET_KEY", stored["SECRET_KEY"]),
+        "JWT_SIGNING_KEY": get("AUTHLAB_JWT_SIGNING_KEY", stored["JWT_SIGNING_KEY"]),
+    }
+
+
+# --- Cost-relevant knobs, all visible in one place -------------------------------------
+#: Seconds a DB connection is kept; ``none`` = forever. Django's default of 0 reopens
+#: the SQLite file on every request, roughly doubling the cost of DB-backed schemes.
+CONN_MAX_AGE = get_int_or_none("AUTHLAB_CONN_MAX_AGE", None)
+#: Path of the SQLite database that serve, manage.py and the load tests share.
+SQLITE_PATH = Path(get("AUTHLAB_SQLITE_PATH", str(VAR_DIR / "authlab.sqlite3")))
+#: ``sqlite`` (embedded default) or ``postgres``; ``DATABASE_URL`` overrides both.
+DB = get("DB", "sqlite")
+DATABASE_URL = get("DATABASE_URL")
+#: ``locmem`` (default) or ``redis``; ``REDIS_URL`` points at the server.
+CACHE = get("CACHE", "locmem")
+REDIS_URL = get("REDIS_URL", "redis://127.0.0.1:6379/0")
+#: Django session engine, by short name: db, cache, cached_db, signed_cookies, file.
+SESSION_ENGINE = get("AUTHLAB_SESSION_ENGINE", "db")
+#: Password hasher, by short name (pbkdf2, argon2, bcrypt, scrypt, md5).
+PASSWORD_HASHER = get("AUTHLAB_PASSWORD_HASHER", "pbkdf2")
+#: JWT signing algorithm (HS256, HS512, RS256, ES256, EdDSA).
+JWT_ALGORITHM = get("AUTHLAB_JWT_ALGORITHM", "HS256")
+#: Extra scheme classes by dotted path, comma-separated (added to the registry).
+EXTRA_SCHEMES = [p.strip() for p in get("AUTHLAB_EXTRA_SCHEMES").split(",") if p.strip()]
+#: Request-rate limit for login endpoints (DRF throttle rate syntax).
+LOGIN_THROTTLE_RATE = get("AUTHLAB_LOGIN_THROTTLE_RATE", "30/minute")
+#: Extra hosts allowed to serve (comma-separated); loopback is always allowed.
+ALLOWED_HOSTS = [h.strip() for h in get("AUTHLAB_ALLOWED_HOSTS").split(",") if h.strip()]

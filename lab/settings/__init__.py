@@ -1,0 +1,2 @@
+"""authlab settings, split by purpose: ``base`` (shared), ``serve`` (manage.py and
+gunicorn), ``test`` (pytest), ``bench`` (benchmarks and load tests)."""

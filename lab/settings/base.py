@@ -1,0 +1,216 @@
+"""Settings shared by every profile.
+
+Everything that changes what a request costs is set here explicitly, with the
+reason, rather than left to a default nobody sees. The environment is read only
+in :mod:`lab.env`. Reference: https://docs.djangoproject.com/en/6.1/ref/settings/
+"""
+
+from datetime import timedelta
+
+from lab import env
+
+BASE_DIR = env.BASE_DIR
+_secrets = env.local_secrets()
+SECRET_KEY = _secrets["SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver", *env.ALLOWED_HOSTS]
+
+# --- Applications ------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_simplejwt.token_blacklist",
+    "knox",
+    "allauth",
+    "allauth.account",
+    "dj_rest_auth",
+    "dj_rest_auth.registration",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "lab",
+]
+SITE_ID = 1  # django.contrib.sites, for allauth's emails ("Django for APIs")
+
+# The full stack a typical project runs. Header-based schemes pay for the session,
+# CSRF and authentication middleware they do not use; benchmarks measure that.
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Serves the admin, browsable API and Swagger UI assets with DEBUG off (no CDN).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+ROOT_URLCONF = "lab.urls"
+WSGI_APPLICATION = "lab.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+STATIC_URL = "static/"
+STATIC_ROOT = None  # nothing is collected: WhiteNoise serves from the apps (below)
+WHITENOISE_USE_FINDERS = True  # serve straight from the apps: no collectstatic step
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+
+# --- Database ----------------------------------------------------------------------------
+# CONN_MAX_AGE: Django's default of 0 closes the connection after every request, so
+# each request reopens the SQLite file and re-runs its PRAGMAs (~2x the cost of a
+# DB-backed scheme). Persistent connections (None) are what a tuned server runs.
+# WAL lets readers run beside a writer; IMMEDIATE transactions take the write lock
+# up front so concurrent logins wait (busy timeout) instead of failing with
+# "database is locked" when a read transaction upgrades.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env.SQLITE_PATH,
+        "CONN_MAX_AGE": env.CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": False,
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+}
+
+# --- Cache and sessions ------------------------------------------------------------------
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "authlab",
+    }
+}
+SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cache": "django.contrib.sessions.backends.cache",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "signed_cookies": "django.contrib.sessions.backends.signed_cookies",
+    "file": "django.contrib.sessions.backends.file",
+}
+SESSION_ENGINE = SESSION_ENGINES[env.SESSION_ENGINE]
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14  # Django's default, stated: two weeks
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # API clients read it to send X-CSRFToken
+
+# --- Passwords ---------------------------------------------------------------------------
+# The hasher is a recorded variable of every benchmark. The first entry hashes new
+# passwords; the rest still verify existing hashes.
+PASSWORD_HASHER_CHOICES = {
+    "pbkdf2": "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "argon2": "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "bcrypt": "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "scrypt": "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "md5": "django.contrib.auth.hashers.MD5PasswordHasher",  # insecure: reference only
+}
+PASSWORD_HASHERS = [
+    PASSWORD_HASHER_CHOICES[env.PASSWORD_HASHER],
+    *(h for k, h in PASSWORD_HASHER_CHOICES.items() if k != env.PASSWORD_HASHER),
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+# ModelBackend first; allauth's backend lets people log in by email ("Django for APIs").
+# Every backend listed is tried in turn on a failed login: a measured cost.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# --- Django REST framework ---------------------------------------------------------------
+# Each scheme's endpoint sets its own authentication classes; these defaults serve the
+# account endpoints and the browsable API (the book's Session + Token pair).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"login": env.LOGIN_THROTTLE_RATE},
+}
+
+# simplejwt: a signing key of its own, never SECRET_KEY (rotating one must not
+# invalidate the other). HS256 is its default; other algorithms are benchmarked.
+SIMPLE_JWT = {
+    "ALGORITHM": env.JWT_ALGORITHM,
+    "SIGNING_KEY": _secrets["JWT_SIGNING_KEY"],
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+# knox: knox's defaults, stated.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=10),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
+
+# --- Schemes -----------------------------------------------------------------------------
+# Extra scheme classes by dotted path, added after the built-in ones (schemes.registry).
+AUTHLAB_EXTRA_SCHEMES = env.EXTRA_SCHEMES
+
+# --- Accounts (dj-rest-auth + allauth, "Django for APIs" part III) -------------------------
+# Django 6.1 configures email through MAILERS; the console backend is the book's choice.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+
+# --- OpenAPI -----------------------------------------------------------------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "authlab",
+    "DESCRIPTION": "One endpoint under every DRF authentication scheme, side by side.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

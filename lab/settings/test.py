@@ -1,0 +1,25 @@
+"""Test profile (pytest). Each difference from ``base`` says why."""
+
+from lab.settings.base import *  # noqa: F403
+from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK
+
+# Fixed secrets: tests must not depend on a generated file (these never serve).
+SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": "test-only-jwt-key-distinct-from-secret-key-0123456789"}  # noqa: F405
+
+# Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
+PASSWORD_HASHERS = [
+    PASSWORD_HASHER_CHOICES["md5"],
+    *(h for k, h in PASSWORD_HASHER_CHOICES.items() if k != "md5"),
+]
+
+# A private in-memory database per test run (pytest-django creates it).
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+# The contract suite must cover a scheme added from settings alone.
+AUTHLAB_EXTRA_SCHEMES = ["tests.extra_scheme.HeaderKeyScheme"]
+
+# Logins are throttled in production settings; tests log in hundreds of times.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "100000/minute"}}
+
+# Email: pytest-django's test environment swaps every mailer for the in-memory one.

@@ -1,0 +1,8 @@
+"""WSGI entry point for gunicorn (``lab.wsgi:application``)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lab.settings.serve")
+application = get_wsgi_application()

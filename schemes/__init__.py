@@ -1,0 +1,1 @@
+"""authlab's authentication schemes: one module each, read through :mod:`schemes.registry`."""

@@ -1,0 +1,209 @@
+"""The contract every authentication scheme of the lab fulfils.
+
+A scheme is declared once, as a subclass of :class:`Scheme` in its own module, and
+every other part of authlab (URLs, tests, benchmarks, load tests, reports) reads it
+from the registry. A scheme says which DRF authentication classes protect its
+endpoint, which credential-flow views it adds (login, logout, ...), how a client
+obtains and sends a credential, and what its security properties are, as data.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from django.urls import URLPattern, path
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+
+API_PREFIX = "/api/v1/"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Properties:
+    """A scheme's security and cost properties, stated as data for the report."""
+
+    #: The server keeps no per-credential state (nothing to look up per request).
+    stateless: bool
+    #: Default lifetime of the credential in seconds; ``None`` means it never expires.
+    expiry_seconds: int | None
+    #: Human summary of expiry, e.g. "5 min access / 1 day refresh".
+    expiry: str
+    #: How a credential is revoked before it expires ("" when it cannot be).
+    revocation: str
+    #: What the server stores at rest for a live credential.
+    stored_at_rest: str
+    #: A copy of the stored row alone is enough to authenticate (a leaked DB = live keys).
+    stored_credential_usable: bool
+    #: Unsafe methods (POST, PUT, PATCH, DELETE) need a CSRF token.
+    csrf_on_unsafe: bool
+    #: How the credential travels on each request.
+    transport: str
+    #: SQL statements run per authenticated request (pinned by the contract tests).
+    queries_per_request: int
+    #: The cryptography run on every request ("" when none).
+    crypto_per_request: str
+    #: Deactivating the user locks them out at once (the user row is read per request).
+    user_checked_per_request: bool = True
+    #: ``logout/`` stops the credential sent on each request from working at once.
+    logout_immediate: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the properties as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class Credential:
+    """What a client sends to authenticate: headers and cookies, plus CSRF for writes.
+
+    ``extra`` keeps flow data a client holds but does not send on every request
+    (a JWT refresh token, the knox expiry).
+    """
+
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+    unsafe_headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def headers_for(self, method: str = "GET") -> dict[str, str]:
+        """Return every header to send for ``method``, cookies folded into ``Cookie``."""
+        headers = dict(self.headers)
+        if method.upper() in UNSAFE_METHODS:
+            headers.update(self.unsafe_headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
+
+    def wire_bytes(self, method: str = "GET") -> int:
+        """Bytes the credential adds to a request: each ``Name: value\\r\\n`` line."""
+        return sum(len(f"{k}: {v}\r\n".encode()) for k, v in self.headers_for(method).items())
+
+
+class CredentialRefused(Exception):
+    """The server refused to issue a credential (wrong password, inactive user...)."""
+
+    def __init__(self, status: int, body: Any):
+        super().__init__(f"login refused with HTTP {status}: {body!r}")
+        self.status = status
+        self.body = body
+
+
+@dataclass
+class Reply:
+    """A transport's answer: status, lower-cased headers, parsed JSON body, new cookies."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+    cookies: dict[str, str]
+    raw: bytes = b""
+
+
+class Transport(Protocol):
+    """How a scheme's client helper talks to the server (test client, HTTP, locust)."""
+
+    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
+        """POST ``data`` as JSON to ``path`` with ``headers`` and return the reply."""
+        ...
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a JSON body, or return the text when it is not JSON."""
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+class Scheme:
+    """One authentication scheme: its DRF classes, credential flow and properties.
+
+    Subclasses set the class attributes and, when the scheme has a login step,
+    override :meth:`flow_urls` and :meth:`obtain`.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    authentication_classes: ClassVar[tuple[type[BaseAuthentication], ...]]
+    permission_classes: ClassVar[tuple[type[BasePermission], ...]] = (IsAuthenticated,)
+    properties: ClassVar[Properties]
+    #: One line on what the scheme is, for the index and the report.
+    summary: ClassVar[str] = ""
+
+    # --- server side ---------------------------------------------------------------
+    def flow_urls(self) -> list[URLPattern]:
+        """Return the credential-flow views (login/, logout/...) under the scheme prefix."""
+        return []
+
+    def urlpatterns(self) -> list[URLPattern]:
+        """Return all URL patterns of the scheme, to be mounted at :attr:`prefix`."""
+        from lab.views import WhoAmIView
+
+        whoami = WhoAmIView.as_view(
+            scheme_name=self.name,
+            authentication_classes=self.authentication_classes,
+            permission_classes=self.permission_classes,
+        )
+        return [path("whoami/", whoami, name=f"{self.name}-whoami"), *self.flow_urls()]
+
+    # --- client side ---------------------------------------------------------------
+    @property
+    def prefix(self) -> str:
+        """Absolute URL prefix of the scheme, e.g. ``/api/v1/basic/``."""
+        return f"{API_PREFIX}{self.name}/"
+
+    def url(self, action: str) -> str:
+        """Absolute path of one of the scheme's views, e.g. ``url("login")``."""
+        return f"{self.prefix}{action}/"
+
+    @property
+    def actions(self) -> list[str]:
+        """Names of the flow views the scheme adds (``login``, ``logout``, ...)."""
+        return [p.pattern._route.rstrip("/") for p in self.flow_urls()]
+
+    def obtain(self, transport: Transport, username: str, password: str) -> Credential:
+        """Obtain a credential for ``username`` and say what to send with it."""
+        raise NotImplementedError
+
+    def revoke(self, transport: Transport, credential: Credential) -> Reply:
+        """Log out: revoke ``credential`` on the server (schemes with ``logout/``)."""
+        return transport.post(self.url("logout"), {}, credential.headers_for("POST"))
+
+    def login(self, transport: Transport, username: str, password: str) -> Reply:
+        """POST the username and password to the scheme's ``login/`` view."""
+        reply = transport.post(
+            self.url("login"), {"username": username, "password": password}, {}
+        )
+        if reply.status != 200:
+            raise CredentialRefused(reply.status, reply.body)
+        return reply
+
+    def describe(self) -> dict[str, Any]:
+        """Return the scheme's entry in the ``/api/v1/schemes/`` index."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "summary": self.summary,
+            "endpoint": self.url("whoami"),
+            "authentication_classes": [
+                f"{c.__module__}.{c.__qualname__}" for c in self.authentication_classes
+            ],
+            "actions": {action: self.url(action) for action in self.actions},
+            "properties": self.properties.as_dict(),
+        }
+
+    def __repr__(self) -> str:
+        return f"<Scheme {self.name}>"
+
+
+def basic_header(username: str, password: str) -> str:
+    """Return the ``Authorization`` value HTTP Basic sends for these credentials."""
+    raw = f"{username}:{password}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+OPEN = (AllowAny,)

@@ -1,0 +1,32 @@
+"""``basic``: HTTP Basic. The username and password travel on every request, and the
+server looks the user up and verifies the password hash on every request."""
+
+from rest_framework.authentication import BasicAuthentication
+
+from schemes.base import Credential, Properties, Scheme, Transport, basic_header
+
+
+class BasicScheme(Scheme):
+    """DRF's ``BasicAuthentication``: ``Authorization: Basic base64(user:pass)``."""
+
+    name = "basic"
+    title = "HTTP Basic"
+    summary = "Username and password on every request; the password hash is checked each time."
+    authentication_classes = (BasicAuthentication,)
+    properties = Properties(
+        stateless=True,
+        expiry_seconds=None,
+        expiry="never (until the password changes)",
+        revocation="change the password",
+        stored_at_rest="the password hash only",
+        stored_credential_usable=False,
+        csrf_on_unsafe=False,
+        transport="Authorization: Basic header",
+        queries_per_request=1,
+        crypto_per_request="password hash (the configured hasher, e.g. PBKDF2-SHA256)",
+        logout_immediate=False,
+    )
+
+    def obtain(self, transport: Transport, username: str, password: str) -> Credential:
+        """No login step: the credential is the username and password themselves."""
+        return Credential(headers={"Authorization": basic_header(username, password)})

@@ -1,0 +1,104 @@
+"""``jwt``: simplejwt access/refresh pairs. The access token is a signed JWT sent as
+``Authorization: Bearer``; the server verifies the signature and loads the user.
+``refresh/`` rotates the pair; ``logout/`` blacklists the refresh token — the access
+token stays valid until it expires (a documented property, tested)."""
+
+from django.conf import settings
+from django.urls import URLPattern, path
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+)
+
+from lab.views import LoginThrottleMixin
+from schemes.base import Credential, Properties, Reply, Scheme, Transport
+
+
+class UsernameTokenObtainPairSerializer(TokenObtainPairSerializer):
+    """simplejwt's pair, plus a ``username`` claim so a stateless user has a name."""
+
+    @classmethod
+    def get_token(cls, user):
+        """Add ``username`` to the refresh token (access tokens copy its claims)."""
+        token = super().get_token(user)
+        token["username"] = user.get_username()
+        return token
+
+
+class JWTLoginView(LoginThrottleMixin, TokenObtainPairView):
+    """Exchange a username and password for ``{"access", "refresh"}``."""
+
+    serializer_class = UsernameTokenObtainPairSerializer
+
+
+class JWTRefreshView(LoginThrottleMixin, TokenRefreshView):
+    """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
+
+
+class JWTLogoutView(TokenBlacklistView):
+    """Blacklist the refresh token given in the body."""
+
+
+def _lifetimes() -> tuple[int, int]:
+    jwt = settings.SIMPLE_JWT
+    return (
+        int(jwt["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        int(jwt["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+    )
+
+
+def jwt_expiry() -> str:
+    """Human summary of the configured access and refresh lifetimes."""
+    access, refresh = _lifetimes()
+    return f"{access // 60} min access / {refresh // 3600} h refresh"
+
+
+class JWTFlowMixin:
+    """The simplejwt credential flow, shared by every JWT scheme of the lab."""
+
+    name: str
+
+    def flow_urls(self) -> list[URLPattern]:
+        """``login/``, ``refresh/`` and ``logout/``."""
+        return [
+            path("login/", JWTLoginView.as_view(), name=f"{self.name}-login"),
+            path("refresh/", JWTRefreshView.as_view(), name=f"{self.name}-refresh"),
+            path("logout/", JWTLogoutView.as_view(), name=f"{self.name}-logout"),
+        ]
+
+    def obtain(self, transport: Transport, username: str, password: str) -> Credential:
+        """Log in; send the access token as ``Bearer``, keep the refresh token aside."""
+        tokens = self.login(transport, username, password).body
+        return Credential(
+            headers={"Authorization": f"Bearer {tokens['access']}"},
+            extra={"refresh": tokens["refresh"]},
+        )
+
+    def revoke(self, transport: Transport, credential: Credential) -> Reply:
+        """Blacklist the refresh token (the access token lives on until it expires)."""
+        return transport.post(self.url("logout"), {"refresh": credential.extra["refresh"]}, {})
+
+
+class JWTScheme(JWTFlowMixin, Scheme):
+    """simplejwt's ``JWTAuthentication``: verify the signature, then load the user."""
+
+    name = "jwt"
+    title = "JWT (simplejwt)"
+    summary = "Signed access token; signature checked and the user row loaded per request."
+    authentication_classes = (JWTAuthentication,)
+    properties = Properties(
+        stateless=False,
+        expiry_seconds=_lifetimes()[0],
+        expiry=jwt_expiry(),
+        revocation="logout/ blacklists the refresh token; access lives until expiry",
+        stored_at_rest="outstanding refresh tokens and their blacklist",
+        stored_credential_usable=True,
+        csrf_on_unsafe=False,
+        transport="Authorization: Bearer header",
+        queries_per_request=1,
+        crypto_per_request=f"JWT signature verify ({settings.SIMPLE_JWT['ALGORITHM']})",
+        logout_immediate=False,
+    )

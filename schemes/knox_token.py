@@ -1,0 +1,80 @@
+"""``knox``: django-rest-knox. Many tokens per user, each with an expiry; only a
+SHA-512 digest is stored, so a leaked table holds no usable key."""
+
+from django.conf import settings
+from django.urls import URLPattern, path
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.views import LoginView, LogoutAllView, LogoutView
+from rest_framework import exceptions
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+
+from lab.views import LoginThrottleMixin
+from schemes.base import OPEN, Credential, Properties, Scheme, Transport
+
+
+class KnoxTokenAuthentication(KnoxTokenAuthentication):
+    """knox's class, with non-UTF-8 token bytes refused (401) instead of a 500.
+
+    knox 5.1 calls ``token.decode("utf-8")`` unguarded; a hostile header then
+    raises ``UnicodeDecodeError``. Only that failure path is changed.
+    """
+
+    def authenticate_credentials(self, token: bytes):
+        """Refuse undecodable bytes, then let knox do the rest."""
+        try:
+            token.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+        return super().authenticate_credentials(token)
+
+
+class KnoxLoginView(LoginThrottleMixin, LoginView):
+    """knox's login, fed a JSON username and password instead of another auth class."""
+
+    authentication_classes = ()
+    permission_classes = OPEN
+
+    def post(self, request, format=None):
+        """Check the password, then let knox issue a new token for that user."""
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        request.user = serializer.validated_data["user"]
+        return super().post(request, format=format)
+
+
+class KnoxScheme(Scheme):
+    """django-rest-knox's ``TokenAuthentication``."""
+
+    name = "knox"
+    title = "Knox token"
+    summary = "Per-client tokens with expiry; only a digest is stored; logout one or all."
+    authentication_classes = (KnoxTokenAuthentication,)
+    properties = Properties(
+        stateless=False,
+        expiry_seconds=int(settings.REST_KNOX["TOKEN_TTL"].total_seconds()),
+        expiry=f"{int(settings.REST_KNOX['TOKEN_TTL'].total_seconds()) // 3600} h (TOKEN_TTL)",
+        revocation="logout/ deletes this token, logoutall/ every token of the user",
+        stored_at_rest="SHA-512 digest of the token and its first characters",
+        stored_credential_usable=False,
+        csrf_on_unsafe=False,
+        transport="Authorization: Token header",
+        # knox reads the matching token, then every token of its user (_cleanup_token,
+        # to delete expired ones): 2 queries, and Python work that grows per token.
+        queries_per_request=2,
+        crypto_per_request="SHA-512 digest of the token + constant-time compare",
+    )
+
+    def flow_urls(self) -> list[URLPattern]:
+        """``login/``, ``logout/`` and ``logoutall/``."""
+        return [
+            path("login/", KnoxLoginView.as_view(), name="knox-login"),
+            path("logout/", LogoutView.as_view(), name="knox-logout"),
+            path("logoutall/", LogoutAllView.as_view(), name="knox-logoutall"),
+        ]
+
+    def obtain(self, transport: Transport, username: str, password: str) -> Credential:
+        """Log in and send the token as ``Authorization: Token <token>``."""
+        body = self.login(transport, username, password).body
+        return Credential(
+            headers={"Authorization": f"Token {body['token']}"}, extra={"expiry": body["expiry"]}
+        )

@@ -1,0 +1,88 @@
+"""Transports for the schemes' client helpers: Django's test client and plain HTTP.
+
+A scheme's :meth:`~schemes.base.Scheme.obtain` only needs ``post()``; the locust
+adapter lives beside the locustfile.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import urlsplit
+
+from schemes.base import Reply, parse_json
+
+
+class DjangoClientTransport:
+    """Talk to the lab in-process through a fresh ``django.test.Client``.
+
+    The client enforces CSRF checks as a browser-facing server would, and its
+    cookie jar is cleared after each call, so nothing is sent that the scheme's
+    :class:`~schemes.base.Credential` does not name.
+    """
+
+    def __init__(self, client=None):
+        from django.test import Client
+
+        self.client = client or Client(enforce_csrf_checks=True)
+
+    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
+        """POST ``data`` as JSON and return the reply; the jar is left empty."""
+        response = self.client.post(
+            path, data, content_type="application/json", headers=headers
+        )
+        self.client.cookies.clear()
+        return Reply(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=parse_json(response.content),
+            cookies={name: morsel.value for name, morsel in response.cookies.items()},
+            raw=response.content,
+        )
+
+
+class HttpTransport:
+    """Talk to a running lab over real HTTP (``http.client``, one connection)."""
+
+    def __init__(self, base_url: str, timeout: float = 30):
+        parts = urlsplit(base_url)
+        self.connection = http.client.HTTPConnection(
+            parts.hostname, parts.port or 80, timeout=timeout
+        )
+
+    def request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> Reply:
+        """Send one request and return the reply, with cookies from ``Set-Cookie``."""
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        raw = response.read()
+        cookies: dict[str, str] = {}
+        for line in response.headers.get_all("Set-Cookie") or []:
+            cookies.update({k: m.value for k, m in SimpleCookie(line).items()})
+        return Reply(
+            status=response.status,
+            headers={k.lower(): v for k, v in response.getheaders()},
+            body=parse_json(raw),
+            cookies=cookies,
+            raw=raw,
+        )
+
+    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
+        """POST ``data`` as JSON."""
+        return self.request(
+            "POST",
+            path,
+            json.dumps(data).encode(),
+            {"Content-Type": "application/json", **headers},
+        )
+
+    def get(self, path: str, headers: dict[str, str]) -> Reply:
+        """GET ``path``."""
+        return self.request("GET", path, None, headers)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()

@@ -1,0 +1,78 @@
+"""Shared fixtures: a user with a known password, a transport, and a request helper
+that sends exactly what a scheme's credential says — nothing from a cookie jar."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from schemes import registry
+from schemes.base import Credential, Scheme
+from schemes.transports import DjangoClientTransport
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def scheme_params(*, exclude_baseline: bool = True, having: str | None = None) -> list:
+    """Registry schemes as pytest params (ids = names), optionally with an action."""
+    return [
+        pytest.param(s, id=s.name)
+        for s in registry.all_schemes()
+        if not (exclude_baseline and s.name == registry.BASELINE)
+        and (having is None or having in s.actions)
+    ]
+
+
+@pytest.fixture
+def user(db):
+    """An active user ``alice`` with :data:`PASSWORD`."""
+    return get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)
+
+
+@pytest.fixture
+def transport():
+    """An in-process transport that enforces CSRF and keeps no cookies."""
+    return DjangoClientTransport()
+
+
+class Caller:
+    """Send requests to a scheme's endpoint with only the headers given."""
+
+    def __init__(self):
+        self.client = Client(enforce_csrf_checks=True)
+
+    def __call__(
+        self,
+        scheme: Scheme,
+        credential: Credential | None = None,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        action: str = "whoami",
+        data: dict | None = None,
+    ):
+        """Request ``scheme``'s ``action`` with the credential's headers (and extras)."""
+        sent = {**(credential.headers_for(method) if credential else {}), **(headers or {})}
+        self.client.cookies.clear()
+        return self.client.generic(
+            method,
+            scheme.url(action),
+            data=b"" if data is None else __import__("json").dumps(data),
+            content_type="application/json",
+            headers=sent,
+        )
+
+
+@pytest.fixture
+def call():
+    """A :class:`Caller`."""
+    return Caller()
+
+
+def expected_denial(scheme: Scheme) -> int:
+    """401 when the scheme's first class sends a challenge, else 403 (DRF's rule)."""
+    from rest_framework.test import APIRequestFactory
+
+    first = scheme.authentication_classes[0]()
+    challenge = first.authenticate_header(APIRequestFactory().get("/"))
+    return 401 if challenge else 403

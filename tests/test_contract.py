@@ -1,0 +1,160 @@
+"""The HTTP contract, written once and run for every scheme in the registry
+(including the one test settings add by dotted path)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from schemes import registry
+from schemes.base import CredentialRefused
+from tests.conftest import PASSWORD, expected_denial, scheme_params
+
+SCHEMES = scheme_params()
+
+
+def assert_denied(response, scheme):
+    """The request was refused the way the scheme refuses: status, JSON detail."""
+    assert response.status_code == expected_denial(scheme), response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert isinstance(response.json()["detail"], str)
+    if response.status_code == 401:
+        assert response["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_valid_credential_names_the_user(scheme, method, user, transport, call):
+    credential = scheme.obtain(transport, "alice", PASSWORD)
+    data = {"hello": ["world", 1]} if method == "POST" else None
+    response = call(scheme, credential, method, data=data)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["username"] == "alice"
+    assert body["scheme"] == scheme.name
+    if method == "POST":
+        assert body["echo"] == data
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_no_credential_is_refused(scheme, method, db, call):
+    assert_denied(call(scheme, method=method), scheme)
+
+
+def test_basic_challenge_names_the_realm(db, call):
+    response = call(registry.get("basic"))
+    assert response["WWW-Authenticate"] == 'Basic realm="api"'
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_baseline_serves_anyone(method, db, call):
+    response = call(registry.get("none"), method=method, data={"x": 1})
+    assert response.status_code == 200
+    assert response.json()["username"] is None
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("alice", "wrong-password"), ("nobody", PASSWORD)],
+    ids=["wrong-password", "unknown-user"],
+)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_bad_password_or_user_gets_nothing(scheme, username, password, user, transport, call):
+    try:
+        credential = scheme.obtain(transport, username, password)
+    except CredentialRefused as refused:
+        # A login step refuses with DRF's 400 + field errors (simplejwt: 401 + detail).
+        assert refused.status in (400, 401)
+        assert refused.body.get("non_field_errors") or refused.body.get("detail")
+        return
+    assert_denied(call(scheme, credential), scheme)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_inactive_user(scheme, user, transport, call):
+    credential = scheme.obtain(transport, "alice", PASSWORD)
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    response = call(scheme, credential)
+    if scheme.properties.user_checked_per_request:
+        assert_denied(response, scheme)
+    else:
+        # Documented property of stateless schemes: the token outlives the account.
+        assert response.status_code == 200
+        assert response.json()["username"] == "alice"
+
+
+HOSTILE_AUTHORIZATION = {
+    "bad-base64": "Basic !!!not*base64!!!",
+    "no-colon": "Basic " + __import__("base64").b64encode(b"alicepassword").decode(),
+    "extra-spaces": "Basic   YWxpY2U6eA==   extra",
+    "non-utf8": "Basic " + __import__("base64").b64encode(b"\xff\xfe:\xc3\x28").decode(),
+    "raw-non-utf8": "Token \xff\xfe\xfd",
+    "8kb": "Bearer " + "A" * 8192,
+    "wrong-keyword": "Digest username=alice",
+    "empty-token": "Token ",
+    "empty-bearer": "Bearer",
+    "control-chars": "Token abc\x00\x01\x1bdef",
+    "two-tokens": "Token abc def",
+    "jwt-garbage": "Bearer a.b.c",
+}
+
+
+@pytest.mark.parametrize("value", HOSTILE_AUTHORIZATION.values(), ids=HOSTILE_AUTHORIZATION)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_hostile_authorization_is_refused_cleanly(scheme, value, db, call):
+    response = call(scheme, headers={"Authorization": value})
+    assert response.status_code in (401, 403), response.content
+    assert isinstance(response.json()["detail"], str)
+
+
+HOSTILE_COOKIES = {
+    "garbage-session": "sessionid=not-a-session; csrftoken=x",
+    "long-session": "sessionid=" + "a" * 4096,
+    "non-ascii": "sessionid=\xe9\xe8; csrftoken=\xff",
+    "broken-syntax": 'sessionid="unterminated; ;;=;',
+}
+
+
+@pytest.mark.parametrize("value", HOSTILE_COOKIES.values(), ids=HOSTILE_COOKIES)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_hostile_cookies_are_refused_cleanly(scheme, method, value, db, call):
+    response = call(scheme, method=method, headers={"Cookie": value, "X-CSRFToken": "x"})
+    assert response.status_code in (401, 403), response.content
+    assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize("scheme", scheme_params(having="logout"))
+def test_logout_revokes(scheme, user, transport, call):
+    credential = scheme.obtain(transport, "alice", PASSWORD)
+    assert call(scheme, credential).status_code == 200
+    reply = scheme.revoke(transport, credential)
+    assert reply.status in (200, 204), reply.body
+    response = call(scheme, credential)
+    if scheme.properties.logout_immediate:
+        assert_denied(response, scheme)
+    else:
+        # Documented: a JWT access token stays valid until it expires; only the
+        # refresh token is blacklisted.
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_queries_per_request_match_the_declared_property(
+    scheme, user, transport, call, django_assert_num_queries
+):
+    credential = scheme.obtain(transport, "alice", PASSWORD)
+    with django_assert_num_queries(scheme.properties.queries_per_request):
+        assert call(scheme, credential).status_code == 200
+
+
+def test_baseline_makes_no_query(db, call, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert call(registry.get("none")).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", scheme_params(having="login"))
+def test_login_rejects_malformed_bodies(scheme, db, call):
+    for body in ({}, {"username": ["a"], "password": {"b": 1}}, {"username": "a" * 10_000}):
+        response = call(scheme, method="POST", action="login", data=body)
+        assert response.status_code == 400, (body, response.content)
