@@ -1,0 +1,50 @@
+"""knox specifics: expiry, logout one vs all, many tokens per user, digest at rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from knox.models import AuthToken
+
+from schemes import registry
+from tests.conftest import PASSWORD
+
+KNOX = registry.get("knox")
+
+
+def test_expired_token_is_refused(user, transport, call):
+    start = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        credential = KNOX.obtain(transport, "alice", PASSWORD)
+        assert call(KNOX, credential).status_code == 200
+    with time_machine.travel(start + dt.timedelta(hours=10, seconds=1), tick=False):
+        response = call(KNOX, credential)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_each_login_is_a_separate_token(user, transport, call):
+    first = KNOX.obtain(transport, "alice", PASSWORD)
+    second = KNOX.obtain(transport, "alice", PASSWORD)
+    assert first.headers != second.headers
+    assert AuthToken.objects.filter(user=user).count() == 2
+    assert KNOX.revoke(transport, first).status == 204
+    assert call(KNOX, first).status_code == 401
+    assert call(KNOX, second).status_code == 200
+
+
+def test_logoutall_revokes_every_token_of_the_user(user, transport, call):
+    tokens = [KNOX.obtain(transport, "alice", PASSWORD) for _ in range(3)]
+    reply = transport.post(KNOX.url("logoutall"), {}, tokens[0].headers_for("POST"))
+    assert reply.status == 204
+    assert all(call(KNOX, t).status_code == 401 for t in tokens)
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+def test_only_a_digest_is_stored(user, transport):
+    credential = KNOX.obtain(transport, "alice", PASSWORD)
+    token = credential.headers["Authorization"].removeprefix("Token ")
+    row = AuthToken.objects.get(user=user)
+    assert token not in (row.digest, row.token_key)
+    assert token.startswith(row.token_key)  # only the lookup prefix is kept
