@@ -10,6 +10,8 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 #: Untracked state of a local checkout: the SQLite database and generated secrets.
@@ -78,12 +80,51 @@ def local_secrets() -> dict[str, str]:
 CONN_MAX_AGE = get_int_or_none("AUTHLAB_CONN_MAX_AGE", None)
 #: Path of the SQLite database that serve, manage.py and the load tests share.
 SQLITE_PATH = Path(get("AUTHLAB_SQLITE_PATH", str(VAR_DIR / "authlab.sqlite3")))
-#: ``sqlite`` (embedded default) or ``postgres``; ``DATABASE_URL`` overrides both.
-DB = get("DB", "sqlite")
+#: Database and cache choices (``DB``, ``CACHE``). ``python -m lab.services run -- cmd``
+#: starts the servers they need and hands ``cmd`` their URLs.
+DATABASES = ("sqlite", "postgres")
+CACHES = ("locmem", "redis")
+
+
+def check_db(value: str) -> str:
+    """Validate a ``DB`` value: ``sqlite`` or ``postgres``."""
+    if value not in DATABASES:
+        raise ValueError(f"DB={value!r}: use one of {', '.join(DATABASES)}")
+    return value
+
+
+def check_cache(value: str) -> str:
+    """Validate a ``CACHE`` value: ``locmem`` or ``redis``."""
+    if value not in CACHES:
+        raise ValueError(f"CACHE={value!r}: use one of {', '.join(CACHES)}")
+    return value
+
+
+def parse_database_url(url: str) -> dict[str, Any]:
+    """Django ``DATABASES`` keys from ``postgres[ql]://user:password@host:port/name?opt=v``.
+
+    Query parameters become libpq ``OPTIONS`` (``sslmode``, ``connect_timeout``...).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ValueError(f"DATABASE_URL: only postgres:// URLs are supported, not {parts.scheme}")
+    return {
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
+
+
+#: The server when ``DB=postgres``; given alone it selects PostgreSQL.
 DATABASE_URL = get("DATABASE_URL")
-#: ``locmem`` (default) or ``redis``; ``REDIS_URL`` points at the server.
-CACHE = get("CACHE", "locmem")
-REDIS_URL = get("REDIS_URL", "redis://127.0.0.1:6379/0")
+#: ``sqlite`` (embedded default) or ``postgres``.
+DB = check_db(get("DB", "postgres" if DATABASE_URL else "sqlite").lower())
+#: ``locmem`` (default, per process) or ``redis`` at ``REDIS_URL``.
+CACHE = check_cache(get("CACHE", "locmem").lower())
+REDIS_URL = get("REDIS_URL")
 #: Django session engine, by short name: db, cache, cached_db, signed_cookies, file.
 SESSION_ENGINE = get("AUTHLAB_SESSION_ENGINE", "db")
 #: Password hasher, by short name (pbkdf2, argon2, bcrypt, scrypt, md5).

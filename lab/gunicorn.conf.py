@@ -17,4 +17,5 @@ graceful_timeout = 5
 accesslog = None  # logging every request would be measured too
 errorlog = "-"
 loglevel = "warning"
-raw_env = [f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE', 'lab.settings.serve')}"]
+settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "lab.settings.serve")
+raw_env = [f"DJANGO_SETTINGS_MODULE={settings_module}"]

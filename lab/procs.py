@@ -31,7 +31,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
 
 def spawn(cmd: Sequence[str], **kwargs) -> subprocess.Popen:
     """Start ``cmd`` as a child that dies with this process."""
-    return subprocess.Popen(list(cmd), preexec_fn=die_with_parent, **kwargs)  # noqa: PLW1509
+    return subprocess.Popen(list(cmd), preexec_fn=die_with_parent, **kwargs)
 
 
 def stop(proc: subprocess.Popen, grace: float = 10.0) -> int:
@@ -44,6 +44,23 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> int:
             proc.kill()
             proc.wait()
     return proc.returncode
+
+
+def forward_signals(proc: subprocess.Popen) -> None:
+    """On SIGINT/SIGTERM, pass SIGTERM on to ``proc``; a second signal kills it.
+
+    The handler only signals: the caller's ``proc.wait()`` returns once the child
+    is gone (waiting inside a handler would deadlock on Popen's wait lock).
+    """
+    received = []
+
+    def handler(signum, frame):
+        received.append(signum)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM if len(received) == 1 else signal.SIGKILL)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -138,8 +138,16 @@ def hasher_info() -> dict[str, Any]:
     hasher = get_hasher("default")
     params = {
         name: getattr(hasher, name)
-        for name in ("iterations", "time_cost", "memory_cost", "parallelism", "rounds",
-                     "work_factor", "block_size", "maxmem")
+        for name in (
+            "iterations",
+            "time_cost",
+            "memory_cost",
+            "parallelism",
+            "rounds",
+            "work_factor",
+            "block_size",
+            "maxmem",
+        )
         if hasattr(hasher, name)
     }
     return {"algorithm": hasher.algorithm, "class": type(hasher).__qualname__, **params}

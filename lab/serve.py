@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 
 from lab import procs
@@ -40,8 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Try: user {seed_username(1)}, password {SEED_PASSWORD}. Ctrl-C stops.\n", flush=True)
 
     proc = procs.spawn(procs.gunicorn_command(args.host, args.port))
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: procs.stop(proc))
+    procs.forward_signals(proc)
     return proc.wait()
 
 

@@ -3,6 +3,7 @@ scheme's flow views, plus the index at ``/api/v1/schemes/``."""
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from lab.views import SchemeIndexView
 from schemes import registry
@@ -13,6 +14,11 @@ urlpatterns = [
         path(f"api/v1/{scheme.name}/", include(scheme.urlpatterns()))
         for scheme in registry.all_schemes()
     ),
+    # Accounts ("Django for APIs"): dj-rest-auth, allauth registration (lab.accounts).
+    path("api/v1/dj-rest-auth/", include("lab.accounts.urls")),
+    # OpenAPI 3 schema and Swagger UI; the UI's assets come from the lab (sidecar).
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]

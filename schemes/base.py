@@ -175,9 +175,7 @@ class Scheme:
 
     def login(self, transport: Transport, username: str, password: str) -> Reply:
         """POST the username and password to the scheme's ``login/`` view."""
-        reply = transport.post(
-            self.url("login"), {"username": username, "password": password}, {}
-        )
+        reply = transport.post(self.url("login"), {"username": username, "password": password}, {})
         if reply.status != 200:
             raise CredentialRefused(reply.status, reply.body)
         return reply

@@ -75,6 +75,4 @@ class SessionScheme(Scheme):
         session_cookie = settings.SESSION_COOKIE_NAME
         csrf_cookie = settings.CSRF_COOKIE_NAME
         cookies = {name: reply.cookies[name] for name in (session_cookie, csrf_cookie)}
-        return Credential(
-            cookies=cookies, unsafe_headers={"X-CSRFToken": cookies[csrf_cookie]}
-        )
+        return Credential(cookies=cookies, unsafe_headers={"X-CSRFToken": cookies[csrf_cookie]})

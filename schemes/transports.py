@@ -30,9 +30,7 @@ class DjangoClientTransport:
 
     def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
         """POST ``data`` as JSON and return the reply; the jar is left empty."""
-        response = self.client.post(
-            path, data, content_type="application/json", headers=headers
-        )
+        response = self.client.post(path, data, content_type="application/json", headers=headers)
         self.client.cookies.clear()
         return Reply(
             status=response.status_code,
@@ -52,9 +50,7 @@ class HttpTransport:
             parts.hostname, parts.port or 80, timeout=timeout
         )
 
-    def request(
-        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
-    ) -> Reply:
+    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Reply:
         """Send one request and return the reply, with cookies from ``Set-Cookie``."""
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()

@@ -55,7 +55,8 @@ def test_baseline_serves_anyone(method, db, call):
 
 
 @pytest.mark.parametrize(
-    ("username", "password"), [("alice", "wrong-password"), ("nobody", PASSWORD)],
+    ("username", "password"),
+    [("alice", "wrong-password"), ("nobody", PASSWORD)],
     ids=["wrong-password", "unknown-user"],
 )
 @pytest.mark.parametrize("scheme", SCHEMES)

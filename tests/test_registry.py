@@ -32,7 +32,12 @@ def test_index_lists_every_scheme_with_its_urls_and_properties(db, client):
     assert index["jwt-stateless"]["properties"]["queries_per_request"] == 0
     for entry in index.values():
         assert set(entry["properties"]) >= {
-            "stateless", "expiry", "revocation", "stored_at_rest", "csrf_on_unsafe", "transport",
+            "stateless",
+            "expiry",
+            "revocation",
+            "stored_at_rest",
+            "csrf_on_unsafe",
+            "transport",
         }
 
 
@@ -50,15 +55,18 @@ def test_settings_can_replace_the_scheme_list():
 
 
 def test_a_non_scheme_dotted_path_is_refused():
-    with override_settings(AUTHLAB_EXTRA_SCHEMES=["rest_framework.authentication.BasicAuthentication"]):
-        with pytest.raises(ImproperlyConfigured, match="not a schemes.base.Scheme"):
-            registry.names()
+    with override_settings(
+        AUTHLAB_EXTRA_SCHEMES=["rest_framework.authentication.BasicAuthentication"]
+    ), pytest.raises(ImproperlyConfigured, match=r"not a schemes\.base\.Scheme"):
+        registry.names()
 
 
 def test_duplicate_names_are_refused():
-    with override_settings(AUTHLAB_EXTRA_SCHEMES=["schemes.basic.BasicScheme"]):
-        with pytest.raises(ImproperlyConfigured, match="two schemes are named 'basic'"):
-            registry.names()
+    with (
+        override_settings(AUTHLAB_EXTRA_SCHEMES=["schemes.basic.BasicScheme"]),
+        pytest.raises(ImproperlyConfigured, match="two schemes are named 'basic'"),
+    ):
+        registry.names()
 
 
 def test_credential_wire_bytes_count_header_lines():

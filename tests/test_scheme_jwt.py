@@ -47,7 +47,9 @@ def test_expired_access_token_is_refused(scheme, user, transport, call):
 
 @pytest.mark.parametrize("scheme", JWT_SCHEMES)
 def test_tampered_payload_is_refused(scheme, user, transport, call):
-    header, payload, signature = access_token(scheme.obtain(transport, "alice", PASSWORD)).split(".")
+    header, payload, signature = access_token(scheme.obtain(transport, "alice", PASSWORD)).split(
+        "."
+    )
     claims = b64url_json(payload)
     claims["user_id"] = str(int(claims["user_id"]) + 1)
     claims["username"] = "mallory"
@@ -69,7 +71,7 @@ def test_wrong_signature_is_refused(scheme, user, transport, call):
 def test_alg_none_is_refused(scheme, user, transport, call):
     token = access_token(scheme.obtain(transport, "alice", PASSWORD))
     claims = b64url_json(token.split(".")[1])
-    unsigned = f"{b64url(b'{\"alg\":\"none\",\"typ\":\"JWT\"}')}.{b64url(json.dumps(claims).encode())}."
+    unsigned = f"{b64url(b'{"alg":"none","typ":"JWT"}')}.{b64url(json.dumps(claims).encode())}."
     assert call(scheme, bearer(unsigned)).status_code == 401
 
 

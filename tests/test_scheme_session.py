@@ -9,8 +9,9 @@ SESSION = registry.get("session")
 
 
 def test_login_sets_session_and_csrf_cookies(user, call):
-    response = call(SESSION, method="POST", action="login",
-                    data={"username": "alice", "password": PASSWORD})
+    response = call(
+        SESSION, method="POST", action="login", data={"username": "alice", "password": PASSWORD}
+    )
     assert response.status_code == 200
     session, csrf = response.cookies["sessionid"], response.cookies["csrftoken"]
     assert session.value and csrf.value

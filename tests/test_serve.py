@@ -52,7 +52,9 @@ def launch(tmp_path, serve_env):
         with open(tmp_path / f"serve-{port}.log", "wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "lab.serve", "--port", str(port), "--seed", "3"],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         started.append(proc)
         base = f"http://127.0.0.1:{port}"
