@@ -10,7 +10,7 @@ PORT   ?= 8000
 # PYTHON may name an interpreter; otherwise scripts/find-python picks one >= 3.12.
 PYTHON ?=
 
-.PHONY: help venv test lint serve seed clean system-deps
+.PHONY: help venv test lint serve seed clean system-deps report compare
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,3 +51,13 @@ clean: ## remove generated files (keeps .venv and var/secrets.json)
 	rm -rf reports/out .pytest_cache .benchmarks .hypothesis .ruff_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	rm -f var/*.sqlite3 var/*.sqlite3-*
+
+# --- report ---
+# Rebuild one run's report (index.html, report.md, summary.csv, charts/) from its
+# summary.json, or compare two runs' headline figures. A bad run folder exits 2.
+report: $(STAMP) ## rebuild the report of a run folder (RUN=reports/out/latest)
+	$(PY) -m reports build $(or $(RUN),reports/out/latest)
+
+compare: $(STAMP) ## per-scheme change of every headline figure between two runs (A=<run> B=<run>)
+	@[ -n "$(A)" ] && [ -n "$(B)" ] || { echo "usage: make compare A=<run folder> B=<run folder>"; exit 2; }
+	$(PY) -m reports compare $(A) $(B)

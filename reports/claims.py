@@ -1,0 +1,396 @@
+"""The "Django for APIs" notes' claims about the schemes, tested against one run.
+
+Each claim is data: its words, where it comes from, the rule that decides it, and
+a judge that computes the verdict and its evidence from the run. Adding a claim
+is adding one :class:`Claim` to :data:`CLAIMS`. A judge never hard-codes an
+outcome: it reads the measured figures and the schemes' ``properties``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reports import fmt
+from reports.analyse import request_ratio
+from reports.collect import BASELINE, Run
+
+CONFIRMED = "confirmed"
+REFUTED = "refuted"
+DEPENDS = "it depends"
+NOT_MEASURED = "not measured"
+VERDICTS = (CONFIRMED, REFUTED, DEPENDS, NOT_MEASURED)
+
+NOTES = "Django for APIs notes"
+#: Largest header a browser keeps in one cookie, and below the 8 KiB many proxies allow.
+HEADER_LIMIT_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A claim's verdict and the measured figures it rests on."""
+
+    claim: Claim
+    verdict: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim from the notes, the rule that decides it and the judge applying that rule."""
+
+    key: str
+    text: str
+    source: str
+    rule: str
+    judge: Callable[[Run], tuple[str, list[str]]]
+
+    def test(self, run: Run) -> Finding:
+        """Judge the claim on ``run``."""
+        verdict, evidence = self.judge(run)
+        assert verdict in VERDICTS, verdict
+        return Finding(self, verdict, tuple(evidence))
+
+
+# --- helpers the judges share ----------------------------------------------------
+
+
+def _scheme(run: Run, name: str) -> dict[str, Any] | None:
+    entry = run.by_name.get(name)
+    return entry if entry and entry.get("request_us") is not None else None
+
+
+def _authenticated(run: Run, *exclude: str) -> list[dict[str, Any]]:
+    """Measured schemes other than the baseline (and ``exclude``)."""
+    return [
+        s
+        for s in run.schemes
+        if s["scheme"] not in {BASELINE, *exclude} and s.get("request_us") is not None
+    ]
+
+
+def _token_style(run: Run) -> list[dict[str, Any]]:
+    """Schemes whose credential is a token in the Authorization header (Token or Bearer)."""
+    return [
+        s
+        for s in _authenticated(run)
+        if s["properties"].get("transport", "").startswith("Authorization")
+        and "Basic" not in s["properties"]["transport"]
+    ]
+
+
+def _cost(run: Run, entry: dict[str, Any]) -> str:
+    """``name: 412 µs (2.29× none)``."""
+    times = fmt.ratio(request_ratio(run, entry))
+    return f"{entry['scheme']}: {fmt.us(entry['request_us'])} µs ({times} none)"
+
+
+def _baseline(run: Run) -> str:
+    return f"none (baseline): {fmt.us(run.baseline['request_us'])} µs per request"
+
+
+def _missing(*names: str) -> tuple[str, list[str]]:
+    return NOT_MEASURED, [f"{', '.join(names)} not measured in this run"]
+
+
+# --- the judges ------------------------------------------------------------------
+
+
+def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
+    """Basic re-verifies the password on every request: costly next to a token lookup."""
+    basic = _scheme(run, "basic")
+    others = _authenticated(run, "basic")
+    if basic is None or not others:
+        return _missing("basic" if basic is None else "other schemes")
+    cheapest = min(others, key=lambda s: s["request_us"])
+    factor = basic["request_us"] / cheapest["request_us"]
+    hashes = "password" in basic["properties"].get("crypto_per_request", "") or "hash" in (
+        basic.get("crypto") or ""
+    )
+    evidence = [
+        _baseline(run),
+        _cost(run, basic),
+        f"basic per request: queries {fmt.count(basic['queries'])}, crypto: "
+        f"{fmt.text(basic.get('crypto'))}",
+        f"cheapest other scheme, {_cost(run, cheapest)}: basic costs {fmt.ratio(factor)} that",
+        *_hasher_evidence(run),
+    ]
+    if (basic["queries"] or 0) >= 1 and hashes and factor >= 10:
+        return CONFIRMED, evidence
+    if factor < 2:
+        return REFUTED, evidence
+    return DEPENDS, evidence
+
+
+def _hasher_evidence(run: Run) -> list[str]:
+    rows = [h for h in run.dimensions.get("hashers", []) if h.get("basic_request_us") is not None]
+    if not rows:
+        return []
+    parts = [
+        f"{h['hasher']}{' (insecure)' if h.get('insecure') else ''} "
+        f"{fmt.us(h['basic_request_us'])} µs"
+        for h in sorted(rows, key=lambda h: h["basic_request_us"])
+    ]
+    return ["basic per request by hasher: " + ", ".join(parts)]
+
+
+def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
+    """A session lookup (one indexed read) costs about what a token lookup costs."""
+    session = _scheme(run, "session")
+    others = _authenticated(run, "session", "basic")
+    if session is None or not others:
+        return _missing("session" if session is None else "token schemes")
+    cheapest = min(others, key=lambda s: s["request_us"])
+    vs_cheapest = session["request_us"] / cheapest["request_us"]
+    basic = _scheme(run, "basic")
+    evidence = [
+        _baseline(run),
+        _cost(run, session),
+        f"session per request: queries {fmt.count(session['queries'])}, authenticate() "
+        f"{fmt.us(session['authenticate_us'])} µs",
+        f"cheapest other lookup, {_cost(run, cheapest)}: session costs {fmt.ratio(vs_cheapest)}",
+    ]
+    vs_basic = None
+    if basic is not None:
+        vs_basic = basic["request_us"] / session["request_us"]
+        evidence.append(f"basic costs {fmt.ratio(vs_basic)} a session request")
+    engines = run.dimensions.get("session_engines", [])
+    if engines:
+        evidence.append(
+            "by session engine: "
+            + ", ".join(f"{e['engine']} {fmt.us(e.get('request_us'))} µs" for e in engines)
+        )
+    if vs_cheapest <= 2 and (vs_basic is None or vs_basic >= 10):
+        return CONFIRMED, evidence
+    if vs_cheapest > 5 or (vs_basic is not None and vs_basic < 2):
+        return REFUTED, evidence
+    return DEPENDS, evidence
+
+
+def session_cookie_every_request(run: Run) -> tuple[str, list[str]]:
+    """The session cookie travels with every request, GET and POST alike."""
+    session = run.by_name.get("session")
+    if session is None or session.get("credential_bytes") is None:
+        return _missing("session credential bytes")
+    get_b, post_b = session["credential_bytes"], session.get("credential_bytes_post")
+    evidence = [
+        f"transport: {fmt.text(session['properties'].get('transport'))}",
+        f"session credential per GET: {fmt.nbytes(get_b)}, per POST: {fmt.nbytes(post_b)}"
+        " (cookie, plus the CSRF header on writes)",
+    ]
+    extra = session.get("response_extra_headers") or []
+    if session.get("response_extra_bytes"):
+        evidence.append(
+            f"responses grow by {fmt.nbytes(session['response_extra_bytes'])} "
+            f"({', '.join(extra) or 'extra headers'})"
+        )
+    token = run.by_name.get("token")
+    if token and token.get("credential_bytes") is not None:
+        evidence.append(
+            f"for comparison, DRF token header: {fmt.nbytes(token['credential_bytes'])}"
+        )
+    if get_b > 0 and (post_b is None or post_b > 0):
+        return CONFIRMED, evidence
+    return REFUTED, evidence
+
+
+def tokens_stateless(run: Run) -> tuple[str, list[str]]:
+    """Token servers keep no record of the user: nothing looked up per request."""
+    tokens = _token_style(run)
+    if not tokens:
+        return _missing("token schemes")
+    evidence = []
+    kept = []
+    for s in tokens:
+        stateless = s["queries"] == 0 and s["properties"].get("stateless", False)
+        kept.append(not stateless)
+        evidence.append(
+            f"{s['scheme']}: queries per request {fmt.count(s['queries'])}, stores "
+            f"{fmt.text(s['properties'].get('stored_at_rest'))}"
+        )
+    if not any(kept):
+        return CONFIRMED, evidence
+    if all(kept):
+        return REFUTED, evidence
+    return DEPENDS, evidence
+
+
+def jwt_size(run: Run) -> tuple[str, list[str]]:
+    """A JWT is much longer than an opaque token and grows with every claim."""
+    jwt = run.by_name.get("jwt")
+    token = run.by_name.get("token") or run.by_name.get("knox")
+    if not jwt or jwt.get("credential_bytes") is None:
+        return _missing("jwt credential bytes")
+    evidence = [f"jwt credential per request: {fmt.nbytes(jwt['credential_bytes'])}"]
+    size_ratio = None
+    if token and token.get("credential_bytes"):
+        size_ratio = jwt["credential_bytes"] / token["credential_bytes"]
+        evidence.append(
+            f"{token['scheme']} credential: {fmt.nbytes(token['credential_bytes'])} "
+            f"(JWT is {fmt.ratio(size_ratio)})"
+        )
+    sizes = [jwt["credential_bytes"]]
+    claims = run.dimensions.get("jwt_claims", [])
+    if claims:
+        small, big = claims[0], max(claims, key=lambda c: c.get("token_bytes") or 0)
+        sizes.append(big.get("header_bytes") or big.get("token_bytes") or 0)
+        evidence.append(
+            f"token by claims: {fmt.nbytes(small.get('token_bytes'))} with "
+            f"{len(small.get('claims', []))} claims, {fmt.nbytes(big.get('token_bytes'))} with "
+            f"{len(big.get('claims', []))}"
+        )
+    algs = run.dimensions.get("jwt_algorithms", [])
+    if algs:
+        evidence.append(
+            "token by algorithm: "
+            + ", ".join(f"{a['algorithm']} {fmt.nbytes(a.get('token_bytes'))}" for a in algs)
+        )
+        sizes.append(max(a.get("token_bytes") or 0 for a in algs))
+    if jwt.get("load_bytes_per_request") and token and token.get("load_bytes_per_request"):
+        evidence.append(
+            f"bytes per request under load: jwt {fmt.nbytes(jwt['load_bytes_per_request'])}, "
+            f"{token['scheme']} {fmt.nbytes(token['load_bytes_per_request'])}"
+        )
+    if max(sizes) >= HEADER_LIMIT_BYTES:
+        return CONFIRMED, evidence
+    if size_ratio is not None and size_ratio < 1.5 and max(sizes) < 1024:
+        return REFUTED, evidence
+    return DEPENDS, evidence
+
+
+def drf_token_no_expiry_one_per_user(run: Run) -> tuple[str, list[str]]:
+    """DRF's TokenAuthentication: a key never expires, and a user has one key."""
+    token = run.by_name.get("token")
+    if token is None:
+        return _missing("token")
+    props = token["properties"]
+    never = props.get("expiry_seconds") is None
+    evidence = [
+        f"token expiry: {fmt.text(props.get('expiry'))} (expiry_seconds "
+        f"{fmt.text(props.get('expiry_seconds'), 'null')})",
+        f"revocation: {fmt.text(props.get('revocation'))}",
+    ]
+    writes = token.get("login_writes")
+    one_per_user = None if writes is None else writes == 0
+    if writes is not None:
+        evidence.append(
+            f"SQL writes at a repeated login: {fmt.count(writes)}"
+            + (" (the existing key came back)" if writes == 0 else " (a new key was stored)")
+        )
+    knox = run.by_name.get("knox")
+    if knox is not None and knox.get("login_writes") is not None:
+        evidence.append(f"for comparison, knox login writes: {fmt.count(knox['login_writes'])}")
+    if not never or one_per_user is False:
+        return REFUTED, evidence
+    if one_per_user is None:
+        return DEPENDS, [*evidence, "one token per user: not measured in this run"]
+    return CONFIRMED, evidence
+
+
+def jwt_revocation(run: Run) -> tuple[str, list[str]]:
+    """A JWT access token cannot be revoked: logging out leaves it valid until expiry."""
+    jwts = [s for s in _authenticated(run) if "Bearer" in s["properties"].get("transport", "")]
+    if not jwts:
+        return _missing("jwt schemes")
+    evidence = [
+        f"{s['scheme']}: logout immediate: {fmt.yes_no(s['properties'].get('logout_immediate'))}; "
+        f"expiry {fmt.text(s['properties'].get('expiry'))}; "
+        f"{fmt.text(s['properties'].get('revocation'))}"
+        for s in jwts
+    ]
+    stuck = [not s["properties"].get("logout_immediate", True) for s in jwts]
+    if all(stuck):
+        return CONFIRMED, evidence
+    return (REFUTED if not any(stuck) else DEPENDS), evidence
+
+
+def knox_cost_grows(run: Run) -> tuple[str, list[str]]:
+    """knox reads every live token of the user on each request: cost grows with them."""
+    rows = sorted(
+        (r for r in run.dimensions.get("knox_tokens", []) if r.get("request_us") is not None),
+        key=lambda r: r["tokens_per_user"],
+    )
+    if len(rows) < 2:
+        return _missing("knox tokens per user")
+    first, last = rows[0], rows[-1]
+    growth = last["request_us"] / first["request_us"]
+    evidence = [
+        "knox request by tokens per user: "
+        + ", ".join(f"{r['tokens_per_user']:,}: {fmt.us(r['request_us'])} µs" for r in rows),
+        f"{last['tokens_per_user']:,} tokens cost {fmt.ratio(growth)} one token",
+    ]
+    if growth >= 2:
+        return CONFIRMED, evidence
+    return (REFUTED if growth < 1.2 else DEPENDS), evidence
+
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        "basic-every-request",
+        "Basic authentication makes the server look up and verify the password on every "
+        "request, which is inefficient.",
+        NOTES,
+        "confirmed when Basic runs a query and a password hash per request and costs ≥10× the "
+        "cheapest other scheme; refuted under 2×; otherwise it depends",
+        basic_verifies_password,
+    ),
+    Claim(
+        "session-lookup-fast",
+        "With sessions the server only looks up the session ID, which is fast.",
+        NOTES,
+        "confirmed when a session request costs ≤2× the cheapest token scheme and ≥10× less "
+        "than Basic; refuted above 5× or within 2× of Basic; otherwise it depends",
+        session_lookup_fast,
+    ),
+    Claim(
+        "session-cookie-every-request",
+        "The session cookie is sent on every request, even ones that do not need it.",
+        NOTES,
+        "confirmed when the measured session credential is non-empty on GET and POST",
+        session_cookie_every_request,
+    ),
+    Claim(
+        "tokens-stateless",
+        "Token authentication is stateless: the server keeps no record of the user.",
+        NOTES,
+        "per token scheme, stateless = 0 queries per request and no per-credential state; "
+        "confirmed when all are, refuted when none are, otherwise it depends",
+        tokens_stateless,
+    ),
+    Claim(
+        "jwt-size",
+        "A JWT carries its data, so its size can become a performance issue.",
+        NOTES,
+        f"confirmed when a measured JWT header reaches {HEADER_LIMIT_BYTES} B (a cookie's limit); "
+        "refuted when it is <1.5× an opaque token and <1 KiB; otherwise it depends",
+        jwt_size,
+    ),
+    Claim(
+        "drf-token-no-expiry",
+        "DRF's TokenAuthentication tokens never expire, and a user has only one token.",
+        NOTES,
+        "confirmed when the token scheme has no expiry and a repeated login writes nothing; "
+        "refuted when it expires or a login stores a new key",
+        drf_token_no_expiry_one_per_user,
+    ),
+    Claim(
+        "jwt-revocation",
+        "A JWT cannot be revoked: after logout the access token works until it expires.",
+        NOTES,
+        "confirmed when no Bearer scheme's logout stops the access token at once",
+        jwt_revocation,
+    ),
+    Claim(
+        "knox-cost-grows",
+        "knox checks every live token of the user on each request, so cost grows with them.",
+        "lab (knox source)",
+        "confirmed when the most tokens per user cost ≥2× one token; refuted under 1.2×",
+        knox_cost_grows,
+    ),
+)
+
+
+def judge_all(run: Run, claims: tuple[Claim, ...] = CLAIMS) -> list[Finding]:
+    """Test every claim on ``run``, in order."""
+    return [claim.test(run) for claim in claims]

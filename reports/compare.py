@@ -1,0 +1,174 @@
+"""Compare two runs: every headline figure per scheme, its change, and whether that is noise.
+
+A change is marked "within noise" when the two medians' IQR ranges overlap or the
+change is no bigger than either run's own baseline drift (the ``none`` cost at its
+start against its end). Exact figures (queries, bytes) have no noise.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.template import Context
+
+from lab.runs import OUT_DIR
+from reports import fmt
+from reports.analyse import HEADLINE, Figure, headline_row
+from reports.collect import Run
+
+NOISE_MARK = "≈"
+
+
+@dataclass
+class Change:
+    """One figure of one scheme in both runs."""
+
+    scheme: str
+    figure: Figure
+    a: float | None
+    b: float | None
+    change_pct: float | None
+    within_noise: bool
+
+    @property
+    def text(self) -> str:
+        """``412 → 398 (-3.4%)`` with the noise mark when within noise."""
+        missing = fmt.NOT_RUN if self.figure.load else fmt.NOT_MEASURED
+
+        def w(value: float | None) -> str:
+            return self.figure.write(value) if value is not None else missing
+
+        mark = f" {NOISE_MARK}" if self.within_noise else ""
+        return f"{w(self.a)} → {w(self.b)} ({fmt.pct(self.change_pct)}){mark}"
+
+
+@dataclass
+class Comparison:
+    """Two runs and the per-scheme changes of their headline figures."""
+
+    a: Run
+    b: Run
+    noise_pct: float
+    changes: list[Change]
+
+    def schemes(self) -> list[str]:
+        """Schemes in either run, A's order first."""
+        return list(dict.fromkeys(c.scheme for c in self.changes))
+
+
+def iqr_overlap(a: float, a_iqr: float | None, b: float, b_iqr: float | None) -> bool:
+    """Whether median ± IQR/2 of both runs overlap (the IQR placed around each median)."""
+    if a_iqr is None or b_iqr is None:
+        return False
+    return abs(a - b) <= (a_iqr + b_iqr) / 2
+
+
+def _drift(run: Run) -> float:
+    return abs(run.noise.get("drift_pct") or 0.0)
+
+
+def change(figure: Figure, a_row, b_row, noise_pct: float) -> Change:
+    """Compare one figure of one scheme across the two runs."""
+    a = a_row.values.get(figure.key) if a_row else None
+    b = b_row.values.get(figure.key) if b_row else None
+    pct = (b - a) / a * 100 if a and b is not None else None
+    within = False
+    if figure.noisy and a is not None and b is not None:
+        spread_a = a_row.spreads.get(figure.key)
+        spread_b = b_row.spreads.get(figure.key)
+        within = iqr_overlap(a, spread_a, b, spread_b) or (
+            pct is not None and abs(pct) <= noise_pct
+        )
+    scheme = (a_row or b_row).scheme
+    return Change(scheme, figure, a, b, pct, within)
+
+
+def compare(a: Run, b: Run) -> Comparison:
+    """Every numeric headline figure of every scheme present in either run."""
+    noise_pct = max(_drift(a), _drift(b))
+    a_rows = {s["scheme"]: headline_row(a, s) for s in a.schemes}
+    b_rows = {s["scheme"]: headline_row(b, s) for s in b.schemes}
+    figures = [f for f in HEADLINE if f.key != "crypto"]
+    changes = [
+        change(f, a_rows.get(name), b_rows.get(name), noise_pct)
+        for name in dict.fromkeys([*a_rows, *b_rows])
+        for f in figures
+    ]
+    return Comparison(a, b, noise_pct, changes)
+
+
+def default_out_dir(a: Run, b: Run) -> Path:
+    """``reports/out/compare-<A>-vs-<B>/``."""
+    return OUT_DIR / f"compare-{a.run_id}-vs-{b.run_id}"
+
+
+def _table(result: Comparison) -> tuple[list[str], list[list[str]]]:
+    figures = list(dict.fromkeys(c.figure for c in result.changes))
+    header = ["scheme", *(f.label for f in figures)]
+    rows = []
+    for name in result.schemes():
+        cells = {c.figure.key: c.text for c in result.changes if c.scheme == name}
+        rows.append([name, *(cells[f.key] for f in figures)])
+    return header, rows
+
+
+def render_markdown(result: Comparison) -> str:
+    """The comparison as a Markdown table (also printed by ``make compare``)."""
+    header, rows = _table(result)
+    lines = [
+        f"# authlab comparison: {result.a.run_id} → {result.b.run_id}",
+        "",
+        f"Each cell: A → B (change). {NOISE_MARK} marks a change within the runs' noise "
+        f"(IQR ranges overlap, or within the baseline drift of {result.noise_pct:.1f}%).",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(result: Comparison) -> str:
+    """One row per scheme and figure, raw values."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["scheme", "figure", "a", "b", "change_pct", "within_noise"])
+    for c in result.changes:
+        w.writerow([c.scheme, c.figure.key, c.a, c.b, c.change_pct, c.within_noise])
+    return buf.getvalue()
+
+
+def render_html(result: Comparison) -> str:
+    """The comparison as a self-contained HTML page."""
+    from reports.render.html import TEMPLATES, engine
+
+    header, rows = _table(result)
+    return (
+        engine()
+        .get_template("compare.html")
+        .render(
+            Context(
+                {
+                    "a": result.a.run_id,
+                    "b": result.b.run_id,
+                    "noise_pct": f"{result.noise_pct:.1f}",
+                    "mark": NOISE_MARK,
+                    "header": header,
+                    "rows": rows,
+                    "css": (TEMPLATES / "report.css").read_text(),
+                }
+            )
+        )
+    )
+
+
+def render_files(result: Comparison) -> dict[str, str]:
+    """Every output of a comparison: {relative path: text}, ``index.html`` last."""
+    return {
+        "compare.md": render_markdown(result),
+        "compare.csv": render_csv(result),
+        "index.html": render_html(result),
+    }

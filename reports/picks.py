@@ -1,0 +1,126 @@
+"""A short "what to pick" list, derived from one run's figures and the schemes' properties.
+
+Each rule picks schemes by data (cost, queries, expiry, revocation, storage), so the
+advice follows the measurements of the machine it was run on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports import fmt
+from reports.analyse import request_ratio
+from reports.collect import BASELINE, Run
+
+
+def _measured(run: Run) -> list[dict[str, Any]]:
+    return [s for s in run.schemes if s["scheme"] != BASELINE and s.get("request_us") is not None]
+
+
+def _cost(run: Run, s: dict[str, Any]) -> str:
+    return f"{s['scheme']} ({fmt.us(s['request_us'])} µs, {fmt.ratio(request_ratio(run, s))} none)"
+
+
+def cheapest(run: Run) -> str | None:
+    """The cheapest authenticated request of the run."""
+    schemes = _measured(run)
+    if not schemes:
+        return None
+    best = min(schemes, key=lambda s: s["request_us"])
+    return f"Cheapest authenticated request: {_cost(run, best)}."
+
+
+def no_queries(run: Run) -> str | None:
+    """Schemes with no SQL per request, and what that costs in control."""
+    free = [s for s in _measured(run) if s.get("queries") == 0]
+    if not free:
+        return None
+    unchecked = [s["scheme"] for s in free if not s["properties"].get("user_checked_per_request")]
+    tail = (
+        f" — but {', '.join(unchecked)} never reads the user, so deactivating an account "
+        "takes effect only when the credential expires"
+        if unchecked
+        else ""
+    )
+    return f"No database work per request: {', '.join(_cost(run, s) for s in free)}{tail}."
+
+
+def revocable(run: Run) -> str | None:
+    """Cheapest scheme whose credential expires and whose logout takes effect at once."""
+    ok = [
+        s
+        for s in _measured(run)
+        if s["properties"].get("expiry_seconds") is not None
+        and s["properties"].get("logout_immediate")
+    ]
+    if not ok:
+        return None
+    best = min(ok, key=lambda s: s["request_us"])
+    others = ", ".join(s["scheme"] for s in ok if s is not best)
+    return (
+        f"Expiring credentials with immediate logout: {_cost(run, best)}"
+        + (f"; also {others}" if others else "")
+        + "."
+    )
+
+
+def leaked_db(run: Run) -> str | None:
+    """Schemes whose stored rows are not usable as credentials if the database leaks."""
+    safe = [
+        s["scheme"]
+        for s in _measured(run)
+        if not s["properties"].get("stored_credential_usable", True)
+    ]
+    usable = [
+        s["scheme"] for s in _measured(run) if s["properties"].get("stored_credential_usable")
+    ]
+    if not safe or not usable:
+        return None
+    return (
+        f"If the database leaks, stored rows are not live credentials for {', '.join(safe)}; "
+        f"they are for {', '.join(usable)}."
+    )
+
+
+def costly(run: Run) -> str | None:
+    """Schemes at least 100× the baseline: keep them off hot paths."""
+    slow = [s for s in _measured(run) if (request_ratio(run, s) or 0) >= 100]
+    if not slow:
+        return None
+    return (
+        f"Keep off per-request paths: {', '.join(_cost(run, s) for s in slow)} — exchange the "
+        "password once for a token or session instead."
+    )
+
+
+def browser(run: Run) -> str | None:
+    """Same-origin browser apps: the CSRF-protected cookie scheme and its cost."""
+    cookie = [s for s in _measured(run) if s["properties"].get("csrf_on_unsafe")]
+    if not cookie:
+        return None
+    return (
+        "Browser front end on the same site: "
+        + ", ".join(_cost(run, s) for s in cookie)
+        + " — HttpOnly cookie, CSRF token on writes."
+    )
+
+
+def under_load(run: Run) -> str | None:
+    """Highest throughput under load, next to the baseline's."""
+    rated = [s for s in _measured(run) if s.get("load_rps")]
+    base = run.baseline.get("load_rps")
+    if not rated or not base:
+        return None
+    best = max(rated, key=lambda s: s["load_rps"])
+    return (
+        f"Most requests/s under load: {best['scheme']} ({fmt.rate(best['load_rps'])} req/s, "
+        f"{fmt.ratio(best['load_rps'] / base)} none's {fmt.rate(base)})."
+    )
+
+
+RULES = (cheapest, no_queries, revocable, browser, leaked_db, costly, under_load)
+
+
+def what_to_pick(run: Run) -> list[str]:
+    """Apply every rule to ``run`` and keep the ones that have something to say."""
+    return [line for rule in RULES if (line := rule(run))]

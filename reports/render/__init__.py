@@ -1,0 +1,1 @@
+"""Renderers: each turns an :class:`~reports.analyse.Analysis` into one output format."""

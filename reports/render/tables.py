@@ -1,0 +1,224 @@
+"""The report's tables as rows of formatted strings, shared by the HTML and Markdown renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reports import fmt
+from reports.analyse import HEADLINE, Analysis, Row
+from reports.collect import BASELINE, Run
+
+PACKAGE_LABELS = {
+    "Django": "Django",
+    "djangorestframework": "DRF",
+    "djangorestframework-simplejwt": "simplejwt",
+    "django-rest-knox": "knox",
+    "PyJWT": "PyJWT",
+    "cryptography": "cryptography",
+    "gunicorn": "gunicorn",
+    "locust": "locust",
+}
+PROPERTY_COLUMNS = (
+    ("stateless", "stateless", fmt.yes_no),
+    ("expiry", "default expiry", fmt.text),
+    ("revocation", "revocation", lambda v: fmt.text(v, "cannot be revoked")),
+    ("stored_at_rest", "stored at rest", fmt.text),
+    ("stored_credential_usable", "stored row usable as credential", fmt.yes_no),
+    ("csrf_on_unsafe", "CSRF on writes", fmt.yes_no),
+    ("transport", "credential transport", fmt.text),
+    ("user_checked_per_request", "user checked per request", fmt.yes_no),
+    ("logout_immediate", "logout immediate", fmt.yes_no),
+)
+
+
+@dataclass
+class Table:
+    """A titled table of strings; ``baseline`` marks rows of the ``none`` scheme."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    baseline: list[bool]
+
+
+def headline_cell(analysis: Analysis, row: Row, figure) -> str:
+    """One headline cell: the value (with IQR); ``not run`` for load figures of a run without."""
+    if figure.load and not analysis.run.load_ran:
+        return fmt.NOT_RUN
+    value = row.values.get(figure.key)
+    if figure.key == "crypto":
+        return fmt.text(value, "none")
+    if figure.spread:
+        return fmt.us_spread(value, row.spreads.get(figure.key))
+    cell = figure.write(value)
+    vs = row.vs_none.get(figure.key)
+    if figure.load and vs is not None and row.scheme != BASELINE:
+        cell += f" ({fmt.ratio(vs)})"
+    return cell
+
+
+def headline(analysis: Analysis) -> Table:
+    """Scheme × headline figures; load cells carry their multiple of ``none``."""
+    return Table(
+        "Headline",
+        ["scheme", *(f.label for f in HEADLINE)],
+        [[r.scheme, *(headline_cell(analysis, r, f) for f in HEADLINE)] for r in analysis.rows],
+        [r.scheme == BASELINE for r in analysis.rows],
+    )
+
+
+def properties(analysis: Analysis) -> Table:
+    """Scheme × security properties, from each scheme's declared ``properties``."""
+    rows = [
+        [r.scheme, *(write(r.properties.get(key)) for key, _, write in PROPERTY_COLUMNS)]
+        for r in analysis.rows
+    ]
+    return Table(
+        "Properties",
+        ["scheme", *(label for _, label, _ in PROPERTY_COLUMNS)],
+        rows,
+        [r.scheme == BASELINE for r in analysis.rows],
+    )
+
+
+def claims(analysis: Analysis) -> Table:
+    """One row per claim: the claim, its verdict and the evidence."""
+    return Table(
+        "Claims",
+        ["claim", "verdict", "evidence"],
+        [[f.claim.text, f.verdict, "; ".join(f.evidence)] for f in analysis.findings],
+        [False] * len(analysis.findings),
+    )
+
+
+def provenance(run: Run) -> list[tuple[str, str]]:
+    """Label/value pairs saying where, how and with what the run was measured."""
+    p = run.provenance
+    commit = fmt.text(p.get("commit"), "unknown")[:12] + (" (dirty)" if p.get("dirty") else "")
+    python = f"{fmt.text(p.get('implementation'), '')} {fmt.text(p.get('python'))}"
+    return [
+        ("run", f"{run.run_id} ({'QUICK' if run.quick else 'full'})"),
+        ("date", fmt.text(p.get("date"), "unknown")),
+        ("commit", commit),
+        ("python", python.strip()),
+        ("packages", _packages(p.get("packages") or {})),
+        ("password hasher", _hasher(p.get("hasher") or {})),
+        ("session engine", fmt.text(p.get("session_engine"))),
+        ("database", _database(p.get("database") or {})),
+        ("cache", fmt.text(p.get("cache"))),
+        ("JWT algorithm", fmt.text(p.get("jwt_algorithm"))),
+        ("machine", _machine(p.get("machine") or {})),
+        ("floor", _floor(run.floor)),
+        ("noise", _noise(run.noise)),
+        ("load phase", _load(run)),
+    ]
+
+
+def _packages(packages: dict[str, Any]) -> str:
+    found = [f"{label} {packages[n]}" for n, label in PACKAGE_LABELS.items() if packages.get(n)]
+    return ", ".join(found) or "-"
+
+
+def _hasher(hasher: dict[str, Any]) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in hasher.items() if k not in {"algorithm", "class"})
+    return fmt.text(hasher.get("algorithm")) + (f" ({params})" if params else "")
+
+
+def _database(db: dict[str, Any]) -> str:
+    init = (db.get("options") or {}).get("init_command")
+    out = f"{fmt.text(db.get('vendor'))}, CONN_MAX_AGE={fmt.text(db.get('conn_max_age'), 'None')}"
+    return out + (f", {init}" if init else "")
+
+
+def _machine(m: dict[str, Any]) -> str:
+    return (
+        f"{fmt.text(m.get('cpu'))}, {fmt.text(m.get('cores'))} cores, "
+        f"{fmt.text(m.get('system'))} {fmt.text(m.get('arch'), '')}"
+    ).strip()
+
+
+def _floor(floor: dict[str, Any]) -> str:
+    cost = fmt.us_spread(floor.get("bare_django_view_us"), floor.get("bare_django_view_iqr_us"))
+    return f"bare Django view {cost} µs"
+
+
+def _noise(noise: dict[str, Any]) -> str:
+    noisy = noise.get("noisy")
+    word = fmt.NOT_MEASURED if noisy is None else ("NOISY" if noisy else "steady")
+    return (
+        f"none baseline {fmt.us(noise.get('baseline_start_us'))} → "
+        f"{fmt.us(noise.get('baseline_end_us'))} µs ({fmt.pct(noise.get('drift_pct'))}): {word}"
+    )
+
+
+def _load(run: Run) -> str:
+    if not run.load_ran:
+        return fmt.NOT_RUN
+    load = run.load
+    workers = f"{fmt.text(load.get('gunicorn_workers'))} workers"
+    threads = f"{fmt.text(load.get('gunicorn_threads'))} threads"
+    return (
+        f"{fmt.text(load.get('users'))} users, {fmt.text(load.get('duration_s'))} s per scheme "
+        f"(+{fmt.text(load.get('warmup_s'))} s warm-up), gunicorn {workers} × {threads}, "
+        f"generator CPU {fmt.text(load.get('generator_cpu_pct'))}%"
+        + (" (SATURATED)" if load.get("generator_saturated") else "")
+    )
+
+
+def verification(run: Run) -> Table:
+    """What was checked before timing: status with and without a credential, user."""
+    rows = []
+    for name, v in run.verification.items():
+        v = v if isinstance(v, dict) else {}
+        rows.append(
+            [
+                name,
+                fmt.yes_no(v.get("ok")),
+                fmt.text(v.get("status_with")),
+                fmt.text(v.get("username")),
+                fmt.text(v.get("status_without")),
+            ]
+        )
+    return Table(
+        "Verified before timing",
+        ["scheme", "ok", "with credential", "user", "without"],
+        rows,
+        [r[0] == BASELINE for r in rows],
+    )
+
+
+def _cell(key: str, value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
+    if isinstance(value, bool):
+        return fmt.yes_no(value)
+    if isinstance(value, int | float):
+        if key.endswith("_us") or key == "us":
+            return fmt.us(value)
+        if key.startswith("ratio"):
+            return fmt.ratio(value)
+        if key.endswith("bytes"):
+            return fmt.nbytes(value)
+        return fmt.count(value)
+    return fmt.text(value)
+
+
+def dimension(name: str, rows: list[dict[str, Any]]) -> Table:
+    """A measured dimension's rows as a table, columns in the producer's order."""
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    return Table(
+        name.replace("_", " "),
+        keys,
+        [[_cell(k, r.get(k)) for k in keys] for r in rows],
+        [False] * len(rows),
+    )
+
+
+def dimensions(run: Run) -> list[Table]:
+    """Every non-empty dimension of the run, as tables (the data behind the charts)."""
+    return [dimension(name, rows) for name, rows in run.dimensions.items() if rows]
