@@ -259,33 +259,46 @@ def jwt_size(run: Run) -> tuple[str, list[str]]:
     return DEPENDS, evidence
 
 
-def drf_token_no_expiry_one_per_user(run: Run) -> tuple[str, list[str]]:
-    """DRF's TokenAuthentication: a key never expires, and a user has one key."""
+def drf_token_no_expiry(run: Run) -> tuple[str, list[str]]:
+    """DRF's TokenAuthentication: a key never expires (from the declared properties)."""
     token = run.by_name.get("token")
     if token is None:
         return _missing("token")
     props = token["properties"]
-    never = props.get("expiry_seconds") is None
     evidence = [
-        f"token expiry: {fmt.text(props.get('expiry'))} (expiry_seconds "
-        f"{fmt.text(props.get('expiry_seconds'), 'null')})",
+        f"token expiry: {fmt.text(props.get('expiry'))} "
+        f"(expiry_seconds {fmt.text(props.get('expiry_seconds'), 'null')})",
         f"revocation: {fmt.text(props.get('revocation'))}",
+        *(
+            f"for comparison, {s['scheme']} expires after "
+            f"{fmt.seconds(s['properties']['expiry_seconds'])}"
+            for s in _token_style(run)
+            if s["properties"].get("expiry_seconds") is not None
+        ),
     ]
-    writes = token.get("login_writes")
-    one_per_user = None if writes is None else writes == 0
-    if writes is not None:
-        evidence.append(
-            f"SQL writes at a repeated login: {fmt.count(writes)}"
-            + (" (the existing key came back)" if writes == 0 else " (a new key was stored)")
-        )
+    return (CONFIRMED if props.get("expiry_seconds") is None else REFUTED), evidence
+
+
+def drf_token_one_per_user(run: Run) -> tuple[str, list[str]]:
+    """DRF's TokenAuthentication: one key per user, shared by all their clients."""
+    token = run.by_name.get("token")
+    same = None if token is None else token.get("login_repeat_same_credential")
+    if same is None:
+        return _missing("a repeated token login (login_repeat_same_credential)")
+    evidence = [
+        "a second login for the same user returned "
+        + ("the same key" if same else "a different key"),
+        f"SQL writes at the first login: {fmt.count(token.get('login_writes'))}",
+    ]
     knox = run.by_name.get("knox")
-    if knox is not None and knox.get("login_writes") is not None:
-        evidence.append(f"for comparison, knox login writes: {fmt.count(knox['login_writes'])}")
-    if not never or one_per_user is False:
-        return REFUTED, evidence
-    if one_per_user is None:
-        return DEPENDS, [*evidence, "one token per user: not measured in this run"]
-    return CONFIRMED, evidence
+    if knox is not None and knox.get("login_repeat_same_credential") is not None:
+        again = "the same" if knox["login_repeat_same_credential"] else "a new"
+        evidence.append(f"for comparison, a second knox login returned {again} token")
+    rows = run.dimensions.get("knox_tokens", [])
+    if rows:
+        most = max(r["tokens_per_user"] for r in rows)
+        evidence.append(f"knox was measured with up to {most:,} live tokens for one user")
+    return (CONFIRMED if same else REFUTED), evidence
 
 
 def jwt_revocation(run: Run) -> tuple[str, list[str]]:
@@ -368,11 +381,18 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         "drf-token-no-expiry",
-        "DRF's TokenAuthentication tokens never expire, and a user has only one token.",
+        "DRF's TokenAuthentication tokens never expire.",
         NOTES,
-        "confirmed when the token scheme has no expiry and a repeated login writes nothing; "
-        "refuted when it expires or a login stores a new key",
-        drf_token_no_expiry_one_per_user,
+        "confirmed when the token scheme declares no expiry (expiry_seconds null)",
+        drf_token_no_expiry,
+    ),
+    Claim(
+        "drf-token-one-per-user",
+        "DRF's TokenAuthentication gives a user one token, shared by all their clients.",
+        NOTES,
+        "confirmed when a second login for the same user returns the same key; refuted "
+        "when it returns a new one",
+        drf_token_one_per_user,
     ),
     Claim(
         "jwt-revocation",
