@@ -163,6 +163,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env.LOGIN_THROTTLE_RATE},
+    # DRF's JSON parser lets 1e999, "\ud800" and deep nesting through to a 500; the
+    # strict one answers 400 (hardening, tests/test_fuzz.py). Form parsers as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "lab.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 # simplejwt: a signing key of its own, never SECRET_KEY (rotating one must not
