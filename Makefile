@@ -10,7 +10,8 @@ PORT   ?= 8000
 # PYTHON may name an interpreter; otherwise scripts/find-python picks one >= 3.12.
 PYTHON ?=
 
-.PHONY: help venv test lint serve seed clean system-deps report compare
+.PHONY: help venv test lint serve seed clean system-deps report compare \
+	locust load locust-master locust-worker
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,3 +62,40 @@ report: $(STAMP) ## rebuild the report of a run folder (RUN=reports/out/latest)
 compare: $(STAMP) ## per-scheme change of every headline figure between two runs (A=<run> B=<run>)
 	@[ -n "$(A)" ] && [ -n "$(B)" ] || { echo "usage: make compare A=<run folder> B=<run folder>"; exit 2; }
 	$(PY) -m reports compare $(A) $(B)
+
+# --- load tests ---
+# locust drives every scheme over real HTTP (loadtests/). Defaults fit a 2-core machine:
+# WORKERS=2 sync gunicorn workers (THREADS>1: gthread), USERS=4 closed-loop users, one
+# locust process (LOCUST_WORKERS=N: a master and N local workers). QUICK=1 shortens
+# each scheme to WARMUP=0.5 + DURATION=1.5 s. HOST=http://host:port loads a running lab
+# (seeded with make seed, login throttle lifted) instead of starting one.
+USERS          ?= 4
+WORKERS        ?= 2
+THREADS        ?= 1
+DURATION       ?= $(if $(filter 1 yes true,$(QUICK)),1.5,8)
+WARMUP         ?= $(if $(filter 1 yes true,$(QUICK)),0.5,2)
+LOCUST_WORKERS ?= 0
+EXPECT_WORKERS ?= 0
+MASTER         ?= 127.0.0.1
+MASTER_BIND    ?= 127.0.0.1
+MASTER_PORT    ?= 5557
+WEB_PORT       ?= 8089
+LOAD_TARGET     = $(if $(findstring ://,$(HOST)),$(HOST),http://$(HOST):$(PORT))
+
+locust: $(STAMP) ## seeded lab under gunicorn + locust web UI on 127.0.0.1:8089 (Ctrl-C stops both)
+	@exec $(WITH_STORES) $(PY) -m loadtests.ui --web-port $(WEB_PORT) --workers $(WORKERS) --threads $(THREADS)
+
+load: $(STAMP) ## headless load on every scheme (USERS, DURATION, WORKERS, THREADS, LOCUST_WORKERS, SCHEMES)
+	$(WITH_STORES) $(PY) -m loadtests.headless $(if $(filter 1 yes true,$(QUICK)),--quick) \
+		--users $(USERS) --duration $(DURATION) --warmup $(WARMUP) \
+		--workers $(WORKERS) --threads $(THREADS) --locust-workers $(LOCUST_WORKERS) \
+		$(if $(SCHEMES),--schemes $(SCHEMES)) $(if $(findstring ://,$(HOST)),--target $(HOST)) \
+		$(if $(filter-out 0,$(EXPECT_WORKERS)),--remote-workers $(EXPECT_WORKERS) \
+		--master-bind $(MASTER_BIND) --master-port $(MASTER_PORT))
+
+locust-master: $(STAMP) ## locust master + web UI for workers on other machines (HOST=target, MASTER_BIND=0.0.0.0)
+	@exec $(VENV)/bin/locust --master --host $(LOAD_TARGET) --web-port $(WEB_PORT) \
+		--master-bind-host $(MASTER_BIND) --master-bind-port $(MASTER_PORT)
+
+locust-worker: $(STAMP) ## a locust worker running the same user classes (MASTER=<master host>)
+	@exec $(VENV)/bin/locust --worker --master-host $(MASTER) --master-port $(MASTER_PORT)

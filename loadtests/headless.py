@@ -1,0 +1,466 @@
+"""Headless load tests: every scheme in turn under real HTTP load.
+
+``make load`` runs :func:`main` (its own run folder and ``summary.json``); ``make
+bench`` calls :func:`run_load` for its load phase. Neither imports locust here: the
+load runs in a child process (:mod:`loadtests.runner`), against a gunicorn this
+module starts on loopback (its own SQLite file, migrated and seeded) unless a
+``base_url`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lab import procs
+from lab.env import BASE_DIR
+from lab.runs import atomic_write_json
+
+#: Settings of the server and of the load generators (login throttling lifted).
+SETTINGS = "lab.settings.bench"
+#: The generator is "saturated" above this much of one core: numbers are then its limit.
+SATURATED_PCT = 90.0
+LOAD_FIELDS = (
+    "load_rps",
+    "load_failures",
+    "load_p50_us",
+    "load_p95_us",
+    "load_p99_us",
+    "load_max_us",
+    "load_bytes_per_request",
+    "load_server_cpu_us_per_request",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How long and how hard each scheme is loaded."""
+
+    users: int
+    warmup_s: float
+    duration_s: float
+    #: A window with fewer requests is extended (a scheme that hashes the password on
+    #: every request answers a few per second), up to ``max_window_s``.
+    min_requests: int = 20
+    max_window_s: float = 20.0
+    max_requests: int = 200_000
+
+
+#: QUICK: the whole load phase of ``make bench QUICK=1`` in ~20 s for 7 schemes.
+QUICK = Profile(users=4, warmup_s=0.5, duration_s=1.5, min_requests=5, max_window_s=5.0)
+#: Default: ~90-100 s for 7 schemes (logins with the real hasher included).
+FULL = Profile(users=4, warmup_s=2.0, duration_s=8.0)
+
+
+@dataclass(frozen=True)
+class Generators:
+    """Where the load comes from: the runner process alone, or locust workers."""
+
+    local_workers: int = 0
+    remote_workers: int = 0
+    master_bind: str = "127.0.0.1"
+    master_port: int = 5557
+
+    def args(self) -> list[str]:
+        """The runner's options for this setup."""
+        if not self.remote_workers:
+            return ["--workers", str(self.local_workers)]
+        total = self.local_workers + self.remote_workers
+        return [
+            "--master",
+            "--workers",
+            str(self.local_workers),
+            "--expect-workers",
+            str(total),
+            "--master-bind-host",
+            self.master_bind,
+            "--master-bind-port",
+            str(self.master_port),
+        ]
+
+
+#: Seeded accounts: every simulated user logs in as its own one.
+ACCOUNTS = 100
+
+
+def default_gunicorn_workers() -> int:
+    """One sync worker per core, as ``lab/gunicorn.conf.py`` does."""
+    return os.cpu_count() or 2
+
+
+def run_load(
+    run_dir: Path,
+    *,
+    quick: bool,
+    schemes: list[str] | None = None,
+    base_url: str | None = None,
+    users: int | None = None,
+    warmup_s: float | None = None,
+    duration_s: float | None = None,
+    gunicorn_workers: int | None = None,
+    gunicorn_threads: int | None = None,
+    locust_workers: int = 0,
+    remote_workers: int = 0,
+    master_bind: str = "127.0.0.1",
+    master_port: int = 5557,
+    max_requests: int | None = None,
+) -> dict[str, Any]:
+    """Load each scheme in turn; write ``run_dir/load/<scheme>.json``; return the figures.
+
+    Returns ``{"meta": {...}, "schemes": {name: {load_* fields}}, "verification": {...}}``.
+    With ``base_url=None`` a gunicorn is started (and stopped) for the run. With
+    ``locust_workers`` the load comes from that many local locust workers; with
+    ``remote_workers`` the runner also waits for workers started elsewhere
+    (``make locust-worker MASTER=<this host>``) on ``master_bind:master_port``.
+    """
+    generators = Generators(locust_workers, remote_workers, master_bind, master_port)
+    base = QUICK if quick else FULL
+    profile = dataclasses.replace(
+        base,
+        users=users or base.users,
+        warmup_s=base.warmup_s if warmup_s is None else warmup_s,
+        duration_s=duration_s or base.duration_s,
+        max_requests=max_requests or base.max_requests,
+    )
+    out = Path(run_dir) / "load"
+    out.mkdir(parents=True, exist_ok=True)
+    workers = gunicorn_workers or default_gunicorn_workers()
+    threads = gunicorn_threads or 1
+    accounts = max(ACCOUNTS, profile.users)
+    with contextlib.ExitStack() as stack:
+        if base_url is None:
+            url, pid, env = stack.enter_context(lab_server(workers, threads, accounts))
+        else:
+            env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
+            url, pid = base_url.rstrip("/"), 0
+            workers = threads = None  # not ours: unknown
+        run_generator(out, url, pid, env, profile, schemes, generators, accounts)
+    results = read_results(out, schemes)
+    return {
+        "meta": meta(results, profile, url, workers, threads, generators, own=base_url is None),
+        "schemes": {name: load_fields(r) for name, r in results.items()},
+        "verification": {name: r["verification"] for name, r in results.items()},
+    }
+
+
+@contextlib.contextmanager
+def lab_server(workers: int, threads: int, accounts: int) -> Iterator[tuple[str, int, dict]]:
+    """Serve the lab on a free loopback port from a fresh, seeded SQLite file."""
+    with tempfile.TemporaryDirectory(prefix="authlab-load-") as tmp:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": SETTINGS,
+            "AUTHLAB_SQLITE_PATH": str(Path(tmp) / "load.sqlite3"),
+        }
+        prepare_database(env, accounts)
+        port = procs.free_port()
+        proc = procs.spawn(
+            procs.gunicorn_command("127.0.0.1", port, workers, threads), cwd=BASE_DIR, env=env
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            procs.wait_http(f"{url}/api/v1/schemes/", proc=proc)
+            yield url, proc.pid, env
+        finally:
+            procs.stop(proc)
+
+
+def prepare_database(env: dict[str, str], accounts: int) -> None:
+    """Migrate the database named by ``env`` and seed ``user1..user<accounts>``."""
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    for args in (["migrate", "--noinput", "-v0"], ["seed_users", "--count", str(accounts)]):
+        subprocess.run(
+            [*manage, *args], cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL
+        )
+
+
+def run_generator(
+    out: Path,
+    url: str,
+    pid: int,
+    env: dict[str, str],
+    profile: Profile,
+    schemes: list[str] | None,
+    generators: Generators,
+    accounts: int,
+) -> None:
+    """Run :mod:`loadtests.runner` as a child process until it has measured every scheme."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "loadtests.runner",
+        "--out",
+        str(out),
+        "--host",
+        url,
+        "-u",
+        str(profile.users),
+        "--warmup",
+        str(profile.warmup_s),
+        "--duration",
+        str(profile.duration_s),
+        "--max-requests",
+        str(profile.max_requests),
+        "--min-requests",
+        str(profile.min_requests),
+        "--max-window",
+        str(profile.max_window_s),
+        "--accounts",
+        str(accounts),
+        "--server-pid",
+        str(pid),
+        *generators.args(),
+        "--schemes",
+        ",".join(schemes or []),
+    ]
+    per_scheme = profile.warmup_s + profile.max_window_s + 120  # logins with a slow hasher
+    timeout = 60 + per_scheme * (len(schemes) if schemes else 20)
+    proc = procs.spawn(cmd, cwd=BASE_DIR, env=env)
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"the load generator did not finish within {timeout:.0f} s") from None
+    finally:
+        procs.stop(proc)
+    if code != 0:
+        raise RuntimeError(f"the load generator exited with {code}: {' '.join(cmd)}")
+
+
+def read_results(out: Path, schemes: list[str] | None) -> dict[str, dict[str, Any]]:
+    """The raw per-scheme files the generator wrote, in the order it ran them."""
+    results = [json.loads(p.read_text()) for p in out.glob("*.json")]
+    results.sort(key=lambda r: r["order"])
+    found = {r["scheme"]: r for r in results}
+    missing = [s for s in schemes or [] if s not in found]
+    if missing or not found:
+        raise RuntimeError(f"no load results for {', '.join(missing) or 'any scheme'} in {out}")
+    return found
+
+
+def load_fields(result: dict[str, Any]) -> dict[str, Any]:
+    """One scheme's ``load_*`` fields for ``summary.json``."""
+    latency = result["latency"]
+    sent, received = result["bytes_sent_per_request"], result["bytes_received_per_request"]
+    return {
+        "load_rps": result["rps"],
+        "load_failures": result["failures"],
+        "load_p50_us": latency["p50_us"],
+        "load_p95_us": latency["p95_us"],
+        "load_p99_us": latency["p99_us"],
+        "load_max_us": latency["max_us"],
+        "load_bytes_per_request": None if sent is None else round(sent + received, 1),
+        "load_bytes_sent_per_request": sent,
+        "load_bytes_received_per_request": received,
+        "load_server_cpu_us_per_request": result["server_cpu_us_per_request"],
+        "load_requests": result["requests"],
+        "load_generator_cpu_pct": result["generator_cpu_pct"],
+    }
+
+
+def meta(
+    results: dict[str, dict[str, Any]],
+    profile: Profile,
+    url: str,
+    workers: int | None,
+    threads: int | None,
+    generators: Generators,
+    *,
+    own: bool,
+) -> dict[str, Any]:
+    """The ``load`` object of ``summary.json``: how the load phase ran."""
+    cpu = {name: r["generator_cpu_pct"] for name, r in results.items()}
+    saturated = [name for name, pct in cpu.items() if pct is not None and pct > SATURATED_PCT]
+    return {
+        "ran": True,
+        "duration_s": profile.duration_s,
+        "warmup_s": profile.warmup_s,
+        "users": profile.users,
+        "gunicorn_workers": workers,
+        "gunicorn_threads": threads,
+        "generator_cpu_pct": max((p for p in cpu.values() if p is not None), default=None),
+        "generator_saturated": bool(saturated),
+        "generator_saturated_schemes": saturated,
+        "generator_saturation_threshold_pct": SATURATED_PCT,
+        "locust_workers": generators.local_workers,
+        "locust_remote_workers": generators.remote_workers,
+        "max_requests": profile.max_requests,
+        "min_requests": profile.min_requests,
+        "max_window_s": profile.max_window_s,
+        "target": url,
+        "own_server": own,
+        "settings_module": SETTINGS,
+        "client": "locust FastHttpUser, closed loop (no wait), GET:POST whoami/ 3:1",
+        "latency": "raw per-request float timings (not locust's whole-ms histogram)",
+    }
+
+
+# --- make load --------------------------------------------------------------------------
+def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[str, Any]:
+    """A schema-version-1 ``summary.json`` with the load figures and nothing else measured."""
+    from lab.runs import SCHEMA_VERSION, provenance
+    from schemes import registry
+
+    nulls = dict.fromkeys(IN_PROCESS_FIELDS)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_dir.name,
+        "quick": quick,
+        "provenance": provenance(profile="load", load=result["meta"]),
+        "noise": {
+            "baseline_start_us": None,
+            "baseline_end_us": None,
+            "drift_pct": None,
+            "noisy": None,
+        },
+        "verification": result["verification"],
+        "floor": {"bare_django_view_us": None, "bare_django_view_iqr_us": None},
+        "schemes": [
+            {
+                "scheme": s.name,
+                "title": s.title,
+                "properties": s.properties.as_dict(),
+                **nulls,
+                **dict.fromkeys(LOAD_FIELDS),
+                **result["schemes"].get(s.name, {}),
+            }
+            for s in registry.all_schemes()
+        ],
+        "dimensions": {k: [] for k in DIMENSIONS},
+        "load": result["meta"],
+    }
+
+
+IN_PROCESS_FIELDS = (
+    "request_us",
+    "request_iqr_us",
+    "request_post_us",
+    "request_post_iqr_us",
+    "ratio_to_none",
+    "authenticate_us",
+    "authenticate_iqr_us",
+    "queries",
+    "queries_post",
+    "crypto",
+    "credential_bytes",
+    "credential_bytes_post",
+    "response_extra_bytes",
+    "response_extra_headers",
+    "login_us",
+    "login_iqr_us",
+    "login_writes",
+    "login_response_bytes",
+)
+DIMENSIONS = (
+    "hashers",
+    "jwt_algorithms",
+    "jwt_claims",
+    "session_engines",
+    "knox_tokens",
+    "conn_max_age",
+    "middleware",
+    "backends",
+    "scale",
+)
+
+
+def table(result: dict[str, Any]) -> str:
+    """A plain-text table of the load figures, one row per scheme."""
+    head = (
+        f"{'scheme':<15}{'req/s':>9}{'p50 us':>10}{'p95 us':>10}{'p99 us':>10}"
+        f"{'max us':>10}{'fail':>6}{'B/req':>8}{'srv CPU us/req':>16}{'gen CPU%':>10}"
+    )
+    rows = [head, "-" * len(head)]
+    for name, f in result["schemes"].items():
+        rows.append(
+            f"{name:<15}{_n(f['load_rps'])}{_n(f['load_p50_us'], 10)}{_n(f['load_p95_us'], 10)}"
+            f"{_n(f['load_p99_us'], 10)}{_n(f['load_max_us'], 10)}{_n(f['load_failures'], 6)}"
+            f"{_n(f['load_bytes_per_request'], 8)}"
+            f"{_n(f['load_server_cpu_us_per_request'], 16)}{_n(f['load_generator_cpu_pct'], 10)}"
+        )
+    meta_ = result["meta"]
+    if meta_["generator_saturated"]:
+        rows.append(
+            f"\nThe load generator saturated a core ({meta_['generator_cpu_pct']:.0f}% "
+            f"CPU) for: {', '.join(meta_['generator_saturated_schemes'])}: those "
+            "figures are the generator's limit, not the server's."
+        )
+    return "\n".join(rows)
+
+
+def _n(value: Any, width: int = 9) -> str:
+    if value is None:
+        return f"{'-':>{width}}"
+    return f"{value:>{width}.0f}" if isinstance(value, float) else f"{value:>{width}}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make load``: run the load phase into a fresh run folder and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a few seconds per scheme")
+    parser.add_argument("--schemes", default="", help="comma-separated (default: all)")
+    parser.add_argument(
+        "--target", default="", help="base URL of a running lab (default: start a gunicorn)"
+    )
+    parser.add_argument("--users", type=int, default=0)
+    parser.add_argument("--warmup", type=float, default=None)
+    parser.add_argument("--duration", type=float, default=0)
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--remote-workers",
+        type=int,
+        default=0,
+        help="also wait for this many workers started elsewhere (make locust-worker)",
+    )
+    parser.add_argument("--master-bind", default="127.0.0.1", help="with --remote-workers")
+    parser.add_argument("--master-port", type=int, default=5557, help="with --remote-workers")
+    parser.add_argument(
+        "--locust-workers",
+        type=int,
+        default=0,
+        help="local locust worker processes (distributed mode on loopback)",
+    )
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+
+    django.setup()
+    from lab.runs import mark_complete, new_run_dir
+
+    run_dir = new_run_dir(label="load")
+    print(f"Load test run: {run_dir}", flush=True)
+    result = run_load(
+        run_dir,
+        quick=args.quick,
+        schemes=[s.strip() for s in args.schemes.split(",") if s.strip()] or None,
+        base_url=args.target or None,
+        users=args.users or None,
+        warmup_s=args.warmup,
+        duration_s=args.duration or None,
+        gunicorn_workers=args.workers or None,
+        gunicorn_threads=args.threads or None,
+        locust_workers=args.locust_workers,
+        remote_workers=args.remote_workers,
+        master_bind=args.master_bind,
+        master_port=args.master_port,
+    )
+    atomic_write_json(run_dir / "summary.json", build_summary(run_dir, result, args.quick))
+    mark_complete(run_dir)
+    print("\n" + table(result))
+    print(f"\nWrote {run_dir / 'summary.json'} and {run_dir / 'load'}/<scheme>.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

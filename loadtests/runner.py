@@ -1,0 +1,313 @@
+"""Run each scheme in turn inside one locust process (locust as a library).
+
+    python -m loadtests.runner --host URL --out DIR [--schemes a,b] [-u N]
+        [--warmup S] [--duration S] [--max-requests N] [--workers K] [--server-pid PID]
+
+For each scheme: spawn the users, wait until every one has logged in, discard a
+warm-up, record a measured window (raw timings, see :mod:`loadtests.recorder`), stop
+the users; write ``DIR/<scheme>.json``. With ``--workers K`` and/or ``--master
+--expect-workers N`` this process is a locust master and the load comes from worker
+processes: K local ones it starts itself, the rest started elsewhere with
+``make locust-worker``.
+``loadtests.headless`` runs this as a child process: locust monkey-patches the
+standard library with gevent, which must not happen inside the caller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+import locust  # patches the stdlib with gevent: this module runs in its own process
+import psutil
+from locust.argument_parser import get_parser
+from locust.env import Environment
+from locust.runners import STATE_STOPPED, MasterRunner
+
+from lab import procs
+from lab.runs import atomic_write_json
+from loadtests import locustfile, recorder
+from loadtests.stats import summarise
+from schemes import registry
+from schemes.transports import HttpTransport
+
+LOCUSTFILE = Path(locustfile.__file__)
+POLL = 0.02
+
+
+def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespace]:
+    """Split the command line into this runner's options and locust's own."""
+    own = argparse.ArgumentParser(description=__doc__, add_help=False)
+    own.add_argument("--out", type=Path, required=True, help="folder for <scheme>.json")
+    own.add_argument("--schemes", default="", help="comma-separated (default: all)")
+    own.add_argument("--warmup", type=float, default=2.0, help="seconds discarded per scheme")
+    own.add_argument("--duration", type=float, default=8.0, help="measured seconds per scheme")
+    own.add_argument(
+        "--max-requests",
+        type=int,
+        default=200_000,
+        help="stop a scheme's window after this many measured requests",
+    )
+    own.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="local locust workers to start (this process becomes a master)",
+    )
+    own.add_argument(
+        "--master",
+        action="store_true",
+        help="be a master for --expect-workers workers started elsewhere "
+        "(binds --master-bind-host:--master-bind-port)",
+    )
+    own.add_argument(
+        "--min-requests",
+        type=int,
+        default=0,
+        help="extend a window shorter than this many requests (slow schemes), up to --max-window",
+    )
+    own.add_argument("--max-window", type=float, default=0, help="default: 4 x --duration")
+    own.add_argument("--server-pid", type=int, default=0, help="gunicorn master, for its CPU")
+    own.add_argument("--login-timeout", type=float, default=120.0)
+    mine, rest = own.parse_known_args(argv)
+    # locust's parser: -u, --host, --expect-workers, --master-bind-*, our custom options,
+    # with defaults from [tool.locust] in pyproject.toml.
+    options = get_parser().parse_args(["-f", str(LOCUSTFILE), *rest])
+    if mine.workers and not mine.master:
+        # Local workers only: loopback, on a port nobody else uses.
+        options.expect_workers = mine.workers
+        options.master_bind_host, options.master_bind_port = "127.0.0.1", procs.free_port()
+    options.spawn_rate = options.spawn_rate or float(options.num_users)  # all at once
+    return mine, options
+
+
+def server_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children."""
+    if not pid:
+        return None
+    try:
+        parent = psutil.Process(pid)
+        total = 0.0
+        for proc in [parent, *parent.children(recursive=True)]:
+            with_times = proc.cpu_times()
+            total += with_times.user + with_times.system
+        return total
+    except psutil.Error:
+        return None
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    """Sleep (cooperatively) until ``condition()`` holds; ``TimeoutError`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        gevent.sleep(POLL)
+
+
+def generators(runner) -> int:
+    """How many processes generate load (and will answer a collect message)."""
+    return runner.worker_count if isinstance(runner, MasterRunner) else 1
+
+
+def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dict[str, Any]:
+    """Run ``user_class``'s scheme for warm-up + window and return its raw figures."""
+    runner = env.runner
+    users = env.parsed_options.num_users
+    status_without = anonymous_status(env.host, user_class)
+    recorder.COLLECTOR.reset()
+    runner.send_message(recorder.RESET)
+    runner.start(users, env.parsed_options.spawn_rate, user_classes=[user_class])
+    # Warm-up: every user has logged in and had its first answer checked, then more.
+    wait_for(
+        lambda: len(recorder.COLLECTOR.ready) >= users,
+        mine.login_timeout,
+        "every user's first answer",
+    )
+    verification = verify(user_class, recorder.COLLECTOR.ready, status_without)
+    gevent.sleep(mine.warmup)
+
+    n = generators(runner)
+    cap = max(1, mine.max_requests // n)
+    cpu0, t0 = server_cpu_s(mine.server_pid), time.perf_counter()
+    runner.send_message(recorder.MEASURE, {"cap": cap})
+    measured_window(runner, n, mine)
+    runner.send_message(recorder.COLLECT)
+    cpu1, t1 = server_cpu_s(mine.server_pid), time.perf_counter()
+    wait_for(lambda: len(recorder.COLLECTOR.batches) >= n, 30, "the generators' samples")
+    login_stats = _locust_stats(runner)
+    stop(runner)
+
+    figures = summarise(recorder.COLLECTOR.batches)
+    server_cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+    return {
+        "scheme": user_class.scheme_name,
+        "user_class": user_class.__name__,
+        "verification": verification,
+        "users": users,
+        "warmup_s": mine.warmup,
+        "duration_s": mine.duration,
+        **figures,
+        "server_cpu_s": None if server_cpu is None else round(server_cpu, 4),
+        "server_window_s": round(t1 - t0, 4),
+        "server_cpu_us_per_request": (
+            round(server_cpu * 1e6 / figures["requests"], 1)
+            if server_cpu is not None and figures["requests"]
+            else None
+        ),
+        "generator_cpu_pct": max(
+            (p["cpu_pct"] for p in figures["generator_processes"]), default=None
+        ),
+        "locust_stats": login_stats,
+    }
+
+
+def anonymous_status(host: str, user_class: type) -> int:
+    """The status ``whoami/`` answers to a request with no credential at all."""
+    transport = HttpTransport(host)
+    try:
+        return transport.get(registry.get(user_class.scheme_name).url("whoami"), {}).status
+    finally:
+        transport.close()
+
+
+def verify(user_class: type, answers: list[dict[str, Any]], status_without: int) -> dict:
+    """The scheme's verification: every user's first answer was right, and no credential
+    is refused (except by the baseline, which has no authentication)."""
+    scheme = registry.get(user_class.scheme_name)
+    refused = status_without in (401, 403) or not scheme.authentication_classes
+    problems = sorted({a["problem"] for a in answers if a["problem"]})
+    return {
+        "ok": bool(answers) and not problems and refused,
+        "status_with": answers[0]["status"] if answers else None,
+        "username": answers[0]["username"] if answers else None,
+        "status_without": status_without,
+        "users_checked": len(answers),
+        "problems": problems,
+    }
+
+
+def measured_window(runner, generators_: int, mine: argparse.Namespace) -> None:
+    """Sleep through the window: at least ``--duration`` and ``--min-requests`` (up to
+    ``--max-window``), and no more than ``--max-requests``."""
+    start = time.perf_counter()
+    local = generators_ == 1
+    # With workers, the master only sees locust's counters (reported every 3 s).
+    base = runner.stats.total.num_requests
+    longest = mine.max_window or 4 * mine.duration
+    while True:
+        if local and not recorder.RECORDER.recording:  # the request cap was reached
+            return
+        elapsed = time.perf_counter() - start
+        done = (
+            len(recorder.RECORDER.batch.samples)
+            if local
+            else runner.stats.total.num_requests - base
+        )
+        if elapsed >= mine.duration and (done >= mine.min_requests or elapsed >= longest):
+            return
+        gevent.sleep(POLL)
+
+
+def _locust_stats(runner) -> list[dict[str, Any]]:
+    """locust's own (whole-millisecond) counters, logins included, for reference."""
+    return [
+        {
+            "method": e.method,
+            "name": e.name,
+            "requests": e.num_requests,
+            "failures": e.num_failures,
+            "median_ms": e.median_response_time,
+        }
+        for e in runner.stats.entries.values()
+    ]
+
+
+def stop(runner) -> None:
+    """Stop the users; with workers, wait until each is ready for the next scheme."""
+    runner.stop()
+    if isinstance(runner, MasterRunner):
+        wait_for(
+            lambda: len(runner.clients.ready) >= runner.environment.parsed_options.expect_workers,
+            60,
+            "workers to be ready again",
+        )
+    else:
+        wait_for(lambda: runner.state == STATE_STOPPED, 30, "users to stop")
+
+
+def start_workers(count: int, options: argparse.Namespace) -> list:
+    """Start ``count`` local ``locust --worker`` processes connected to this master."""
+    cmd = [
+        str(procs.BIN / "locust"),
+        "-f",
+        str(LOCUSTFILE),
+        "--worker",
+        "--master-host",
+        "127.0.0.1",
+        "--master-port",
+        str(options.master_bind_port),
+        "--loglevel",
+        "WARNING",
+    ]
+    return [procs.spawn(cmd, env=os.environ.copy()) for _ in range(count)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure each chosen scheme in turn; write one JSON file per scheme."""
+    mine, options = parse(argv)
+    classes = {cls.scheme_name: cls for cls in locustfile.USER_CLASSES}
+    chosen = [s.strip() for s in mine.schemes.split(",") if s.strip()] or list(classes)
+    unknown = [s for s in chosen if s not in classes]
+    if unknown:
+        print(
+            f"unknown scheme(s): {', '.join(unknown)}; known: {', '.join(classes)}", file=sys.stderr
+        )
+        return 2
+    procs.die_with_parent()
+    env = Environment(
+        user_classes=list(classes.values()),
+        events=locust.events,
+        host=options.host,
+        parsed_options=options,
+        stop_timeout=0,
+    )
+    workers: list = []
+    distributed = mine.master or mine.workers > 0
+    if distributed:
+        runner = env.create_master_runner(options.master_bind_host, options.master_bind_port)
+        workers = start_workers(mine.workers, options)
+    else:
+        runner = env.create_local_runner()
+    env.events.init.fire(environment=env, runner=runner, web_ui=None)
+    try:
+        if distributed:
+            where = f"{options.master_bind_host}:{options.master_bind_port}"
+            print(f"waiting for {options.expect_workers} locust worker(s) on {where}", flush=True)
+            wait_for(
+                lambda: runner.worker_count >= options.expect_workers,
+                600 if mine.master else 60,  # remote workers are started by hand
+                f"{options.expect_workers} locust workers",
+            )
+        for order, name in enumerate(chosen):
+            result = {"order": order, **measure(env, classes[name], mine)}
+            atomic_write_json(mine.out / f"{name}.json", result)
+            print(
+                f"{name}: {result['rps']} req/s, p50 {result['latency']['p50_us']} us, "
+                f"{result['failures']} failures",
+                flush=True,
+            )
+    finally:
+        runner.quit()
+        for worker in workers:
+            procs.stop(worker)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Statistics of raw per-request samples, kept apart from collecting them.
+
+Locust's own statistics round response times to whole milliseconds, which hides
+every difference under ~1 ms here; these functions work on the raw float timings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Percentiles reported for every scheme (and per method in the raw files).
+PERCENTILES = (50, 95, 99)
+
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float | None:
+    """Return the ``pct``-th percentile of ascending ``sorted_values`` (linear interpolation).
+
+    Same definition as NumPy's default (``method="linear"``); ``None`` when empty.
+    """
+    if not sorted_values:
+        return None
+    rank = (len(sorted_values) - 1) * pct / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+def latency_summary(times_us: Iterable[float]) -> dict[str, float | int | None]:
+    """Return ``count``, ``p50_us``, ``p95_us``, ``p99_us``, ``max_us``, ``mean_us``."""
+    ordered = sorted(times_us)
+    summary: dict[str, float | int | None] = {"count": len(ordered)}
+    for pct in PERCENTILES:
+        summary[f"p{pct}_us"] = _round(percentile(ordered, pct))
+    summary["max_us"] = _round(ordered[-1]) if ordered else None
+    summary["mean_us"] = _round(sum(ordered) / len(ordered)) if ordered else None
+    return summary
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+@dataclass
+class Sample:
+    """One measured request: method, latency, wire bytes each way, success."""
+
+    method: str
+    time_us: float
+    sent: int
+    received: int
+    ok: bool
+
+    def as_row(self) -> list[Any]:
+        """A compact list, for messages between locust processes."""
+        return [self.method, self.time_us, self.sent, self.received, self.ok]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Sample:
+        """Inverse of :meth:`as_row`."""
+        return cls(str(row[0]), float(row[1]), int(row[2]), int(row[3]), bool(row[4]))
+
+
+@dataclass
+class Batch:
+    """What one locust process measured in one window: samples, window, its own CPU."""
+
+    samples: list[Sample] = field(default_factory=list)
+    window_s: float = 0.0
+    cpu_s: float = 0.0
+    truncated: bool = False
+    failures: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cpu_pct(self) -> float:
+        """CPU the process used during its window, in % of one core."""
+        return 100 * self.cpu_s / self.window_s if self.window_s > 0 else 0.0
+
+
+def summarise(batches: Sequence[Batch]) -> dict[str, Any]:
+    """Combine the batches of every load-generating process into one scheme's figures."""
+    samples = [s for b in batches for s in b.samples]
+    measured = len(samples)
+    failures: dict[str, int] = {}
+    for batch in batches:
+        for reason, count in batch.failures.items():
+            failures[reason] = failures.get(reason, 0) + count
+    # Each process ran its own window (the same length unless it hit the request cap).
+    rps = sum(len(b.samples) / b.window_s for b in batches if b.window_s > 0)
+    by_method = {
+        method: {
+            **latency_summary(s.time_us for s in samples if s.method == method),
+            "bytes_sent": _mean(s.sent for s in samples if s.method == method),
+            "bytes_received": _mean(s.received for s in samples if s.method == method),
+        }
+        for method in sorted({s.method for s in samples})
+    }
+    return {
+        "requests": measured,
+        "failures": sum(not s.ok for s in samples),
+        "failure_reasons": failures,
+        "rps": round(rps, 1),
+        "window_s": round(max((b.window_s for b in batches), default=0.0), 3),
+        "latency": latency_summary(s.time_us for s in samples),
+        "latency_by_method": by_method,
+        "bytes_sent_per_request": _mean(s.sent for s in samples),
+        "bytes_received_per_request": _mean(s.received for s in samples),
+        "generator_processes": [
+            {
+                "cpu_pct": round(b.cpu_pct, 1),
+                "requests": len(b.samples),
+                "window_s": b.window_s,
+                "truncated": b.truncated,
+            }
+            for b in batches
+        ],
+    }
+
+
+def _mean(values: Iterable[int]) -> float | None:
+    items = list(values)
+    return round(sum(items) / len(items), 1) if items else None
