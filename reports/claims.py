@@ -237,8 +237,7 @@ def jwt_size(run: Run) -> tuple[str, list[str]]:
         sizes.append(big.get("header_bytes") or big.get("token_bytes") or 0)
         evidence.append(
             f"token by claims: {fmt.nbytes(small.get('token_bytes'))} with "
-            f"{len(small.get('claims', []))} claims, {fmt.nbytes(big.get('token_bytes'))} with "
-            f"{len(big.get('claims', []))}"
+            f"{_claims(small)}, {fmt.nbytes(big.get('token_bytes'))} with {_claims(big)}"
         )
     algs = run.dimensions.get("jwt_algorithms", [])
     if algs:
@@ -257,6 +256,11 @@ def jwt_size(run: Run) -> tuple[str, list[str]]:
     if size_ratio is not None and size_ratio < 1.5 and max(sizes) < 1024:
         return REFUTED, evidence
     return DEPENDS, evidence
+
+
+def _claims(row: dict[str, Any]) -> str:
+    n = len(row.get("claims") or [])
+    return f"{n} claim{'' if n == 1 else 's'}"
 
 
 def drf_token_no_expiry(run: Run) -> tuple[str, list[str]]:
@@ -358,7 +362,7 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         "session-cookie-every-request",
-        "The session cookie is sent on every request, even ones that do not need it.",
+        "The session cookie is sent on every request.",
         NOTES,
         "confirmed when the measured session credential is non-empty on GET and POST",
         session_cookie_every_request,

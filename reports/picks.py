@@ -101,7 +101,7 @@ def browser(run: Run) -> str | None:
     return (
         "Browser front end on the same site: "
         + ", ".join(_cost(run, s) for s in cookie)
-        + " — HttpOnly cookie, CSRF token on writes."
+        + " — a cookie the browser sends itself, with a CSRF token on writes."
     )
 
 
