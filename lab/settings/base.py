@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "knox",
     "allauth",
     "allauth.account",
+    # dj_rest_auth.registration's views import allauth's social-account models.
+    "allauth.socialaccount",
     "dj_rest_auth",
     "dj_rest_auth.registration",
     "drf_spectacular",
@@ -161,7 +163,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema plus a free-form fallback for serializer-less views.
+    "DEFAULT_SCHEMA_CLASS": "schemes.openapi.LabAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env.LOGIN_THROTTLE_RATE},
     # DRF's JSON parser lets 1e999, "\ud800" and deep nesting through to a 500; the
     # strict one answers 400 (hardening, tests/test_fuzz.py). Form parsers as DRF's.
@@ -197,22 +200,55 @@ REST_KNOX = {
 AUTHLAB_EXTRA_SCHEMES = env.EXTRA_SCHEMES
 
 # --- Accounts (dj-rest-auth + allauth, "Django for APIs" part III) -------------------------
-# Django 6.1 configures email through MAILERS; the console backend is the book's choice.
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# https://dj-rest-auth.readthedocs.io/en/latest/configuration.html
+# https://docs.allauth.org/en/latest/account/configuration.html
+# Django 6.1 configures email through MAILERS; the console backend is the book's choice,
+# printing the body unencoded so its links can be copied from the terminal (pytest-django
+# swaps every mailer for the in-memory one in tests).
+MAILERS = {"default": {"BACKEND": "lab.accounts.mail.ReadableConsoleBackend"}}
+DEFAULT_FROM_EMAIL = "authlab <noreply@localhost>"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[authlab] "
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+# Mandatory verification: a new account cannot log in (dj-rest-auth answers 400 "E-mail
+# is not verified.") until its emailed key is confirmed, so every credential the lab
+# issues belongs to someone who owns the address, and the flow test exercises the whole
+# loop the book describes. Users made by seed_users/createsuperuser have no EmailAddress
+# row: they use the schemes' own login/ views, which do not look at email at all.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False  # logout is a POST (a GET must not change state)
+REST_AUTH = {
+    # login/ answers {"key": ...}: a DRF authtoken key, the same table the token
+    # scheme reads, so the key works on /api/v1/token/whoami/ (the book's flow).
+    "TOKEN_MODEL": "rest_framework.authtoken.models.Token",
+    # No session on top of the token: the client asked for one credential, not two.
+    # Browsers log in at /api-auth/ (the browsable API) instead.
+    "SESSION_LOGIN": False,
+    # A stolen token alone must not be enough to change the password.
+    "OLD_PASSWORD_FIELD_ENABLED": True,
+    # Field errors (400) for a taken email, mismatched or rejected passwords.
+    "REGISTER_SERIALIZER": "lab.accounts.serializers.RegisterSerializer",
+    # Same email as dj-rest-auth's, without its read of a setting allauth deprecates.
+    "PASSWORD_RESET_SERIALIZER": "lab.accounts.serializers.PasswordResetSerializer",
+}
 
-# --- OpenAPI -----------------------------------------------------------------------------
+# --- OpenAPI (drf-spectacular) -----------------------------------------------------------
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+# Swagger UI's JS, CSS and favicon come from drf-spectacular-sidecar through WhiteNoise:
+# the docs page makes no request outside the lab. schemes/openapi.py documents each
+# scheme's security scheme.
 SPECTACULAR_SETTINGS = {
     "TITLE": "authlab",
     "DESCRIPTION": "One endpoint under every DRF authentication scheme, side by side.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (passwords) only in requests
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # validatorUrl null: Swagger UI would otherwise fetch a badge from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 LOGGING = {
