@@ -42,6 +42,18 @@ class KnoxLoginView(LoginThrottleMixin, LoginView):
         return super().post(request, format=format)
 
 
+class KnoxLogoutView(LogoutView):
+    """knox's logout (this token), authenticated by the lab's hardened class."""
+
+    authentication_classes = (KnoxTokenAuthentication,)
+
+
+class KnoxLogoutAllView(LogoutAllView):
+    """knox's logout-all (every token of the user), with the hardened class."""
+
+    authentication_classes = (KnoxTokenAuthentication,)
+
+
 class KnoxScheme(Scheme):
     """django-rest-knox's ``TokenAuthentication``."""
 
@@ -68,8 +80,8 @@ class KnoxScheme(Scheme):
         """``login/``, ``logout/`` and ``logoutall/``."""
         return [
             path("login/", KnoxLoginView.as_view(), name="knox-login"),
-            path("logout/", LogoutView.as_view(), name="knox-logout"),
-            path("logoutall/", LogoutAllView.as_view(), name="knox-logoutall"),
+            path("logout/", KnoxLogoutView.as_view(), name="knox-logout"),
+            path("logoutall/", KnoxLogoutAllView.as_view(), name="knox-logoutall"),
         ]
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:

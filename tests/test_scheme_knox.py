@@ -48,3 +48,13 @@ def test_only_a_digest_is_stored(user, transport):
     row = AuthToken.objects.get(user=user)
     assert token not in (row.digest, row.token_key)
     assert token.startswith(row.token_key)  # only the lookup prefix is kept
+
+
+def test_logout_views_refuse_non_utf8_tokens_cleanly(db, call):
+    # knox's own views would 500 here (UnicodeDecodeError in knox 5.1).
+    for action in ("logout", "logoutall"):
+        response = call(
+            KNOX, method="POST", action=action, headers={"Authorization": "Token \xff\xfe"}
+        )
+        assert response.status_code == 401
+        assert response.json()["detail"]
