@@ -10,7 +10,7 @@ PORT   ?= 8000
 # PYTHON may name an interpreter; otherwise scripts/find-python picks one >= 3.12.
 PYTHON ?=
 
-.PHONY: help venv test lint serve seed clean system-deps report compare \
+.PHONY: help venv test lint serve seed clean system-deps scale matrix report compare \
 	locust load locust-master locust-worker
 
 help: ## list the targets, one line each
@@ -36,7 +36,7 @@ system-deps: ## install Chromium (browser tests) and Redis from Debian packages,
 	@scripts/system-deps
 
 test: $(STAMP) system-deps ## run the test suite (benchmarks run once, untimed)
-	$(VENV)/bin/pytest
+	$(WITH_STORES) $(VENV)/bin/pytest
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
@@ -46,12 +46,26 @@ seed: $(STAMP) ## migrate and create the seeded users (COUNT=100)
 	$(PY) manage.py seed_users --count $(or $(COUNT),100)
 
 serve: $(STAMP) ## migrate, seed, and serve the lab under gunicorn on HOST:PORT
-	@exec $(PY) -m lab.serve --host $(HOST) --port $(PORT)
+	@exec $(WITH_STORES) $(PY) -m lab.serve --host $(HOST) --port $(PORT)
 
 clean: ## remove generated files (keeps .venv and var/secrets.json)
 	rm -rf reports/out .pytest_cache .benchmarks .hypothesis .ruff_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	rm -f var/*.sqlite3 var/*.sqlite3-*
+
+# --- stores ---
+# DB=sqlite|postgres and CACHE=locmem|redis (make passes command-line variables to the
+# environment). WITH_STORES starts a throwaway PostgreSQL / Redis on 127.0.0.1 for the
+# length of one command, unless DATABASE_URL / REDIS_URL name one, and stops it after;
+# with the defaults it just runs the command. Targets touching the stores run through it.
+WITH_STORES = $(PY) -m lab.services run --
+SCALE_MAX ?=
+
+scale: $(STAMP) ## lookup cost vs 10^3..10^6 rows on SQLite and PostgreSQL (SCALE_MAX=N stops earlier)
+	$(PY) -m lab.scale $(if $(SCALE_MAX),--max $(SCALE_MAX))
+
+matrix: $(STAMP) ## QUICK bench on sqlite/postgres x locmem/redis, compared in matrix.md
+	$(PY) -m lab.matrix
 
 # --- report ---
 # Rebuild one run's report (index.html, report.md, summary.csv, charts/) from its

@@ -7,6 +7,8 @@ in :mod:`lab.env`. Reference: https://docs.djangoproject.com/en/6.1/ref/settings
 
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
+
 from lab import env
 
 BASE_DIR = env.BASE_DIR
@@ -98,14 +100,52 @@ DATABASES = {
         },
     }
 }
+# DB=postgres: psycopg 3 on DATABASE_URL (`python -m lab.services run` starts a throwaway
+# cluster and sets it). Same persistent connection per worker thread as SQLite
+# (CONN_MAX_AGE); no psycopg pool (Django's pool needs CONN_MAX_AGE=0, and a pooled
+# checkout per request is a different cost); client-side parameter binding and no
+# prepared statements (Django's defaults: one round trip per query); isolation left at
+# PostgreSQL's READ COMMITTED. Each is stated because each changes what a request costs.
+if env.DB == "postgres":
+    _pg = env.parse_database_url(env.DATABASE_URL) if env.DATABASE_URL else {}
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        # Without a URL, a clear error on first connection (not at import: `manage.py
+        # help` keeps working); lab.services supplies the URL.
+        "NAME": _pg.get("NAME", "DB=postgres needs DATABASE_URL (run through lab.services)"),
+        "USER": _pg.get("USER", ""),
+        "PASSWORD": _pg.get("PASSWORD", ""),
+        "HOST": _pg.get("HOST", ""),
+        "PORT": _pg.get("PORT", ""),
+        "CONN_MAX_AGE": env.CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": False,
+        "DISABLE_SERVER_SIDE_CURSORS": False,
+        "OPTIONS": {
+            "pool": False,
+            "server_side_binding": False,
+            "prepare_threshold": None,  # Django's default: no server-side prepared statements
+            "connect_timeout": 10,
+            "application_name": "authlab",
+            **_pg.get("OPTIONS", {}),
+        },
+    }
 
 # --- Cache and sessions ------------------------------------------------------------------
+# locmem: one cache per process (gunicorn workers do not share it). CACHE=redis: Django's
+# own Redis backend (redis-py, one connection pool per process) at REDIS_URL.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "authlab",
     }
 }
+if env.CACHE == "redis":
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.REDIS_URL or "redis://127.0.0.1:6379/0",
+        "KEY_PREFIX": "authlab",
+        "TIMEOUT": 300,  # Django's default, stated (cached_db sessions use their own age)
+    }
 SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "cache": "django.contrib.sessions.backends.cache",
@@ -119,6 +159,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # API clients read it to send X-CSRFToken
+# --- TLS (AUTHLAB_TLS=1) -------------------------------------------------------------------
+# Off by default: the lab serves plain HTTP on loopback, where Secure cookies would never
+# be sent back and a redirect to HTTPS has nothing to land on (README "Security notes").
+# No SECURE_PROXY_SSL_HEADER: gunicorn already turns X-Forwarded-Proto into the request's
+# scheme, and only from forwarded_allow_ips (loopback), so no client can claim HTTPS.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.TLS
+SECURE_SSL_REDIRECT = env.TLS
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if env.TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.TLS
+SECURE_HSTS_PRELOAD = False  # preloading is a promise about a real domain, not the lab's
 
 # --- Passwords ---------------------------------------------------------------------------
 # The hasher is a recorded variable of every benchmark. The first entry hashes new
@@ -187,6 +237,9 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+# Refuse to start with one key for both: a leaked SECRET_KEY would then mint JWTs too.
+if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
+    raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
 
 # knox: knox's defaults, stated.
 REST_KNOX = {

@@ -13,8 +13,10 @@ PASSWORD_HASHERS = [
     *(h for k, h in PASSWORD_HASHER_CHOICES.items() if k != "md5"),
 ]
 
-# A private in-memory database per test run (pytest-django creates it).
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# A private in-memory database per test run (pytest-django creates it). With DB=postgres
+# the base settings stand: pytest-django creates and drops test_<NAME> on that server.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 # The contract suite must cover a scheme added from settings alone.
 AUTHLAB_EXTRA_SCHEMES = ["tests.extra_scheme.HeaderKeyScheme"]
