@@ -1,0 +1,212 @@
+"""Fixtures of the benchmark suites: the database, a WSGI client, credentials, timing.
+
+Two modes. Under ``make bench`` the driver sets ``AUTHLAB_BENCH_RUN_DIR``: the
+suites use the driver's migrated, seeded SQLite file as is, with no transaction
+around each test, so per-request connection handling is what a server does.
+Under ``make test`` (no run folder) pytest-django's test database is used, seeded
+here and flushed afterwards, and each benchmark runs once, untimed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks import policy as bench_policy
+from benchmarks.harness import (
+    POST_BODY,
+    REQUEST_USER,
+    SEED_COUNT,
+    WSGIClient,
+    WSGITransport,
+    assert_whoami,
+)
+from benchmarks.probes import probe_request, timed_once
+from lab.seed import SEED_PASSWORD, seed_users
+from schemes.base import Credential, Scheme
+
+RUN_DIR = bench_policy.run_dir_from_env()
+QUICK = bench_policy.quick_from_env()
+
+
+#: Run order: verification first, then the headline request figures (``none``
+#: first), dimensions after; the baseline is measured again at the very end.
+MODULE_ORDER = ("test_verify", "test_request", "test_authenticate", "test_login",
+                "test_hashers", "test_backends", "test_jwt", "test_sessions", "test_knox",
+                "test_connections", "test_middleware")
+LAST = "test_time_baseline_again_at_end"
+HERE = Path(__file__).parent
+
+
+
+if RUN_DIR:
+
+    @pytest.fixture(scope="session")
+    def django_db_setup():
+        """Use the driver's database (migrated and seeded) instead of a test database."""
+
+    @pytest.fixture(scope="session", autouse=True)
+    def bench_db(django_db_blocker):
+        """Open the database to the benchmarks, with no transaction around each test:
+        per-request connection handling runs as under a server."""
+        with django_db_blocker.unblock():
+            yield
+
+else:
+
+    @pytest.fixture(autouse=True)
+    def bench_db(db):
+        """pytest-django's test database (in memory, rolled back), seeded."""
+        seed_users(SEED_COUNT)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the benchmarks in :data:`MODULE_ORDER`, after any other tests."""
+    ours = [i for i in items if HERE in Path(str(i.path)).parents]
+    others = [i for i in items if i not in ours]
+
+    def rank(pair):
+        index, item = pair
+        module = Path(str(item.path)).stem
+        order = MODULE_ORDER.index(module) if module in MODULE_ORDER else len(MODULE_ORDER)
+        return (getattr(item, "originalname", "") == LAST, order, index)
+
+    items[:] = others + [item for _, item in sorted(enumerate(ours), key=rank)]
+
+
+@pytest.fixture(scope="session")
+def policy() -> bench_policy.Policy:
+    """Rounds and time per benchmark (QUICK or full)."""
+    return bench_policy.policy(QUICK)
+
+
+@pytest.fixture(scope="session")
+def run_dir() -> Path | None:
+    """The driver's run folder, or ``None`` under ``make test``."""
+    return Path(RUN_DIR) if RUN_DIR else None
+
+
+@pytest.fixture(scope="session")
+def wsgi() -> WSGIClient:
+    """A WSGI client over a handler with the configured middleware."""
+    return WSGIClient()
+
+
+class Credentials:
+    """Credentials per (scheme, user), obtained through each scheme's real login flow.
+
+    Renewed after :attr:`MAX_AGE` seconds, well inside a JWT access token's life.
+    """
+
+    MAX_AGE = 120.0
+
+    def __init__(self, client: WSGIClient):
+        self.client = client
+        self.cache: dict[tuple[str, str], tuple[float, Credential]] = {}
+
+    def get(self, scheme: Scheme, username: str = REQUEST_USER) -> Credential:
+        """A live credential of ``username`` for ``scheme``."""
+        key = (scheme.name, username)
+        hit = self.cache.get(key)
+        if hit and time.monotonic() - hit[0] < self.MAX_AGE:
+            return hit[1]
+        credential = scheme.obtain(WSGITransport(self.client), username, SEED_PASSWORD)
+        self.cache[key] = (time.monotonic(), credential)
+        return credential
+
+
+@pytest.fixture(scope=bench_policy.per_run)
+def credentials(bench_db, wsgi) -> Credentials:
+    """The session's credential cache."""
+    return Credentials(wsgi)
+
+
+@pytest.fixture
+def measure(benchmark, policy):
+    """Time ``fn`` (probe_seconds: one untimed call's duration) by the run's policy.
+
+    Fast calls get pytest-benchmark's calibration; slow ones (a password hash) and
+    calls needing fresh state per round (``setup``) get explicit rounds.
+    """
+
+    def run(fn, probe_seconds: float, setup=None):
+        if benchmark.disabled:
+            return benchmark.pedantic(fn, setup=setup) if setup else benchmark(fn)
+        slow = probe_seconds >= bench_policy.SLOW_SECONDS
+        if setup is None and not slow:
+            benchmark.extra_info["rounds_policy"] = "calibrated"
+            return benchmark(fn)
+        rounds = policy.rounds_for(probe_seconds)
+        benchmark.extra_info["rounds_policy"] = "slow" if slow else "explicit"
+        warmup = 0 if slow else min(rounds, policy.warmup_iterations)
+        return benchmark.pedantic(fn, setup=setup, rounds=rounds, warmup_rounds=warmup)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def observed() -> dict[str, float]:
+    """Median seconds of each scheme's GET request, as measured in this session."""
+    return {}
+
+
+class WhoAmITimer:
+    """Verify, probe, then time ``whoami/`` of one scheme; facts go to ``extra_info``."""
+
+    def __init__(self, benchmark, measure, wsgi: WSGIClient, credentials: Credentials,
+                 observed: dict[str, float]):
+        self.benchmark, self.measure = benchmark, measure
+        self.wsgi, self.credentials, self.observed = wsgi, credentials, observed
+
+    def probe(self, scheme: Scheme, method: str = "GET", *, client: WSGIClient | None = None,
+              credential: Credential | None = None, username: str = REQUEST_USER, **info):
+        """Send one verified, untimed request; return (send, facts, seconds).
+
+        A ``client`` other than the session's (a new handler) is warmed up first, so
+        the facts and the rounds policy are those of a warm server.
+        """
+        credential = credential or self.credentials.get(scheme, username)
+        data = POST_BODY if method == "POST" else None
+        send = (client or self.wsgi).prepare(
+            method, scheme.url("whoami"), credential.headers_for(method), data)
+        if client is not None:
+            assert_whoami(send(), scheme, username)
+        response, facts, seconds = probe_request(send)
+        assert_whoami(response, scheme, username)
+        self.benchmark.extra_info.update(
+            scheme=scheme.name, method=method, username=username,
+            credential_bytes=credential.wire_bytes(method), **facts, **info)
+        return send, facts, seconds
+
+    def time(self, scheme: Scheme, send, seconds: float, username: str = REQUEST_USER):
+        """Time ``send``, check its last answer again; return the median seconds."""
+        assert_whoami(self.measure(send, seconds), scheme, username)
+        stats = getattr(self.benchmark, "stats", None)
+        return stats.stats.median if stats else seconds
+
+    def __call__(self, scheme: Scheme, method: str = "GET", **kwargs) -> dict:
+        """Probe and time in one go; return the probe's facts (and ``median_s``)."""
+        send, facts, seconds = self.probe(scheme, method, **kwargs)
+        median = self.time(scheme, send, seconds, kwargs.get("username", REQUEST_USER))
+        return {**facts, "median_s": median}
+
+    def hides_overheads(self, scheme: Scheme) -> float | None:
+        """Seconds per request when the scheme's own work (a password hash) is too
+        large for a ~0.1 ms overhead to show; ``None`` otherwise, and always when
+        timing is off (``make test`` runs everything once)."""
+        if self.benchmark.disabled:
+            return None
+        seconds = self.observed.get(scheme.name)
+        if seconds is None:
+            credential = self.credentials.get(scheme)
+            send = self.wsgi.prepare("GET", scheme.url("whoami"), credential.headers_for("GET"))
+            seconds = timed_once(send)[1]
+        return seconds if seconds >= bench_policy.SLOW_SECONDS else None
+
+
+@pytest.fixture
+def whoami(benchmark, measure, wsgi, credentials, observed) -> WhoAmITimer:
+    """A :class:`WhoAmITimer` for this benchmark."""
+    return WhoAmITimer(benchmark, measure, wsgi, credentials, observed)

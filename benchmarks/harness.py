@@ -1,0 +1,205 @@
+"""Drive Django's WSGI handler in-process, the way a WSGI server does.
+
+A request goes through :class:`django.core.handlers.wsgi.WSGIHandler`: the
+``request_started`` / ``request_finished`` signals (per-request connection
+handling, ``CONN_MAX_AGE``), every middleware, the view, and ``response.close()``.
+Django's test client disconnects the connection handling; this does not.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+
+from django.core.handlers.wsgi import WSGIHandler
+
+from lab.seed import seed_username
+from schemes.base import Reply, Scheme, parse_json
+
+#: Seeded accounts, one per purpose, so one benchmark's side effects (knox tokens
+#: piling up, sessions) never change another's figures.
+REQUEST_USER = seed_username(1)
+LOGIN_USER = seed_username(2)
+ENGINE_USER = seed_username(3)
+KNOX_USER = seed_username(4)
+BACKENDS_USER = seed_username(5)
+CLAIMS_USER = seed_username(6)
+HASHER_USER_BASE = 10  # seed_username(10 + i) for the i-th hasher
+SEED_COUNT = 20
+
+#: What a POST to ``whoami/`` sends: a small JSON body the endpoint echoes back.
+POST_BODY = {"hello": "world", "n": 1}
+#: HTTP headers that WSGI carries without the ``HTTP_`` prefix.
+_UNPREFIXED = {"CONTENT_TYPE", "CONTENT_LENGTH"}
+
+
+@dataclass
+class Response:
+    """A WSGI response as a client would see it (app headers, not the server's)."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON (text when it is not JSON)."""
+        return parse_json(self.body)
+
+    def header_lines(self, skip: frozenset[str] = frozenset()) -> list[str]:
+        """Each response header as ``Name: value``, minus the names in ``skip`` (lower)."""
+        return [f"{k}: {v}" for k, v in self.headers if k.lower() not in skip]
+
+    @property
+    def head_bytes(self) -> int:
+        """Bytes of the status line, the header lines and the blank line."""
+        lines = [f"HTTP/1.1 {self.status} {self.reason}", *self.header_lines(), ""]
+        return sum(len(line.encode("latin-1")) + 2 for line in lines)
+
+    @property
+    def total_bytes(self) -> int:
+        """Headers plus body, as sent on the wire by the application."""
+        return self.head_bytes + len(self.body)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies set by ``Set-Cookie`` headers, name to value."""
+        jar: dict[str, str] = {}
+        for name, value in self.headers:
+            if name.lower() == "set-cookie":
+                jar.update({k: m.value for k, m in SimpleCookie(value).items()})
+        return jar
+
+
+def environ_for(method: str, path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """A WSGI environ (PEP 3333) for one request, without its input stream."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in _UNPREFIXED else f"HTTP_{key}"] = value
+    return environ
+
+
+class WSGIClient:
+    """Send requests straight into a :class:`WSGIHandler` (middleware loaded once)."""
+
+    def __init__(self, handler: WSGIHandler | None = None):
+        self.handler = handler or WSGIHandler()
+
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        data: Any = None,
+    ) -> Callable[[], Response]:
+        """Return a function that sends this request once per call (for timing)."""
+        headers = dict(headers or {})
+        body = b""
+        if data is not None:
+            body = json.dumps(data).encode()
+            headers.setdefault("Content-Type", "application/json")
+        template = environ_for(method.upper(), path, headers, body)
+        handler = self.handler
+
+        def send() -> Response:
+            environ = dict(template)
+            environ["wsgi.input"] = io.BytesIO(body)
+            started: list[Any] = []
+            result = handler(environ, lambda status, hdrs, exc_info=None: started.extend(
+                (status, hdrs)))
+            try:
+                content = b"".join(result)
+            finally:
+                result.close()  # what a server does: fires request_finished
+            code, _, reason = started[0].partition(" ")
+            return Response(int(code), reason, list(started[1]), content)
+
+        return send
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                data: Any = None) -> Response:
+        """Send one request and return the response."""
+        return self.prepare(method, path, headers, data)()
+
+
+@dataclass
+class WSGITransport:
+    """A scheme-client transport (:class:`schemes.base.Transport`) over :class:`WSGIClient`.
+
+    Keeps the last response so callers can count the login response's bytes.
+    """
+
+    client: WSGIClient
+    last: Response | None = field(default=None, init=False)
+
+    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
+        """POST ``data`` as JSON through the handler and return the reply."""
+        response = self.client.request("POST", path, headers, data)
+        self.last = response
+        return Reply(
+            status=response.status,
+            headers={k.lower(): v for k, v in response.headers},
+            body=response.json(),
+            cookies=response.cookies,
+            raw=response.body,
+        )
+
+
+def expected_username(scheme: Scheme, username: str) -> str | None:
+    """The name ``whoami/`` must answer with: none for the baseline (anonymous)."""
+    from schemes.registry import BASELINE
+
+    return None if scheme.name == BASELINE else username
+
+
+def verify(client: WSGIClient, scheme: Scheme, credential, username: str) -> dict[str, Any]:
+    """Check ``whoami/`` before timing: 200 + right user with the credential (GET and
+    POST), refused (401/403) without it. Returns the facts and an ``ok`` verdict."""
+    from schemes.registry import BASELINE
+
+    url = scheme.url("whoami")
+    got = client.request("GET", url, credential.headers_for("GET"))
+    posted = client.request("POST", url, credential.headers_for("POST"), POST_BODY)
+    bare = client.request("GET", url)
+    want = expected_username(scheme, username)
+    refused_ok = bare.status == 200 if scheme.name == BASELINE else bare.status in (401, 403)
+    name = got.json().get("username") if got.status == 200 else None
+    posted_name = posted.json().get("username") if posted.status == 200 else None
+    ok = (got.status == 200 and name == want and posted.status == 200
+          and posted_name == want and refused_ok)
+    return {
+        "ok": ok,
+        "status_with": got.status,
+        "username": name,
+        "status_post": posted.status,
+        "status_without": bare.status,
+    }
+
+
+def assert_whoami(response: Response, scheme: Scheme, username: str) -> None:
+    """``whoami/`` answered 200 naming the expected user (checked before and after timing)."""
+    assert response.status == 200, (scheme.name, response.status, response.body[:300])
+    assert response.json()["username"] == expected_username(scheme, username), response.body

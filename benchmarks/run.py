@@ -1,0 +1,260 @@
+"""``make bench``: measure every scheme, write a run folder, print a summary table.
+
+Usage: ``python -m benchmarks [--quick] [--no-load] [--no-report]``.
+
+1. a fresh SQLite file (temp dir), migrated and seeded; 2. the pytest-benchmark
+suites in a child process (they verify every scheme first, then time it) with
+``--benchmark-json``; 3. ``summary.json`` (reports/SCHEMA.md) with provenance;
+4. the load phase (``loadtests.headless.run_load``) unless ``--no-load``; 5. the
+report (``reports.build.build_report``); 6. ``COMPLETE`` last, which moves
+``reports/out/latest``. Files are written atomically: an interrupted run leaves
+earlier runs and ``latest`` as they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import policy as bench_policy
+
+SETTINGS = "lab.settings.bench"
+PYTEST_LOG = "pytest.log"
+VERIFICATION_FILE = "verification.json"
+
+
+def say(message: str) -> None:
+    """One progress line, flushed at once."""
+    print(message, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The driver's options; ``QUICK=1`` and ``LOAD=0`` in the environment work too."""
+    from lab import env  # imported only once the database path is in the environment
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", default=env.get_bool("QUICK"),
+                        help="fewer rounds, same coverage (env QUICK=1)")
+    parser.add_argument("--no-load", action="store_true", default=not env.get_bool("LOAD", True),
+                        help="skip the load phase (env LOAD=0)")
+    parser.add_argument("--no-report", action="store_true", help="skip the report")
+    parser.add_argument("-k", dest="select", default="",
+                        help="only benchmarks matching this pytest -k expression "
+                             "(a partial run: never marked complete)")
+    return parser.parse_args(argv)
+
+
+def use_database(db_path: Path) -> None:
+    """Point this process (and the suites) at the bench profile on ``db_path``."""
+    # Set before lab.env is first imported: it reads both when imported.
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["AUTHLAB_SQLITE_PATH"] = str(db_path)
+
+
+def setup_django() -> None:
+    """Set Django up, migrate the database and seed the benchmark accounts."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.db import connection
+
+    from benchmarks.harness import SEED_COUNT
+    from lab.seed import seed_users
+
+    call_command("migrate", interactive=False, verbosity=0)
+    seed_users(SEED_COUNT)
+    connection.close()  # the suites open their own
+
+
+def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: str) -> int:
+    """Run the suites in a child pytest; stream one progress line per benchmark."""
+    cmd = [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "-v",
+           "--benchmark-enable", f"--benchmark-json={run_dir / 'benchmark.json'}",
+           "--benchmark-columns=median,iqr,rounds", *pol.pytest_args()]
+    if select:  # verification always runs
+        cmd += ["-k", f"test_every_scheme_answers_before_timing or ({select})"]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "AUTHLAB_SQLITE_PATH": str(db_path),
+           bench_policy.RUN_DIR_VAR: str(run_dir), bench_policy.QUICK_VAR: "1" if pol.quick else ""}
+    started = time.monotonic()
+    with open(run_dir / PYTEST_LOG, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=env, cwd=Path(__file__).resolve().parent.parent)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            progress = progress_line(line, time.monotonic() - started)
+            if progress:
+                say(progress)
+        return proc.wait()
+
+
+def progress_line(line: str, elapsed: float) -> str | None:
+    """A short progress line for a pytest ``-v`` result line, else ``None``."""
+    if "::" not in line or not any(word in line for word in ("PASSED", "FAILED", "SKIPPED",
+                                                             "ERROR")):
+        return None
+    test, _, rest = line.partition(" ")
+    status = rest.split()[0] if rest.split() else ""
+    percent = rest[rest.rfind("[") :].strip() if "[" in rest else ""
+    name = test.split("::", 1)[1].removeprefix("test_time_")
+    return f"  {elapsed:6.1f}s {percent:>6} {status.lower():<7} {name}"
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file, or ``None`` when it is missing."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def scheme_metas() -> list[dict[str, Any]]:
+    """Name, title and properties of every registry scheme, in order."""
+    from schemes import registry
+
+    return [{"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
+            for s in registry.all_schemes()]
+
+
+def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> dict[str, Any]:
+    """Provenance of this run: lab.runs.provenance() plus how it was measured."""
+    from lab.runs import provenance
+
+    return provenance(
+        profile=SETTINGS,
+        quick=pol.quick,
+        rounds=pol.as_dict(),
+        method="in-process WSGI: django.core.handlers.wsgi.WSGIHandler, one request at a time",
+        bench_database="a fresh database per run (SQLite: a temp file), migrated, seeded",
+        timer=benchmark_json.get("benchmarks", [{}])[0].get("options", {}).get("timer")
+        if benchmark_json.get("benchmarks") else None,
+        pytest_benchmark_machine=benchmark_json.get("machine_info", {}).get("cpu", {}),
+    )
+
+
+def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
+    """Run the load tests and merge their figures; record why when they cannot run."""
+    from benchmarks.summary import merge_load
+
+    try:
+        from loadtests.headless import run_load
+    except ImportError as exc:
+        summary["load"] = {"ran": False, "reason": f"loadtests.headless unavailable: {exc}"}
+        say(f"load phase skipped: {exc}")
+        return
+    say("load phase: every scheme under HTTP load (gunicorn + locust) ...")
+    started = time.monotonic()
+    try:
+        merge_load(summary, run_load(run_dir, quick=quick))
+    except Exception as exc:  # the in-process figures stand on their own
+        summary["load"] = {"ran": False, "reason": f"load phase failed: {exc!r}"}
+        say(f"load phase FAILED ({exc!r}); the in-process figures are kept")
+        return
+    say(f"load phase done in {time.monotonic() - started:.0f} s")
+
+
+def report_phase(run_dir: Path) -> Path | None:
+    """Build the report into the run folder; ``None`` (with a note) when it cannot."""
+    try:
+        from reports.build import build_report
+    except ImportError as exc:
+        say(f"report skipped: {exc}")
+        return None
+    try:
+        return build_report(run_dir, require_complete=False)
+    except Exception as exc:  # the run's data is still worth keeping
+        say(f"report FAILED: {exc!r}")
+        return None
+
+
+def table(summary: dict[str, Any]) -> str:
+    """The terminal summary: one row per scheme."""
+
+    def num(value, fmt):
+        return "-" if value is None else format(value, fmt)
+
+    rows = [f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'queries':>9}"
+            f"{'cred bytes':>12}{'auth() µs':>11}{'login ms':>10}"]
+    for e in summary["schemes"]:
+        login = None if e["login_us"] is None else e["login_us"] / 1000
+        rows.append(
+            f"{e['scheme']:<16}{num(e['request_us'], ',.1f'):>12}"
+            f"{num(e['request_iqr_us'], ',.1f'):>10}{num(e['ratio_to_none'], ',.2f'):>9}"
+            f"{num(e['queries'], 'd'):>9}{num(e['credential_bytes'], 'd'):>12}"
+            f"{num(e['authenticate_us'], ',.1f'):>11}{num(login, ',.1f'):>10}")
+    floor = summary["floor"]["bare_django_view_us"]
+    rows.append(f"{'(bare Django)':<16}{num(floor, ',.1f'):>12}")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the whole benchmark; return the process exit code."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="authlab-bench-") as tmp:
+        db_path = Path(tmp) / "bench.sqlite3"
+        use_database(db_path)
+        args = parse_args(argv)
+        pol = bench_policy.policy(args.quick)
+        from lab import runs
+
+        run_dir = runs.new_run_dir("quick" if args.quick else "full")
+        say(f"authlab bench ({'QUICK' if args.quick else 'full'}): run folder {run_dir}")
+        setup_django()
+        say(f"database ready (migrated, seeded) in {time.monotonic() - started:.1f} s; "
+            "verifying every scheme, then timing ...")
+        code = run_suites(run_dir, pol, db_path, args.select)
+    verification = read_json(run_dir / VERIFICATION_FILE)
+    benchmark_json = read_json(run_dir / "benchmark.json")
+    if verification is None or benchmark_json is None:
+        say(f"FAILED: the suites stopped early (exit {code}); see {run_dir / PYTEST_LOG}")
+        return 1
+    return finish(args, pol, run_dir, code, verification, benchmark_json, started)
+
+
+def finish(args, pol, run_dir: Path, code: int, verification: dict, benchmark_json: dict,
+           started: float) -> int:
+    """Write the summary, run the load phase and the report, mark the run complete."""
+    from benchmarks.summary import build_summary, queries_by_scheme, read_records
+    from lab import runs
+    from schemes import registry
+
+    summary = build_summary(
+        run_id=run_dir.name, quick=pol.quick, provenance=run_provenance(pol, benchmark_json),
+        schemes=scheme_metas(), baseline=registry.BASELINE, verification=verification,
+        benchmark_json=benchmark_json)
+    runs.atomic_write_json(run_dir / "queries.json",
+                           queries_by_scheme(read_records(benchmark_json)))
+    runs.atomic_write_json(run_dir / "summary.json", summary)
+    say(f"in-process benchmarks done in {time.monotonic() - started:.0f} s")
+    if args.no_load:
+        summary["load"] = {"ran": False, "reason": "skipped (--no-load / LOAD=0)"}
+    else:
+        load_phase(run_dir, pol.quick, summary)
+    runs.atomic_write_json(run_dir / "summary.json", summary)
+    report = None if args.no_report else report_phase(run_dir)
+    say("")
+    say(table(summary))
+    noise = summary["noise"]
+    say(f"\nbaseline drift start->end: {noise['drift_pct']}%"
+        + ("  NOISY: another process competed for the CPU; rerun when idle" if noise["noisy"]
+           else ""))
+    failed = [n for n, v in verification.items() if not v.get("ok")]
+    if code != 0 or failed or args.select:
+        why = f"failed verification: {failed}" if failed else (
+            f"pytest exit {code}" if code else "partial run (-k)")
+        say(f"run NOT marked complete ({why}); log: {run_dir / PYTEST_LOG}")
+        say(f"run folder: {run_dir}")
+        return 1 if code or failed else 0
+    runs.mark_complete(run_dir)
+    say(f"run folder: {run_dir}  ({time.monotonic() - started:.0f} s in all)")
+    say(f"report: {report}" if report else "report: (not built)")
+    return 0

@@ -1,0 +1,222 @@
+"""Turn pytest-benchmark's JSON into ``summary.json`` (reports/SCHEMA.md, version 1).
+
+Pure functions over plain data: every benchmark carries its facts in
+``extra_info`` (``kind``, scheme, queries, bytes...), so the summary is a matter of
+picking records and joining them. Times become microseconds; a figure that was
+not measured stays ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The run is called noisy when the baseline moved more than this between start and end.
+NOISE_PCT = 5.0
+LOAD_FIELDS = ("load_rps", "load_failures", "load_p50_us", "load_p95_us", "load_p99_us",
+               "load_max_us", "load_bytes_per_request", "load_server_cpu_us_per_request")
+DIMENSIONS = ("hashers", "jwt_algorithms", "jwt_claims", "session_engines", "knox_tokens",
+              "conn_max_age", "middleware", "backends", "scale")
+
+
+def _us(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1e6, 3)
+
+
+def read_records(benchmark_json: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat record per benchmark: its ``extra_info`` plus median, IQR and rounds (µs)."""
+    records = []
+    for bench in benchmark_json.get("benchmarks", []):
+        stats = bench.get("stats") or {}
+        records.append({
+            **bench.get("extra_info", {}),
+            "name": bench.get("name"),
+            "group": bench.get("group"),
+            "median_us": _us(stats.get("median")),
+            "iqr_us": _us(stats.get("iqr")),
+            "rounds": stats.get("rounds"),
+        })
+    return records
+
+
+def pick(records: list[dict[str, Any]], kind: str, **match: Any) -> dict[str, Any] | None:
+    """The first record of ``kind`` whose fields equal ``match``, or ``None``."""
+    for record in records:
+        if record.get("kind") == kind and all(record.get(k) == v for k, v in match.items()):
+            return record
+    return None
+
+
+def _get(record: dict[str, Any] | None, key: str) -> Any:
+    return None if record is None else record.get(key)
+
+
+def ratio(value: float | None, baseline: float | None) -> float | None:
+    """``value / baseline`` rounded, or ``None`` when either is missing."""
+    if value is None or not baseline:
+        return None
+    return round(value / baseline, 3)
+
+
+def extra_headers(lines: list[str] | None, baseline: list[str] | None) -> tuple[int | None, list]:
+    """Response header lines a scheme adds or changes against the baseline, and the net
+    bytes (``Name: value\\r\\n`` each) they cost."""
+    if lines is None or baseline is None:
+        return None, []
+    added = [line for line in lines if line not in baseline]
+    removed = [line for line in baseline if line not in lines]
+    size = sum(len(line.encode("latin-1")) + 2 for line in added)
+    return size - sum(len(line.encode("latin-1")) + 2 for line in removed), added
+
+
+def scheme_entry(meta: dict[str, Any], records: list[dict[str, Any]],
+                 baseline_us: float | None, baseline_headers: list[str] | None) -> dict[str, Any]:
+    """The ``schemes[]`` entry of one scheme (load fields left ``None``)."""
+    name = meta["scheme"]
+    get = pick(records, "request", scheme=name, method="GET")
+    post = pick(records, "request", scheme=name, method="POST")
+    auth = pick(records, "authenticate", scheme=name)
+    login = pick(records, "login", scheme=name)
+    extra_bytes, extra_lines = extra_headers(_get(get, "response_headers"), baseline_headers)
+    return {
+        "scheme": name,
+        "title": meta.get("title", name),
+        "properties": meta.get("properties", {}),
+        "request_us": _get(get, "median_us"),
+        "request_iqr_us": _get(get, "iqr_us"),
+        "request_rounds": _get(get, "rounds"),
+        "request_post_us": _get(post, "median_us"),
+        "request_post_iqr_us": _get(post, "iqr_us"),
+        "ratio_to_none": ratio(_get(get, "median_us"), baseline_us),
+        "ratio_post_to_none": ratio(_get(post, "median_us"), baseline_us),
+        "authenticate_us": _get(auth, "median_us"),
+        "authenticate_iqr_us": _get(auth, "iqr_us"),
+        "queries": _get(get, "queries"),
+        "queries_post": _get(post, "queries"),
+        "crypto": _get(get, "crypto"),
+        "crypto_calls": _get(get, "crypto_calls"),
+        "crypto_post": _get(post, "crypto"),
+        "credential_bytes": _get(get, "credential_bytes"),
+        "credential_bytes_post": _get(post, "credential_bytes"),
+        "response_extra_bytes": extra_bytes,
+        "response_extra_headers": extra_lines,
+        "login_us": _get(login, "median_us"),
+        "login_iqr_us": _get(login, "iqr_us"),
+        "login_writes": _get(login, "writes"),
+        "login_response_bytes": _get(login, "login_response_bytes"),
+        "login_set_cookie_bytes": _get(login, "set_cookie_bytes"),
+        **dict.fromkeys(LOAD_FIELDS),
+    }
+
+
+def noise(records: list[dict[str, Any]], baseline: str) -> dict[str, Any]:
+    """The baseline at the start and at the end of the session, and whether it drifted."""
+    start = _get(pick(records, "request", scheme=baseline, method="GET"), "median_us")
+    end = _get(pick(records, "baseline_end", scheme=baseline), "median_us")
+    drift = None if start is None or end is None else round((end - start) / start * 100, 2)
+    return {"baseline_start_us": start, "baseline_end_us": end, "drift_pct": drift,
+            "noisy": drift is None or abs(drift) > NOISE_PCT, "threshold_pct": NOISE_PCT}
+
+
+def _timed(record: dict[str, Any], prefix: str = "request") -> dict[str, Any]:
+    return {f"{prefix}_us": record["median_us"], f"{prefix}_iqr_us": record["iqr_us"]}
+
+
+def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict[str, list]:
+    """Every dimension list of the schema, from the records that measured it."""
+    dims: dict[str, list] = {name: [] for name in DIMENSIONS}
+    for verify in (r for r in records if r.get("kind") == "hasher_verify"):
+        basic = pick(records, "hasher_basic_request", hasher=verify["hasher"])
+        basic_us = _get(basic, "median_us")
+        dims["hashers"].append({
+            "hasher": verify["hasher"], "algorithm": verify.get("algorithm"),
+            "params": verify.get("params", {}), "insecure": verify.get("insecure", False),
+            "verify_us": verify["median_us"], "verify_iqr_us": verify["iqr_us"],
+            "basic_request_us": basic_us, "basic_request_iqr_us": _get(basic, "iqr_us"),
+            "ratio_to_none": ratio(basic_us, baseline_us)})
+    for sign in (r for r in records if r.get("kind") == "jwt_sign"):
+        verify = pick(records, "jwt_verify", algorithm=sign["algorithm"])
+        dims["jwt_algorithms"].append({
+            "algorithm": sign["algorithm"], "sign_us": sign["median_us"],
+            "sign_iqr_us": sign["iqr_us"], "verify_us": _get(verify, "median_us"),
+            "verify_iqr_us": _get(verify, "iqr_us"), "token_bytes": sign["token_bytes"]})
+    for r in (r for r in records if r.get("kind") == "jwt_claims"):
+        dims["jwt_claims"].append({
+            "step": r["step"], "claims": r["claims"], "algorithm": r.get("algorithm"),
+            "token_bytes": r["token_bytes"], "header_bytes": r["header_bytes"],
+            "groups": r.get("groups"), "permissions": r.get("permissions"),
+            **_timed(r, "sign")})
+    for r in (r for r in records if r.get("kind") == "session_engine"):
+        dims["session_engines"].append({
+            "engine": r["engine"], **_timed(r), "ratio_to_none": ratio(r["median_us"], baseline_us),
+            "cookie_bytes": r["cookie_bytes"], "credential_bytes": r.get("credential_bytes"),
+            "queries": r.get("queries")})
+    for r in (r for r in records if r.get("kind") == "knox_tokens"):
+        dims["knox_tokens"].append({
+            "tokens_per_user": r["tokens_per_user"], **_timed(r),
+            "ratio_to_none": ratio(r["median_us"], baseline_us), "queries": r.get("queries")})
+    for r in (r for r in records if r.get("kind") == "conn_max_age"):
+        dims["conn_max_age"].append({
+            "scheme": r["scheme"], "conn_max_age": r["conn_max_age"],
+            "label": "persistent" if r["conn_max_age"] is None else str(r["conn_max_age"]),
+            **_timed(r), "queries": r.get("queries")})
+    for r in (r for r in records if r.get("kind") == "middleware"):
+        dims["middleware"].append({
+            "scheme": r["scheme"], "stack": r["stack"], **_timed(r),
+            "middleware": r.get("middleware", [])})
+    for r in (r for r in records if r.get("kind") == "backends"):
+        dims["backends"].append({
+            "backends": r["backends"], "backend_paths": r.get("backend_paths", []),
+            "case": r["case"], "us": r["median_us"], "iqr_us": r["iqr_us"],
+            "queries": r.get("queries")})
+    return dims
+
+
+def queries_by_scheme(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The SQL of one request per scheme and method, and of a first login (queries.json)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.get("kind") == "request":
+            out.setdefault(r["scheme"], {})[r["method"]] = r.get("sql", [])
+        elif r.get("kind") == "login":
+            out.setdefault(r["scheme"], {})["login_writes"] = r.get("write_sql", [])
+    return out
+
+
+def build_summary(*, run_id: str, quick: bool, provenance: dict[str, Any],
+                  schemes: list[dict[str, Any]], baseline: str,
+                  verification: dict[str, Any], benchmark_json: dict[str, Any]) -> dict:
+    """The whole ``summary.json`` except the load figures (``load.ran`` is false)."""
+    from lab.runs import SCHEMA_VERSION
+
+    records = read_records(benchmark_json)
+    base = pick(records, "request", scheme=baseline, method="GET")
+    baseline_us = _get(base, "median_us")
+    headers = _get(base, "response_headers")
+    floor = pick(records, "floor")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "quick": quick,
+        "provenance": provenance,
+        "noise": noise(records, baseline),
+        "verification": verification,
+        "floor": {"bare_django_view_us": _get(floor, "median_us"),
+                  "bare_django_view_iqr_us": _get(floor, "iqr_us"),
+                  "ratio_to_none": ratio(_get(floor, "median_us"), baseline_us)},
+        "schemes": [scheme_entry(meta, records, baseline_us, headers) for meta in schemes],
+        "dimensions": dimensions(records, baseline_us),
+        "load": {"ran": False, "reason": "not run yet"},
+    }
+
+
+def merge_load(summary: dict[str, Any], load: dict[str, Any]) -> dict[str, Any]:
+    """Add ``run_load()``'s figures: ``load`` meta and each scheme's ``load_*`` fields."""
+    figures = load.get("schemes", {})
+    for entry in summary["schemes"]:
+        for key, value in figures.get(entry["scheme"], {}).items():
+            if key in LOAD_FIELDS:
+                entry[key] = value
+    summary["load"] = {"ran": True, **load.get("meta", {})}
+    if "verification" in load:
+        summary["load"]["verification"] = load["verification"]
+    return summary

@@ -1,0 +1,43 @@
+"""Login cost: obtaining a credential through each scheme's own flow (password check
+with the real hasher included), the SQL writes of a first login, and the bytes of
+the login response."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from benchmarks.harness import LOGIN_USER, WSGITransport, assert_whoami
+from benchmarks.policy import KNOWN_SLOW
+from benchmarks.probes import writes
+from lab.seed import SEED_PASSWORD
+from schemes import registry
+
+SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes() if "login" in s.actions]
+
+
+@pytest.mark.benchmark(group="login: obtain a credential (real hasher)")
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_time_login(scheme, wsgi, measure, benchmark):
+    transport = WSGITransport(wsgi)
+    first: dict = {}
+
+    def obtain():
+        credential = scheme.obtain(transport, LOGIN_USER, SEED_PASSWORD)
+        if not first:  # the user's first login with this scheme: what it writes
+            first.update(response=transport.last, statements=len(captured.captured_queries))
+        return credential
+
+    # A password check each time: timed without a probe; the SQL is captured throughout.
+    with CaptureQueriesContext(connection) as captured:
+        credential = measure(obtain, KNOWN_SLOW)
+    assert_whoami(wsgi.request("GET", scheme.url("whoami"), credential.headers_for("GET")),
+                  scheme, LOGIN_USER)
+    statements = [q["sql"] for q in captured.captured_queries[: first["statements"]]]
+    changed, login = writes(statements), first["response"]
+    benchmark.extra_info.update(
+        kind="login", scheme=scheme.name, writes=len(changed), write_sql=changed,
+        queries=len(statements), login_response_bytes=login.total_bytes,
+        login_response_headers=login.header_lines(),
+        set_cookie_bytes=sum(len(f"Set-Cookie: {v}\r\n") for k, v in login.headers
+                             if k.lower() == "set-cookie"),
+    )

@@ -1,0 +1,46 @@
+"""Request cost: GET and POST ``whoami/`` through Django's WSGI handler, every scheme
+with a real credential, the bare Django view as the floor, and the ``none`` baseline
+measured again at the very end of the session (drift = noise)."""
+
+import pytest
+from django.test import override_settings
+
+from benchmarks.probes import timed_once
+from benchmarks.urls import BARE_PATH
+from schemes import registry
+
+SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes()]
+
+
+@pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_time_whoami_get(scheme, whoami, observed, benchmark):
+    benchmark.extra_info["kind"] = "request"
+    observed[scheme.name] = whoami(scheme, "GET")["median_s"]
+
+
+@pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
+def test_time_bare_django_view_floor(wsgi, measure, benchmark):
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
+        send = wsgi.prepare("GET", BARE_PATH)
+        response, seconds = timed_once(send)
+        assert response.status == 200, response.body
+        benchmark.extra_info.update(kind="floor", method="GET")
+        assert measure(send, seconds).status == 200
+    # Leaving the override dropped the URL caches: rebuild them untimed.
+    assert wsgi.request("GET", registry.get(registry.BASELINE).url("whoami")).status == 200
+
+
+@pytest.mark.benchmark(group="request: POST whoami/ (full WSGI request, JSON body)")
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_time_whoami_post(scheme, whoami, benchmark):
+    benchmark.extra_info["kind"] = "request"
+    whoami(scheme, "POST")
+
+
+@pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
+def test_time_baseline_again_at_end(whoami, benchmark):
+    """Run last (see conftest): the baseline again, to tell drift from differences."""
+    benchmark.extra_info["kind"] = "baseline_end"
+    whoami(registry.get(registry.BASELINE), "GET")
+

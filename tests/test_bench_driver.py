@@ -1,0 +1,138 @@
+"""The ``make bench`` driver: one real partial run (a few benchmarks, MD5 hasher so it
+is quick), and the summary functions on what that run wrote. No timing is asserted;
+query counts and byte sizes are pinned."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks import summary as bench_summary
+from benchmarks.run import progress_line
+from lab.env import BASE_DIR
+from lab.runs import COMPLETE_MARKER, LATEST, SCHEMA_VERSION
+
+pytestmark = pytest.mark.slow
+SELECT = "whoami_get and (none or token or jwt-stateless)"
+TOKEN_HEADER_BYTES = len("Authorization: Token \r\n") + 40  # DRF keys: 40 hex characters
+
+
+@pytest.fixture(scope="module")
+def partial_run(tmp_path_factory):
+    """Run ``python -m benchmarks -k ...`` into a temporary output folder."""
+    out = tmp_path_factory.mktemp("out")
+    env = {**os.environ, "AUTHLAB_OUT_DIR": str(out), "QUICK": "1", "LOAD": "0",
+           "AUTHLAB_PASSWORD_HASHER": "md5"}  # the driver's mechanics, not the hasher
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--no-report", "-k", SELECT],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False)
+    runs = [p for p in out.iterdir() if p.is_dir()]
+    assert len(runs) == 1, (proc.stdout, proc.stderr)
+    return proc, runs[0]
+
+
+@pytest.fixture(scope="module")
+def summary(partial_run):
+    """The run's summary.json."""
+    return json.loads((partial_run[1] / "summary.json").read_text())
+
+
+def by_name(summary) -> dict:
+    return {entry["scheme"]: entry for entry in summary["schemes"]}
+
+
+def test_partial_run_is_written_but_never_marked_complete(partial_run):
+    proc, run = partial_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "verifying every scheme" in proc.stdout
+    assert f"run folder: {run}" in proc.stdout
+    for name in ("summary.json", "benchmark.json", "queries.json", "verification.json"):
+        assert (run / name).is_file(), name
+    assert not (run / COMPLETE_MARKER).exists()
+    assert not (run.parent / LATEST).exists()
+
+
+def test_every_scheme_is_verified_and_listed(summary):
+    assert summary["schema_version"] == SCHEMA_VERSION
+    assert summary["quick"] is True
+    names = [entry["scheme"] for entry in summary["schemes"]]
+    assert names[0] == "none" and names == list(summary["verification"])
+    assert all(v["ok"] for v in summary["verification"].values()), summary["verification"]
+    assert summary["verification"]["token"]["status_without"] == 401
+
+
+def test_measured_figures_and_pinned_sizes(summary):
+    schemes = by_name(summary)
+    none, token, stateless = schemes["none"], schemes["token"], schemes["jwt-stateless"]
+    assert none["ratio_to_none"] == 1.0 and none["request_us"] > 0
+    assert token["request_us"] > 0 and token["request_iqr_us"] >= 0
+    assert (none["queries"], token["queries"], stateless["queries"]) == (0, 1, 0)
+    assert none["credential_bytes"] == 0
+    assert token["credential_bytes"] == TOKEN_HEADER_BYTES
+    assert token["response_extra_bytes"] == 0 and token["response_extra_headers"] == []
+    assert token["crypto"] == "" and "JWT signature verify" in stateless["crypto"]
+    assert schemes["basic"]["request_us"] is None  # not selected: null, never a guess
+    assert token["load_rps"] is None and summary["load"]["ran"] is False
+
+
+def test_provenance_names_the_hasher_and_the_rounds(summary):
+    provenance = summary["provenance"]
+    assert provenance["hasher"]["algorithm"] == "md5"
+    assert provenance["profile"] == "lab.settings.bench"
+    assert provenance["rounds"]["quick"] is True
+    assert provenance["database"]["vendor"]
+
+
+def test_queries_json_holds_the_statements(partial_run):
+    queries = json.loads((partial_run[1] / "queries.json").read_text())
+    assert queries["none"]["GET"] == []
+    assert len(queries["token"]["GET"]) == 1 and "authtoken_token" in queries["token"]["GET"][0]
+
+
+def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
+    run = partial_run[1]
+    rebuilt = bench_summary.build_summary(
+        run_id=summary["run_id"], quick=True, provenance=summary["provenance"],
+        schemes=[{k: e[k] for k in ("scheme", "title", "properties")}
+                 for e in summary["schemes"]],
+        baseline="none", verification=summary["verification"],
+        benchmark_json=json.loads((run / "benchmark.json").read_text()))
+    assert rebuilt["schemes"] == summary["schemes"]
+    assert rebuilt["noise"] == summary["noise"]
+
+
+def test_noise_flags_a_drifting_baseline():
+    records = [{"kind": "request", "scheme": "none", "method": "GET", "median_us": 100.0},
+               {"kind": "baseline_end", "scheme": "none", "median_us": 106.0}]
+    assert bench_summary.noise(records, "none")["noisy"] is True
+    records[1]["median_us"] = 104.0
+    assert bench_summary.noise(records, "none") == {
+        "baseline_start_us": 100.0, "baseline_end_us": 104.0, "drift_pct": 4.0,
+        "noisy": False, "threshold_pct": 5.0}
+
+
+def test_extra_headers_counts_what_a_scheme_adds():
+    base = ["Content-Type: application/json", "Vary: Accept"]
+    size, lines = bench_summary.extra_headers(
+        ["Content-Type: application/json", "Vary: Accept, Cookie"], base)
+    assert lines == ["Vary: Accept, Cookie"] and size == len(", Cookie")
+
+
+def test_merge_load_fills_the_load_fields_only():
+    summary = {"schemes": [{"scheme": "token", "load_rps": None}], "load": {"ran": False}}
+    bench_summary.merge_load(summary, {"meta": {"duration_s": 2.0},
+                                       "schemes": {"token": {"load_rps": 50.0, "other": 1}}})
+    assert summary["schemes"][0] == {"scheme": "token", "load_rps": 50.0}
+    assert summary["load"] == {"ran": True, "duration_s": 2.0}
+
+
+def test_progress_line_shortens_pytest_verbose_lines():
+    line = ("benchmarks/test_request.py::test_time_whoami_get[token] PASSED"
+            "                   [ 12%]\n")
+    assert progress_line(line, 3.5) == "     3.5s [ 12%] passed  whoami_get[token]"
+    assert progress_line("collected 99 items\n", 1.0) is None
