@@ -137,3 +137,6 @@ EXTRA_SCHEMES = [p.strip() for p in get("AUTHLAB_EXTRA_SCHEMES").split(",") if p
 LOGIN_THROTTLE_RATE = get("AUTHLAB_LOGIN_THROTTLE_RATE", "30/minute")
 #: Extra hosts allowed to serve (comma-separated); loopback is always allowed.
 ALLOWED_HOSTS = [h.strip() for h in get("AUTHLAB_ALLOWED_HOSTS").split(",") if h.strip()]
+#: The lab is reached over HTTPS (gunicorn --certfile, or a TLS proxy on loopback that
+#: gunicorn trusts for X-Forwarded-Proto): Secure cookies, HSTS and the HTTPS redirect.
+TLS = get_bool("AUTHLAB_TLS", False)
