@@ -10,7 +10,7 @@ PORT   ?= 8000
 # PYTHON may name an interpreter; otherwise scripts/find-python picks one >= 3.12.
 PYTHON ?=
 
-.PHONY: help venv test lint serve seed clean system-deps scale matrix report compare \
+.PHONY: help venv test lint serve seed clean system-deps bench scale matrix report compare \
 	locust load locust-master locust-worker
 
 help: ## list the targets, one line each
@@ -52,6 +52,15 @@ clean: ## remove generated files (keeps .venv and var/secrets.json)
 	rm -rf reports/out .pytest_cache .benchmarks .hypothesis .ruff_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 	rm -f var/*.sqlite3 var/*.sqlite3-*
+
+# --- benchmarks ---
+# Every registry scheme in-process through Django's WSGI handler (pytest-benchmark suites
+# in benchmarks/), then the load phase and the report, all into reports/out/<run-id>/;
+# reports/out/latest moves only when a run completes. QUICK=1: fewer rounds, same
+# coverage; LOAD=0: no load phase. DB= and CACHE= work as for the other targets.
+bench: $(STAMP) ## measure every scheme; prints the run folder and report path (QUICK=1, LOAD=0)
+	$(WITH_STORES) $(PY) -m benchmarks $(if $(filter 1 yes true,$(QUICK)),--quick) \
+		$(if $(filter 0 no false,$(LOAD)),--no-load)
 
 # --- stores ---
 # DB=sqlite|postgres and CACHE=locmem|redis (make passes command-line variables to the

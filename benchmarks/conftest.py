@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from benchmarks import policy as bench_policy
 from benchmarks.harness import (
@@ -58,8 +60,17 @@ else:
 
     @pytest.fixture(autouse=True)
     def bench_db(db):
-        """pytest-django's test database (in memory, rolled back), seeded."""
+        """pytest-django's test database (rolled back after each test), seeded.
+
+        As Django's test client does, requests do not close the connection: that
+        would end the test's transaction (timing is off here anyway).
+        """
         seed_users(SEED_COUNT)
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        yield
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -16,14 +16,20 @@ AGES = [pytest.param(0, id="0-reconnect"), pytest.param(None, id="persistent")]
 
 @contextlib.contextmanager
 def conn_max_age(value):
-    """Run with ``CONN_MAX_AGE = value`` on the default connection, then restore it."""
+    """Run with ``CONN_MAX_AGE = value`` on the default connection, then restore it.
+
+    Inside a test's transaction (``make test``) the connection is left open.
+    """
     saved = connection.settings_dict["CONN_MAX_AGE"]
-    connection.close()
+    reopen = not connection.in_atomic_block
+    if reopen:
+        connection.close()
     connection.settings_dict["CONN_MAX_AGE"] = value
     try:
         yield
     finally:
-        connection.close()
+        if reopen:
+            connection.close()
         connection.settings_dict["CONN_MAX_AGE"] = saved
 
 
