@@ -57,7 +57,7 @@ class Profile:
 
 
 #: QUICK: the whole load phase of ``make bench QUICK=1`` in ~20 s for 7 schemes.
-QUICK = Profile(users=4, warmup_s=0.5, duration_s=1.5, min_requests=5, max_window_s=5.0)
+QUICK = Profile(users=4, warmup_s=0.25, duration_s=1.5, min_requests=5, max_window_s=5.0)
 #: Default: ~90-100 s for 7 schemes (logins with the real hasher included).
 FULL = Profile(users=4, warmup_s=2.0, duration_s=8.0)
 
@@ -139,7 +139,8 @@ def run_load(
     accounts = max(ACCOUNTS, profile.users)
     with contextlib.ExitStack() as stack:
         if base_url is None:
-            url, pid, env = stack.enter_context(lab_server(workers, threads, accounts))
+            server = lab_server(workers, threads, accounts, log=out / "gunicorn.log")
+            url, pid, env = stack.enter_context(server)
         else:
             env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
             url, pid = base_url.rstrip("/"), 0
@@ -154,9 +155,14 @@ def run_load(
 
 
 @contextlib.contextmanager
-def lab_server(workers: int, threads: int, accounts: int) -> Iterator[tuple[str, int, dict]]:
-    """Serve the lab on a free loopback port from a fresh, seeded SQLite file."""
-    with tempfile.TemporaryDirectory(prefix="authlab-load-") as tmp:
+def lab_server(
+    workers: int, threads: int, accounts: int, log: Path
+) -> Iterator[tuple[str, int, dict]]:
+    """Serve the lab on a free loopback port from a fresh, seeded SQLite file.
+
+    gunicorn's own log (and Django's 4xx warnings) goes to ``log``.
+    """
+    with tempfile.TemporaryDirectory(prefix="authlab-load-") as tmp, log.open("ab") as log_file:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": SETTINGS,
@@ -165,7 +171,11 @@ def lab_server(workers: int, threads: int, accounts: int) -> Iterator[tuple[str,
         prepare_database(env, accounts)
         port = procs.free_port()
         proc = procs.spawn(
-            procs.gunicorn_command("127.0.0.1", port, workers, threads), cwd=BASE_DIR, env=env
+            procs.gunicorn_command("127.0.0.1", port, workers, threads),
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -440,21 +450,25 @@ def main(argv: list[str] | None = None) -> int:
 
     run_dir = new_run_dir(label="load")
     print(f"Load test run: {run_dir}", flush=True)
-    result = run_load(
-        run_dir,
-        quick=args.quick,
-        schemes=[s.strip() for s in args.schemes.split(",") if s.strip()] or None,
-        base_url=args.target or None,
-        users=args.users or None,
-        warmup_s=args.warmup,
-        duration_s=args.duration or None,
-        gunicorn_workers=args.workers or None,
-        gunicorn_threads=args.threads or None,
-        locust_workers=args.locust_workers,
-        remote_workers=args.remote_workers,
-        master_bind=args.master_bind,
-        master_port=args.master_port,
-    )
+    try:
+        result = run_load(
+            run_dir,
+            quick=args.quick,
+            schemes=[s.strip() for s in args.schemes.split(",") if s.strip()] or None,
+            base_url=args.target or None,
+            users=args.users or None,
+            warmup_s=args.warmup,
+            duration_s=args.duration or None,
+            gunicorn_workers=args.workers or None,
+            gunicorn_threads=args.threads or None,
+            locust_workers=args.locust_workers,
+            remote_workers=args.remote_workers,
+            master_bind=args.master_bind,
+            master_port=args.master_port,
+        )
+    except KeyboardInterrupt:
+        print(f"\nInterrupted: {run_dir} is left incomplete.", file=sys.stderr)
+        return 130
     atomic_write_json(run_dir / "summary.json", build_summary(run_dir, result, args.quick))
     mark_complete(run_dir)
     print("\n" + table(result))

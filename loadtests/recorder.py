@@ -132,7 +132,7 @@ def install(environment) -> None:
     from locust.runners import MasterRunner, WorkerRunner
 
     runner = environment.runner
-    if getattr(runner, INSTALLED, False):
+    if runner is None or getattr(runner, INSTALLED, False):  # run_single_user has none
         return
     if not isinstance(runner, MasterRunner):  # this process generates load
         environment.events.request.add_listener(RECORDER.on_request)

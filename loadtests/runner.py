@@ -119,6 +119,7 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
     """Run ``user_class``'s scheme for warm-up + window and return its raw figures."""
     runner = env.runner
     users = env.parsed_options.num_users
+    clock = Phases()
     status_without = anonymous_status(env.host, user_class)
     recorder.COLLECTOR.reset()
     runner.send_message(recorder.RESET)
@@ -130,7 +131,9 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
         "every user's first answer",
     )
     verification = verify(user_class, recorder.COLLECTOR.ready, status_without)
+    clock.lap("login_and_first_answer")
     gevent.sleep(mine.warmup)
+    clock.lap("warmup")
 
     n = generators(runner)
     cap = max(1, mine.max_requests // n)
@@ -140,8 +143,10 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
     runner.send_message(recorder.COLLECT)
     cpu1, t1 = server_cpu_s(mine.server_pid), time.perf_counter()
     wait_for(lambda: len(recorder.COLLECTOR.batches) >= n, 30, "the generators' samples")
+    clock.lap("window")
     login_stats = _locust_stats(runner)
     stop(runner)
+    clock.lap("stop")
 
     figures = summarise(recorder.COLLECTOR.batches)
     server_cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
@@ -164,7 +169,22 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
             (p["cpu_pct"] for p in figures["generator_processes"]), default=None
         ),
         "locust_stats": login_stats,
+        "phases_s": clock.laps,
     }
+
+
+class Phases:
+    """Wall time of each phase of a scheme's run (where the run's time goes)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Record the time since the previous lap under ``name``."""
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def anonymous_status(host: str, user_class: type) -> int:
