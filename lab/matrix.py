@@ -1,8 +1,8 @@
 """``make matrix``: the QUICK bench on every database x cache pair, and one comparison.
 
-Each pair runs ``python -m benchmarks`` through ``python -m lab.services run`` (which
-starts PostgreSQL / Redis for it) with ``QUICK=1`` and ``AUTHLAB_OUT_DIR`` pointing
-inside this run's folder, so each pair leaves an ordinary run folder:
+Each pair runs ``python -m benchmarks --quick --no-load`` through ``python -m
+lab.services run`` (which starts PostgreSQL / Redis for it) with ``AUTHLAB_OUT_DIR``
+pointing inside this run's folder, so each pair leaves an ordinary run folder:
 
     reports/out/<id>-matrix/<db>-<cache>/<bench run>/summary.json ...
     reports/out/<id>-matrix/matrix.json   per scheme and pair: request µs, ratio, queries
@@ -36,7 +36,6 @@ def run_pair(run_dir: Path, db: str, cache: str, session_engine: str, bench: lis
     out.mkdir(parents=True, exist_ok=True)
     child_env = {
         **os.environ,
-        "QUICK": "1",
         "AUTHLAB_OUT_DIR": str(out),
         "AUTHLAB_SESSION_ENGINE": session_engine,
     }
@@ -112,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--session-engine", default=SESSION_ENGINE)
     parser.add_argument(
         "--bench",
-        default=f"{sys.executable} -m benchmarks",
-        help="the bench command each pair runs",
+        default=f"{sys.executable} -m benchmarks --quick --no-load",
+        help="the bench command each pair runs (default: QUICK, no load phase)",
     )
     args = parser.parse_args(argv)
     wanted = [tuple(p.split("-", 1)) for p in args.pairs.split(",")] if args.pairs else PAIRS
