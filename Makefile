@@ -90,13 +90,13 @@ compare: $(STAMP) ## per-scheme change of every headline figure between two runs
 # locust drives every scheme over real HTTP (loadtests/). Defaults fit a 2-core machine:
 # WORKERS=2 sync gunicorn workers (THREADS>1: gthread), USERS=4 closed-loop users, one
 # locust process (LOCUST_WORKERS=N: a master and N local workers). QUICK=1 shortens
-# each scheme to WARMUP=0.5 + DURATION=1.5 s. HOST=http://host:port loads a running lab
+# each scheme to WARMUP=0.25 + DURATION=1.5 s. HOST=http://host:port loads a running lab
 # (seeded with make seed, login throttle lifted) instead of starting one.
 USERS          ?= 4
 WORKERS        ?= 2
 THREADS        ?= 1
 DURATION       ?= $(if $(filter 1 yes true,$(QUICK)),1.5,8)
-WARMUP         ?= $(if $(filter 1 yes true,$(QUICK)),0.5,2)
+WARMUP         ?= $(if $(filter 1 yes true,$(QUICK)),0.25,2)
 LOCUST_WORKERS ?= 0
 EXPECT_WORKERS ?= 0
 MASTER         ?= 127.0.0.1
