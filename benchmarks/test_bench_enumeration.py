@@ -11,7 +11,10 @@ both paths should run the same number of hashes with the real hasher. Under
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
+from django.contrib.auth.hashers import get_hasher
 
 from benchmarks.harness import REQUEST_USER, WSGIClient
 from benchmarks.probes import timed_once
@@ -58,17 +61,36 @@ def assert_refused(response, scheme: Scheme) -> None:
     assert not {"token", "access", "refresh", "key"} & set(body), body
 
 
+def count_hashes(send) -> tuple[object, int]:
+    """Send once; return the response and how many times the password hasher ran."""
+    hasher = type(get_hasher("default"))
+    with mock.patch.object(hasher, "encode", autospec=True, side_effect=hasher.encode) as spy:
+        response = send()
+    return response, spy.call_count
+
+
 @pytest.mark.parametrize(("scheme", "case"), targets())
 def test_time_refused_login(scheme, case, wsgi, measure, benchmark):
     username, password = CASES[case]
     send = refusal(wsgi, scheme, username, password)
-    response, seconds = timed_once(send)
+    response, hashes = count_hashes(send)
     assert_refused(response, scheme)
+    response, seconds = timed_once(send)
     benchmark.extra_info.update(
         kind="enumeration",
         scheme=scheme.name,
         case=case,
         status=response.status,
         endpoint="whoami" if scheme.name == "basic" else "login",
+        password_hashes=hashes,
     )
     assert_refused(measure(send, seconds), scheme)
+
+
+@pytest.mark.parametrize("scheme", [p.values[0] for p in targets()[::2]], ids=lambda s: s.name)
+def test_both_refusals_hash_the_password_alike(scheme, wsgi):
+    # The mechanism behind equal times, checked without timing: the same number of
+    # password hashes whether or not the user exists (ModelBackend and allauth each
+    # hash once for an unknown user, as they would to check a real one).
+    counts = {case: count_hashes(refusal(wsgi, scheme, *CASES[case]))[1] for case in CASES}
+    assert counts["unknown-user"] == counts["wrong-password"] >= 1, counts
