@@ -57,8 +57,8 @@ class Policy:
         return {**asdict(self), "slow_seconds": SLOW_SECONDS}
 
 
-QUICK = Policy(quick=True, max_time=0.2, slow_rounds=3, min_rounds=5, warmup_iterations=20)
-FULL = Policy(quick=False, max_time=1.0, slow_rounds=9, min_rounds=10, warmup_iterations=50)
+QUICK = Policy(quick=True, max_time=0.1, slow_rounds=3, min_rounds=5, warmup_iterations=20)
+FULL = Policy(quick=False, max_time=0.5, slow_rounds=7, min_rounds=10, warmup_iterations=50)
 
 
 def policy(quick: bool) -> Policy:

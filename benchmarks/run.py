@@ -79,7 +79,7 @@ def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: s
     """Run the suites in a child pytest; stream one progress line per benchmark."""
     cmd = [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "-v",
            "--benchmark-enable", f"--benchmark-json={run_dir / 'benchmark.json'}",
-           "--benchmark-columns=median,iqr,rounds", *pol.pytest_args()]
+           "--benchmark-save-data", "--benchmark-columns=median,iqr,rounds", *pol.pytest_args()]
     if select:  # verification always runs
         cmd += ["-k", f"test_every_scheme_answers_before_timing or ({select})"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "AUTHLAB_SQLITE_PATH": str(db_path),

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The scheme the hashers dimension times requests of (HTTP Basic hashes per request).
+BASIC = "basic"
 #: The run is called noisy when the baseline moved more than this between start and end.
 NOISE_PCT = 5.0
 LOAD_FIELDS = ("load_rps", "load_failures", "load_p50_us", "load_p95_us", "load_p99_us",
                "load_max_us", "load_bytes_per_request", "load_server_cpu_us_per_request")
 DIMENSIONS = ("hashers", "jwt_algorithms", "jwt_claims", "session_engines", "knox_tokens",
-              "conn_max_age", "middleware", "backends", "scale")
+              "conn_max_age", "middleware", "backends", "enumeration", "scale")
 
 
 def _us(seconds: float | None) -> float | None:
@@ -104,6 +106,7 @@ def scheme_entry(meta: dict[str, Any], records: list[dict[str, Any]],
         "login_writes": _get(login, "writes"),
         "login_response_bytes": _get(login, "login_response_bytes"),
         "login_set_cookie_bytes": _get(login, "set_cookie_bytes"),
+        "login_repeat_same_credential": _get(login, "repeat_same_credential"),
         **dict.fromkeys(LOAD_FIELDS),
     }
 
@@ -126,10 +129,13 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
     dims: dict[str, list] = {name: [] for name in DIMENSIONS}
     for verify in (r for r in records if r.get("kind") == "hasher_verify"):
         basic = pick(records, "hasher_basic_request", hasher=verify["hasher"])
+        if basic is None and verify.get("default"):  # not measured twice: the same request
+            basic = pick(records, "request", scheme=BASIC, method="GET")
         basic_us = _get(basic, "median_us")
         dims["hashers"].append({
             "hasher": verify["hasher"], "algorithm": verify.get("algorithm"),
             "params": verify.get("params", {}), "insecure": verify.get("insecure", False),
+            "default": verify.get("default", False),
             "verify_us": verify["median_us"], "verify_iqr_us": verify["iqr_us"],
             "basic_request_us": basic_us, "basic_request_iqr_us": _get(basic, "iqr_us"),
             "ratio_to_none": ratio(basic_us, baseline_us)})
@@ -162,12 +168,16 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
     for r in (r for r in records if r.get("kind") == "middleware"):
         dims["middleware"].append({
             "scheme": r["scheme"], "stack": r["stack"], **_timed(r),
-            "middleware": r.get("middleware", [])})
+            "middleware_count": r.get("middleware_count"), "dropped": r.get("dropped", [])})
     for r in (r for r in records if r.get("kind") == "backends"):
         dims["backends"].append({
             "backends": r["backends"], "backend_paths": r.get("backend_paths", []),
             "case": r["case"], "us": r["median_us"], "iqr_us": r["iqr_us"],
             "queries": r.get("queries")})
+    for r in (r for r in records if r.get("kind") == "enumeration"):
+        dims["enumeration"].append({
+            "scheme": r["scheme"], "case": r["case"], "endpoint": r.get("endpoint"),
+            "status": r.get("status"), "us": r["median_us"], "iqr_us": r["iqr_us"]})
     return dims
 
 

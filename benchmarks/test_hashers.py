@@ -33,7 +33,9 @@ def test_time_password_verify(index, short, dotted, measure, benchmark):
     hasher = import_string(dotted)()
     # Encoding costs what verifying does: it stands in for the probe call.
     encoded, seconds = timed_once(lambda: hasher.encode(SEED_PASSWORD, hasher.salt()))
-    benchmark.extra_info.update(kind="hasher_verify", **hasher_facts(short, hasher))
+    default = dotted == settings.PASSWORD_HASHERS[0]
+    benchmark.extra_info.update(kind="hasher_verify", default=default,
+                                **hasher_facts(short, hasher))
     verify = Counted(lambda: hasher.verify(SEED_PASSWORD, encoded), check=assert_true)
     assert_true(measure(verify, seconds))
 
@@ -49,7 +51,7 @@ def test_time_basic_request_by_hasher(index, short, dotted, wsgi, measure, bench
     if "basic" not in registry.names():
         pytest.skip("no basic scheme in the registry")
     if dotted == settings.PASSWORD_HASHERS[0] and not benchmark.disabled:
-        pytest.skip("the default hasher: this is request GET basic, measured already")
+        pytest.skip("the default hasher: that is request GET basic, measured already")
     basic = registry.get("basic")
     username = seed_username(HASHER_USER_BASE + index)
     others = [h for _, h in HASHERS if h != dotted]

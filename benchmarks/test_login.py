@@ -24,7 +24,8 @@ def test_time_login(scheme, wsgi, measure, benchmark):
     def obtain():
         credential = scheme.obtain(transport, LOGIN_USER, SEED_PASSWORD)
         if not first:  # the user's first login with this scheme: what it writes
-            first.update(response=transport.last, statements=len(captured.captured_queries))
+            first.update(response=transport.last, statements=len(captured.captured_queries),
+                         credential=credential)
         return credential
 
     # A password check each time: timed without a probe; the SQL is captured throughout.
@@ -40,4 +41,7 @@ def test_time_login(scheme, wsgi, measure, benchmark):
         login_response_headers=login.header_lines(),
         set_cookie_bytes=sum(len(f"Set-Cookie: {v}\r\n") for k, v in login.headers
                              if k.lower() == "set-cookie"),
+        # A later login handed back the first login's credential (one key per user).
+        repeat_same_credential=credential.headers_for("GET")
+        == first["credential"].headers_for("GET"),
     )

@@ -39,7 +39,8 @@ def test_time_whoami_by_middleware_stack(scheme, stack_name, credentials, whoami
         pytest.skip(f"{slow * 1000:.0f} ms per request (crypto) hides the middleware")
     with override_settings(MIDDLEWARE=stack(stack_name)):
         client = WSGIClient()  # middleware is loaded when the handler is built
-        benchmark.extra_info.update(kind="middleware", stack=stack_name,
-                                    middleware=stack(stack_name))
+        benchmark.extra_info.update(
+            kind="middleware", stack=stack_name, middleware_count=len(stack(stack_name)),
+            dropped=[m for m in settings.MIDDLEWARE if m not in stack(stack_name)])
         send, _facts, seconds = whoami.probe(scheme, "GET", client=client, credential=credential)
         whoami.time(scheme, send, seconds)
