@@ -62,6 +62,18 @@ def to_svg(fig: Figure, key: str) -> str:
     return SVG_IDS.sub(lambda m: f"{m[1]}{key}-{m[2]}", svg)
 
 
+def whiskers(medians: list[float], iqrs: list[float | None]) -> list[list[float]]:
+    """Error bars of IQR width centred on each median, the lower one clipped above 0.
+
+    A run records a median and its IQR width, not the quartiles, so the whisker is
+    drawn centred; a skewed timing (IQR wider than twice the median) would otherwise
+    reach below zero, which a time cannot and a log axis cannot draw.
+    """
+    half = [(i or 0) / 2 for i in iqrs]
+    lower = [min(h, m * 0.9) for h, m in zip(half, medians, strict=True)]
+    return [lower, half]
+
+
 def _figure(height: float, ncols: int = 1) -> tuple[Figure, list]:
     fig = Figure(figsize=(8.0, height), layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False)[0]
@@ -83,7 +95,7 @@ def request_cost(run: Run) -> str | None:
         y,
         [s["request_us"] for s in rows],
         color=[colour(run, s["scheme"]) for s in rows],
-        xerr=[(s.get("request_iqr_us") or 0) / 2 for s in rows],
+        xerr=whiskers([s["request_us"] for s in rows], [s.get("request_iqr_us") for s in rows]),
         capsize=3,
         label="GET (median, IQR)",
     )
@@ -212,7 +224,7 @@ def hashers(run: Run) -> str | None:
     bars = ax.barh(
         y,
         [h["verify_us"] for h in rows],
-        xerr=[(h.get("verify_iqr_us") or 0) / 2 for h in rows],
+        xerr=whiskers([h["verify_us"] for h in rows], [h.get("verify_iqr_us") for h in rows]),
         color=PALETTE[2],
         capsize=3,
     )
@@ -237,7 +249,7 @@ def session_engines(run: Run) -> str | None:
     ax.barh(
         y,
         [e["request_us"] for e in rows],
-        xerr=[(e.get("request_iqr_us") or 0) / 2 for e in rows],
+        xerr=whiskers([e["request_us"] for e in rows], [e.get("request_iqr_us") for e in rows]),
         color=PALETTE[3],
         capsize=3,
     )
@@ -265,7 +277,7 @@ def knox_tokens(run: Run) -> str | None:
     ax.errorbar(
         [r["tokens_per_user"] for r in rows],
         [r["request_us"] for r in rows],
-        yerr=[(r.get("request_iqr_us") or 0) / 2 for r in rows],
+        yerr=whiskers([r["request_us"] for r in rows], [r.get("request_iqr_us") for r in rows]),
         marker="o",
         capsize=3,
         color=colour(run, "knox"),
@@ -315,7 +327,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "request_cost",
         "Per-request cost",
-        "Median µs per GET request (bars, IQR whiskers) "
+        "Median µs per GET request (bars; whiskers: the IQR's width around the median) "
         "and POST (diamonds), log scale; the label is the multiple of none.",
         request_cost,
     ),

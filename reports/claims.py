@@ -34,6 +34,8 @@ class Finding:
     claim: Claim
     verdict: str
     evidence: tuple[str, ...]
+    #: Why the verdict may not hold up (a noisy run for a claim decided by timings).
+    caveat: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,20 @@ class Claim:
     source: str
     rule: str
     judge: Callable[[Run], tuple[str, list[str]]]
+    #: Decided by timings (so a noisy run weakens it), not by counts, bytes or properties.
+    timed: bool = False
 
     def test(self, run: Run) -> Finding:
         """Judge the claim on ``run``."""
         verdict, evidence = self.judge(run)
         assert verdict in VERDICTS, verdict
-        return Finding(self, verdict, tuple(evidence))
+        caveat = ""
+        if self.timed and verdict != NOT_MEASURED and run.noise.get("noisy"):
+            caveat = (
+                f"noisy run (baseline drift {fmt.pct(run.noise.get('drift_pct'))}): "
+                "rerun on an idle machine before relying on this timing verdict"
+            )
+        return Finding(self, verdict, tuple(evidence), caveat)
 
 
 # --- helpers the judges share ----------------------------------------------------
@@ -81,9 +91,11 @@ def _token_style(run: Run) -> list[dict[str, Any]]:
 
 
 def _cost(run: Run, entry: dict[str, Any]) -> str:
-    """``name: 412 µs (2.29× none)``."""
+    """``name: 412 µs (IQR 20.1; 2.29× none)``."""
     times = fmt.ratio(request_ratio(run, entry))
-    return f"{entry['scheme']}: {fmt.us(entry['request_us'])} µs ({times} none)"
+    iqr = entry.get("request_iqr_us")
+    spread = "" if iqr is None else f"IQR {fmt.us(iqr)}; "
+    return f"{entry['scheme']}: {fmt.us(entry['request_us'])} µs ({spread}{times} none)"
 
 
 def _baseline(run: Run) -> str:
@@ -351,6 +363,7 @@ CLAIMS: tuple[Claim, ...] = (
         "confirmed when Basic runs a query and a password hash per request and costs ≥10× the "
         "cheapest other scheme; refuted under 2×; otherwise it depends",
         basic_verifies_password,
+        timed=True,
     ),
     Claim(
         "session-lookup-fast",
@@ -359,6 +372,7 @@ CLAIMS: tuple[Claim, ...] = (
         "confirmed when a session request costs ≤2× the cheapest token scheme and ≥10× less "
         "than Basic; refuted above 5× or within 2× of Basic; otherwise it depends",
         session_lookup_fast,
+        timed=True,
     ),
     Claim(
         "session-cookie-every-request",
@@ -411,6 +425,7 @@ CLAIMS: tuple[Claim, ...] = (
         "lab (knox source)",
         "confirmed when the most tokens per user cost ≥2× one token; refuted under 1.2×",
         knox_cost_grows,
+        timed=True,
     ),
 )
 

@@ -74,6 +74,7 @@ def context(analysis: Analysis, svgs: dict[str, str | None]) -> dict[str, Any]:
                 "verdict": f.verdict,
                 "evidence": f.evidence,
                 "css": f.verdict.replace(" ", "-"),
+                "caveat": f.caveat,
             }
             for f in analysis.findings
         ],

@@ -21,6 +21,10 @@ def table(t: tables.Table) -> str:
     return "\n".join(lines)
 
 
+def _verdict(finding) -> str:
+    return f"**{finding.verdict}**" + (f"<br>⚠ {finding.caveat}" if finding.caveat else "")
+
+
 def render(analysis: Analysis, svgs: dict[str, str | None]) -> str:
     """Render ``report.md``; chart images point at ``charts/<key>.svg`` beside it."""
     run = analysis.run

@@ -87,7 +87,14 @@ def claims(analysis: Analysis) -> Table:
     return Table(
         "Claims",
         ["claim", "verdict", "evidence"],
-        [[f.claim.text, f.verdict, "; ".join(f.evidence)] for f in analysis.findings],
+        [
+            [
+                f.claim.text,
+                f.verdict + (f" ({f.caveat})" if f.caveat else ""),
+                "; ".join(f.evidence),
+            ]
+            for f in analysis.findings
+        ],
         [False] * len(analysis.findings),
     )
 
@@ -190,7 +197,8 @@ def verification(run: Run) -> Table:
 
 def _cell(key: str, value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(map(str, value)) or "-"
+        # Dotted paths (middleware, backends) by their last name: the table stays legible.
+        return ", ".join(str(v).rsplit(".", 1)[-1] for v in value) or "-"
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
     if isinstance(value, bool):
@@ -221,4 +229,9 @@ def dimension(name: str, rows: list[dict[str, Any]]) -> Table:
 
 def dimensions(run: Run) -> list[Table]:
     """Every non-empty dimension of the run, as tables (the data behind the charts)."""
-    return [dimension(name, rows) for name, rows in run.dimensions.items() if rows]
+    tables = [dimension(name, rows) for name, rows in run.dimensions.items() if rows]
+    verdicts = (run.raw.get("scale") or {}).get("verdicts") if isinstance(run.raw, dict) else None
+    if isinstance(verdicts, list) and verdicts and all(isinstance(v, dict) for v in verdicts):
+        # make scale's own flat-or-grows verdict per store and credential kind
+        tables.append(dimension("scale_verdicts", verdicts))
+    return tables
