@@ -177,7 +177,8 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
     for r in (r for r in records if r.get("kind") == "enumeration"):
         dims["enumeration"].append({
             "scheme": r["scheme"], "case": r["case"], "endpoint": r.get("endpoint"),
-            "status": r.get("status"), "us": r["median_us"], "iqr_us": r["iqr_us"]})
+            "status": r.get("status"), "password_hashes": r.get("password_hashes"),
+            "us": r["median_us"], "iqr_us": r["iqr_us"]})
     return dims
 
 
