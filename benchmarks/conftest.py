@@ -4,7 +4,7 @@ Two modes. Under ``make bench`` the driver sets ``AUTHLAB_BENCH_RUN_DIR``: the
 suites use the driver's migrated, seeded SQLite file as is, with no transaction
 around each test, so per-request connection handling is what a server does.
 Under ``make test`` (no run folder) pytest-django's test database is used, seeded
-here and flushed afterwards, and each benchmark runs once, untimed.
+here and rolled back after each test, and each benchmark runs once, untimed.
 """
 
 from __future__ import annotations
@@ -35,15 +35,26 @@ QUICK = bench_policy.quick_from_env()
 
 #: Run order: verification first, then the headline request figures (``none``
 #: first), dimensions after; the baseline is measured again at the very end.
-MODULE_ORDER = ("test_verify", "test_request", "test_authenticate", "test_login",
-                "test_hashers", "test_backends", "test_jwt", "test_sessions", "test_knox",
-                "test_connections", "test_middleware")
+MODULE_ORDER = (
+    "test_verify",
+    "test_request",
+    "test_authenticate",
+    "test_login",
+    "test_hashers",
+    "test_backends",
+    "test_jwt",
+    "test_sessions",
+    "test_knox",
+    "test_connections",
+    "test_middleware",
+)
 LAST = "test_time_baseline_again_at_end"
 #: Modules too long for QUICK's budget (dozens of password hashes): full runs only.
-FULL_ONLY = {"test_bench_enumeration": "two hashes per refused login, 12 targets: "
-                                       "full runs only (make bench without QUICK)"}
+FULL_ONLY = {
+    "test_bench_enumeration": "two hashes per refused login, 12 targets: "
+    "full runs only (make bench without QUICK)"
+}
 HERE = Path(__file__).parent
-
 
 
 if RUN_DIR:
@@ -174,13 +185,27 @@ def observed() -> dict[str, float]:
 class WhoAmITimer:
     """Verify, probe, then time ``whoami/`` of one scheme; facts go to ``extra_info``."""
 
-    def __init__(self, benchmark, measure, wsgi: WSGIClient, credentials: Credentials,
-                 observed: dict[str, float]):
+    def __init__(
+        self,
+        benchmark,
+        measure,
+        wsgi: WSGIClient,
+        credentials: Credentials,
+        observed: dict[str, float],
+    ):
         self.benchmark, self.measure = benchmark, measure
         self.wsgi, self.credentials, self.observed = wsgi, credentials, observed
 
-    def probe(self, scheme: Scheme, method: str = "GET", *, client: WSGIClient | None = None,
-              credential: Credential | None = None, username: str = REQUEST_USER, **info):
+    def probe(
+        self,
+        scheme: Scheme,
+        method: str = "GET",
+        *,
+        client: WSGIClient | None = None,
+        credential: Credential | None = None,
+        username: str = REQUEST_USER,
+        **info,
+    ):
         """Send one verified, untimed request; return (send, facts, seconds).
 
         A ``client`` other than the session's (a new handler) is warmed up first, so
@@ -189,14 +214,20 @@ class WhoAmITimer:
         credential = credential or self.credentials.get(scheme, username)
         data = POST_BODY if method == "POST" else None
         send = (client or self.wsgi).prepare(
-            method, scheme.url("whoami"), credential.headers_for(method), data)
+            method, scheme.url("whoami"), credential.headers_for(method), data
+        )
         if client is not None:
             assert_whoami(send(), scheme, username)
         response, facts, seconds = probe_request(send)
         assert_whoami(response, scheme, username)
         self.benchmark.extra_info.update(
-            scheme=scheme.name, method=method, username=username,
-            credential_bytes=credential.wire_bytes(method), **facts, **info)
+            scheme=scheme.name,
+            method=method,
+            username=username,
+            credential_bytes=credential.wire_bytes(method),
+            **facts,
+            **info,
+        )
         return send, facts, seconds
 
     def time(self, scheme: Scheme, send, seconds: float, username: str = REQUEST_USER):

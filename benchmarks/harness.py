@@ -128,8 +128,9 @@ class WSGIClient:
             environ = dict(template)
             environ["wsgi.input"] = io.BytesIO(body)
             started: list[Any] = []
-            result = handler(environ, lambda status, hdrs, exc_info=None: started.extend(
-                (status, hdrs)))
+            result = handler(
+                environ, lambda status, hdrs, exc_info=None: started.extend((status, hdrs))
+            )
             try:
                 content = b"".join(result)
             finally:
@@ -139,8 +140,9 @@ class WSGIClient:
 
         return send
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                data: Any = None) -> Response:
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, data: Any = None
+    ) -> Response:
         """Send one request and return the response."""
         return self.prepare(method, path, headers, data)()
 
@@ -188,8 +190,13 @@ def verify(client: WSGIClient, scheme: Scheme, credential, username: str) -> dic
     refused_ok = bare.status == 200 if scheme.name == BASELINE else bare.status in (401, 403)
     name = got.json().get("username") if got.status == 200 else None
     posted_name = posted.json().get("username") if posted.status == 200 else None
-    ok = (got.status == 200 and name == want and posted.status == 200
-          and posted_name == want and refused_ok)
+    ok = (
+        got.status == 200
+        and name == want
+        and posted.status == 200
+        and posted_name == want
+        and refused_ok
+    )
     return {
         "ok": ok,
         "status_with": got.status,

@@ -36,8 +36,16 @@ PRIMITIVES = (
     ("'sign' of 'cryptography", "public-key signature"),
 )
 #: Parameters that state a password hasher's cost.
-HASHER_PARAMS = ("iterations", "time_cost", "memory_cost", "parallelism", "rounds",
-                 "work_factor", "block_size", "maxmem")
+HASHER_PARAMS = (
+    "iterations",
+    "time_cost",
+    "memory_cost",
+    "parallelism",
+    "rounds",
+    "work_factor",
+    "block_size",
+    "maxmem",
+)
 
 
 def capture_queries(fn: Callable[[], Any]) -> tuple[Any, list[str]]:
@@ -72,8 +80,7 @@ def _entry_points() -> dict[tuple[str, int, str], str]:
     for hasher in get_hashers():
         params = _describe_params(hasher_params(hasher))
         points[type(hasher).verify] = f"password hash verify: {hasher.algorithm} ({params})"
-    for name in ("HMACAlgorithm", "RSAAlgorithm", "RSAPSSAlgorithm", "ECAlgorithm",
-                 "OKPAlgorithm"):
+    for name in ("HMACAlgorithm", "RSAAlgorithm", "RSAPSSAlgorithm", "ECAlgorithm", "OKPAlgorithm"):
         cls = getattr(jwt.algorithms, name, None)
         if cls is not None:
             # verify() only: HMAC's verify calls sign() to recompute the MAC.

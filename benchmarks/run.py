@@ -39,16 +39,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The driver's options; ``QUICK=1`` and ``LOAD=0`` in the environment work too."""
     from lab import env  # imported only once the database path is in the environment
 
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", default=env.get_bool("QUICK"),
-                        help="fewer rounds, same coverage (env QUICK=1)")
-    parser.add_argument("--no-load", action="store_true", default=not env.get_bool("LOAD", True),
-                        help="skip the load phase (env LOAD=0)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=env.get_bool("QUICK"),
+        help="fewer rounds, same coverage (env QUICK=1)",
+    )
+    parser.add_argument(
+        "--no-load",
+        action="store_true",
+        default=not env.get_bool("LOAD", True),
+        help="skip the load phase (env LOAD=0)",
+    )
     parser.add_argument("--no-report", action="store_true", help="skip the report")
-    parser.add_argument("-k", dest="select", default="",
-                        help="only benchmarks matching this pytest -k expression "
-                             "(a partial run: never marked complete)")
+    parser.add_argument(
+        "-k",
+        dest="select",
+        default="",
+        help="only benchmarks matching this pytest -k expression "
+        "(a partial run: never marked complete)",
+    )
     return parser.parse_args(argv)
 
 
@@ -77,17 +92,39 @@ def setup_django() -> None:
 
 def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: str) -> int:
     """Run the suites in a child pytest; stream one progress line per benchmark."""
-    cmd = [sys.executable, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "-v",
-           "--benchmark-enable", f"--benchmark-json={run_dir / 'benchmark.json'}",
-           "--benchmark-save-data", "--benchmark-columns=median,iqr,rounds", *pol.pytest_args()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "benchmarks",
+        "-p",
+        "no:cacheprovider",
+        "-v",
+        "--benchmark-enable",
+        f"--benchmark-json={run_dir / 'benchmark.json'}",
+        "--benchmark-save-data",
+        "--benchmark-columns=median,iqr,rounds",
+        *pol.pytest_args(),
+    ]
     if select:  # verification always runs
         cmd += ["-k", f"test_every_scheme_answers_before_timing or ({select})"]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "AUTHLAB_SQLITE_PATH": str(db_path),
-           bench_policy.RUN_DIR_VAR: str(run_dir), bench_policy.QUICK_VAR: "1" if pol.quick else ""}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "AUTHLAB_SQLITE_PATH": str(db_path),
+        bench_policy.RUN_DIR_VAR: str(run_dir),
+        bench_policy.QUICK_VAR: "1" if pol.quick else "",
+    }
     started = time.monotonic()
     with open(run_dir / PYTEST_LOG, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=env, cwd=Path(__file__).resolve().parent.parent)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
@@ -99,8 +136,9 @@ def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: s
 
 def progress_line(line: str, elapsed: float) -> str | None:
     """A short progress line for a pytest ``-v`` result line, else ``None``."""
-    if "::" not in line or not any(word in line for word in ("PASSED", "FAILED", "SKIPPED",
-                                                             "ERROR")):
+    if "::" not in line or not any(
+        word in line for word in ("PASSED", "FAILED", "SKIPPED", "ERROR")
+    ):
         return None
     test, _, rest = line.partition(" ")
     status = rest.split()[0] if rest.split() else ""
@@ -121,8 +159,10 @@ def scheme_metas() -> list[dict[str, Any]]:
     """Name, title and properties of every registry scheme, in order."""
     from schemes import registry
 
-    return [{"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
-            for s in registry.all_schemes()]
+    return [
+        {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
+        for s in registry.all_schemes()
+    ]
 
 
 def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +176,8 @@ def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> 
         method="in-process WSGI: django.core.handlers.wsgi.WSGIHandler, one request at a time",
         bench_database="a fresh database per run (SQLite: a temp file), migrated, seeded",
         timer=benchmark_json.get("benchmarks", [{}])[0].get("options", {}).get("timer")
-        if benchmark_json.get("benchmarks") else None,
+        if benchmark_json.get("benchmarks")
+        else None,
         pytest_benchmark_machine=benchmark_json.get("machine_info", {}).get("cpu", {}),
     )
 
@@ -182,15 +223,18 @@ def table(summary: dict[str, Any]) -> str:
     def num(value, fmt):
         return "-" if value is None else format(value, fmt)
 
-    rows = [f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'queries':>9}"
-            f"{'cred bytes':>12}{'auth() µs':>11}{'login ms':>10}"]
+    rows = [
+        f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'queries':>9}"
+        f"{'cred bytes':>12}{'auth() µs':>11}{'login ms':>10}"
+    ]
     for e in summary["schemes"]:
         login = None if e["login_us"] is None else e["login_us"] / 1000
         rows.append(
             f"{e['scheme']:<16}{num(e['request_us'], ',.1f'):>12}"
             f"{num(e['request_iqr_us'], ',.1f'):>10}{num(e['ratio_to_none'], ',.2f'):>9}"
             f"{num(e['queries'], 'd'):>9}{num(e['credential_bytes'], 'd'):>12}"
-            f"{num(e['authenticate_us'], ',.1f'):>11}{num(login, ',.1f'):>10}")
+            f"{num(e['authenticate_us'], ',.1f'):>11}{num(login, ',.1f'):>10}"
+        )
     floor = summary["floor"]["bare_django_view_us"]
     rows.append(f"{'(bare Django)':<16}{num(floor, ',.1f'):>12}")
     return "\n".join(rows)
@@ -209,8 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         run_dir = runs.new_run_dir("quick" if args.quick else "full")
         say(f"authlab bench ({'QUICK' if args.quick else 'full'}): run folder {run_dir}")
         setup_django()
-        say(f"database ready (migrated, seeded) in {time.monotonic() - started:.1f} s; "
-            "verifying every scheme, then timing ...")
+        say(
+            f"database ready (migrated, seeded) in {time.monotonic() - started:.1f} s; "
+            "verifying every scheme, then timing ..."
+        )
         code = run_suites(run_dir, pol, db_path, args.select)
     verification = read_json(run_dir / VERIFICATION_FILE)
     benchmark_json = read_json(run_dir / "benchmark.json")
@@ -220,19 +266,26 @@ def main(argv: list[str] | None = None) -> int:
     return finish(args, pol, run_dir, code, verification, benchmark_json, started)
 
 
-def finish(args, pol, run_dir: Path, code: int, verification: dict, benchmark_json: dict,
-           started: float) -> int:
+def finish(
+    args, pol, run_dir: Path, code: int, verification: dict, benchmark_json: dict, started: float
+) -> int:
     """Write the summary, run the load phase and the report, mark the run complete."""
     from benchmarks.summary import build_summary, queries_by_scheme, read_records
     from lab import runs
     from schemes import registry
 
     summary = build_summary(
-        run_id=run_dir.name, quick=pol.quick, provenance=run_provenance(pol, benchmark_json),
-        schemes=scheme_metas(), baseline=registry.BASELINE, verification=verification,
-        benchmark_json=benchmark_json)
-    runs.atomic_write_json(run_dir / "queries.json",
-                           queries_by_scheme(read_records(benchmark_json)))
+        run_id=run_dir.name,
+        quick=pol.quick,
+        provenance=run_provenance(pol, benchmark_json),
+        schemes=scheme_metas(),
+        baseline=registry.BASELINE,
+        verification=verification,
+        benchmark_json=benchmark_json,
+    )
+    runs.atomic_write_json(
+        run_dir / "queries.json", queries_by_scheme(read_records(benchmark_json))
+    )
     runs.atomic_write_json(run_dir / "summary.json", summary)
     say(f"in-process benchmarks done in {time.monotonic() - started:.0f} s")
     if args.no_load:
@@ -244,13 +297,21 @@ def finish(args, pol, run_dir: Path, code: int, verification: dict, benchmark_js
     say("")
     say(table(summary))
     noise = summary["noise"]
-    say(f"\nbaseline drift start->end: {noise['drift_pct']}%"
-        + ("  NOISY: another process competed for the CPU; rerun when idle" if noise["noisy"]
-           else ""))
+    say(
+        f"\nbaseline drift start->end: {noise['drift_pct']}%"
+        + (
+            "  NOISY: another process competed for the CPU; rerun when idle"
+            if noise["noisy"]
+            else ""
+        )
+    )
     failed = [n for n, v in verification.items() if not v.get("ok")]
     if code != 0 or failed or args.select:
-        why = f"failed verification: {failed}" if failed else (
-            f"pytest exit {code}" if code else "partial run (-k)")
+        why = (
+            f"failed verification: {failed}"
+            if failed
+            else (f"pytest exit {code}" if code else "partial run (-k)")
+        )
         say(f"run NOT marked complete ({why}); log: {run_dir / PYTEST_LOG}")
         say(f"run folder: {run_dir}")
         return 1 if code or failed else 0

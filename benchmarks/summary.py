@@ -14,10 +14,28 @@ from typing import Any
 BASIC = "basic"
 #: The run is called noisy when the baseline moved more than this between start and end.
 NOISE_PCT = 5.0
-LOAD_FIELDS = ("load_rps", "load_failures", "load_p50_us", "load_p95_us", "load_p99_us",
-               "load_max_us", "load_bytes_per_request", "load_server_cpu_us_per_request")
-DIMENSIONS = ("hashers", "jwt_algorithms", "jwt_claims", "session_engines", "knox_tokens",
-              "conn_max_age", "middleware", "backends", "enumeration", "scale")
+LOAD_FIELDS = (
+    "load_rps",
+    "load_failures",
+    "load_p50_us",
+    "load_p95_us",
+    "load_p99_us",
+    "load_max_us",
+    "load_bytes_per_request",
+    "load_server_cpu_us_per_request",
+)
+DIMENSIONS = (
+    "hashers",
+    "jwt_algorithms",
+    "jwt_claims",
+    "session_engines",
+    "knox_tokens",
+    "conn_max_age",
+    "middleware",
+    "backends",
+    "enumeration",
+    "scale",
+)
 
 
 def _us(seconds: float | None) -> float | None:
@@ -29,14 +47,16 @@ def read_records(benchmark_json: dict[str, Any]) -> list[dict[str, Any]]:
     records = []
     for bench in benchmark_json.get("benchmarks", []):
         stats = bench.get("stats") or {}
-        records.append({
-            **bench.get("extra_info", {}),
-            "name": bench.get("name"),
-            "group": bench.get("group"),
-            "median_us": _us(stats.get("median")),
-            "iqr_us": _us(stats.get("iqr")),
-            "rounds": stats.get("rounds"),
-        })
+        records.append(
+            {
+                **bench.get("extra_info", {}),
+                "name": bench.get("name"),
+                "group": bench.get("group"),
+                "median_us": _us(stats.get("median")),
+                "iqr_us": _us(stats.get("iqr")),
+                "rounds": stats.get("rounds"),
+            }
+        )
     return records
 
 
@@ -70,8 +90,12 @@ def extra_headers(lines: list[str] | None, baseline: list[str] | None) -> tuple[
     return size - sum(len(line.encode("latin-1")) + 2 for line in removed), added
 
 
-def scheme_entry(meta: dict[str, Any], records: list[dict[str, Any]],
-                 baseline_us: float | None, baseline_headers: list[str] | None) -> dict[str, Any]:
+def scheme_entry(
+    meta: dict[str, Any],
+    records: list[dict[str, Any]],
+    baseline_us: float | None,
+    baseline_headers: list[str] | None,
+) -> dict[str, Any]:
     """The ``schemes[]`` entry of one scheme (load fields left ``None``)."""
     name = meta["scheme"]
     get = pick(records, "request", scheme=name, method="GET")
@@ -116,8 +140,13 @@ def noise(records: list[dict[str, Any]], baseline: str) -> dict[str, Any]:
     start = _get(pick(records, "request", scheme=baseline, method="GET"), "median_us")
     end = _get(pick(records, "baseline_end", scheme=baseline), "median_us")
     drift = None if start is None or end is None else round((end - start) / start * 100, 2)
-    return {"baseline_start_us": start, "baseline_end_us": end, "drift_pct": drift,
-            "noisy": drift is None or abs(drift) > NOISE_PCT, "threshold_pct": NOISE_PCT}
+    return {
+        "baseline_start_us": start,
+        "baseline_end_us": end,
+        "drift_pct": drift,
+        "noisy": drift is None or abs(drift) > NOISE_PCT,
+        "threshold_pct": NOISE_PCT,
+    }
 
 
 def _timed(record: dict[str, Any], prefix: str = "request") -> dict[str, Any]:
@@ -132,53 +161,108 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
         if basic is None and verify.get("default"):  # not measured twice: the same request
             basic = pick(records, "request", scheme=BASIC, method="GET")
         basic_us = _get(basic, "median_us")
-        dims["hashers"].append({
-            "hasher": verify["hasher"], "algorithm": verify.get("algorithm"),
-            "params": verify.get("params", {}), "insecure": verify.get("insecure", False),
-            "default": verify.get("default", False),
-            "verify_us": verify["median_us"], "verify_iqr_us": verify["iqr_us"],
-            "basic_request_us": basic_us, "basic_request_iqr_us": _get(basic, "iqr_us"),
-            "ratio_to_none": ratio(basic_us, baseline_us)})
+        dims["hashers"].append(
+            {
+                "hasher": verify["hasher"],
+                "algorithm": verify.get("algorithm"),
+                "params": verify.get("params", {}),
+                "insecure": verify.get("insecure", False),
+                "default": verify.get("default", False),
+                "verify_us": verify["median_us"],
+                "verify_iqr_us": verify["iqr_us"],
+                "basic_request_us": basic_us,
+                "basic_request_iqr_us": _get(basic, "iqr_us"),
+                "ratio_to_none": ratio(basic_us, baseline_us),
+            }
+        )
     for sign in (r for r in records if r.get("kind") == "jwt_sign"):
         verify = pick(records, "jwt_verify", algorithm=sign["algorithm"])
-        dims["jwt_algorithms"].append({
-            "algorithm": sign["algorithm"], "sign_us": sign["median_us"],
-            "sign_iqr_us": sign["iqr_us"], "verify_us": _get(verify, "median_us"),
-            "verify_iqr_us": _get(verify, "iqr_us"), "token_bytes": sign["token_bytes"]})
+        dims["jwt_algorithms"].append(
+            {
+                "algorithm": sign["algorithm"],
+                "sign_us": sign["median_us"],
+                "sign_iqr_us": sign["iqr_us"],
+                "verify_us": _get(verify, "median_us"),
+                "verify_iqr_us": _get(verify, "iqr_us"),
+                "token_bytes": sign["token_bytes"],
+            }
+        )
     for r in (r for r in records if r.get("kind") == "jwt_claims"):
-        dims["jwt_claims"].append({
-            "step": r["step"], "claims": r["claims"], "algorithm": r.get("algorithm"),
-            "token_bytes": r["token_bytes"], "header_bytes": r["header_bytes"],
-            "groups": r.get("groups"), "permissions": r.get("permissions"),
-            **_timed(r, "sign")})
+        dims["jwt_claims"].append(
+            {
+                "step": r["step"],
+                "claims": r["claims"],
+                "algorithm": r.get("algorithm"),
+                "token_bytes": r["token_bytes"],
+                "header_bytes": r["header_bytes"],
+                "groups": r.get("groups"),
+                "permissions": r.get("permissions"),
+                **_timed(r, "sign"),
+            }
+        )
     for r in (r for r in records if r.get("kind") == "session_engine"):
-        dims["session_engines"].append({
-            "engine": r["engine"], **_timed(r), "ratio_to_none": ratio(r["median_us"], baseline_us),
-            "cookie_bytes": r["cookie_bytes"], "credential_bytes": r.get("credential_bytes"),
-            "queries": r.get("queries")})
+        dims["session_engines"].append(
+            {
+                "engine": r["engine"],
+                **_timed(r),
+                "ratio_to_none": ratio(r["median_us"], baseline_us),
+                "cookie_bytes": r["cookie_bytes"],
+                "credential_bytes": r.get("credential_bytes"),
+                "queries": r.get("queries"),
+            }
+        )
     for r in (r for r in records if r.get("kind") == "knox_tokens"):
-        dims["knox_tokens"].append({
-            "tokens_per_user": r["tokens_per_user"], **_timed(r),
-            "ratio_to_none": ratio(r["median_us"], baseline_us), "queries": r.get("queries")})
+        dims["knox_tokens"].append(
+            {
+                "tokens_per_user": r["tokens_per_user"],
+                **_timed(r),
+                "ratio_to_none": ratio(r["median_us"], baseline_us),
+                "queries": r.get("queries"),
+            }
+        )
     for r in (r for r in records if r.get("kind") == "conn_max_age"):
-        dims["conn_max_age"].append({
-            "scheme": r["scheme"], "conn_max_age": r["conn_max_age"],
-            "label": "persistent" if r["conn_max_age"] is None else str(r["conn_max_age"]),
-            **_timed(r), "queries": r.get("queries")})
+        dims["conn_max_age"].append(
+            {
+                "scheme": r["scheme"],
+                "conn_max_age": r["conn_max_age"],
+                "label": "persistent" if r["conn_max_age"] is None else str(r["conn_max_age"]),
+                **_timed(r),
+                "queries": r.get("queries"),
+            }
+        )
     for r in (r for r in records if r.get("kind") == "middleware"):
-        dims["middleware"].append({
-            "scheme": r["scheme"], "stack": r["stack"], **_timed(r),
-            "middleware_count": r.get("middleware_count"), "dropped": r.get("dropped", [])})
+        dims["middleware"].append(
+            {
+                "scheme": r["scheme"],
+                "stack": r["stack"],
+                **_timed(r),
+                "middleware_count": r.get("middleware_count"),
+                "dropped": r.get("dropped", []),
+            }
+        )
     for r in (r for r in records if r.get("kind") == "backends"):
-        dims["backends"].append({
-            "backends": r["backends"], "backend_paths": r.get("backend_paths", []),
-            "case": r["case"], "us": r["median_us"], "iqr_us": r["iqr_us"],
-            "queries": r.get("queries")})
+        dims["backends"].append(
+            {
+                "backends": r["backends"],
+                "backend_paths": r.get("backend_paths", []),
+                "case": r["case"],
+                "us": r["median_us"],
+                "iqr_us": r["iqr_us"],
+                "queries": r.get("queries"),
+            }
+        )
     for r in (r for r in records if r.get("kind") == "enumeration"):
-        dims["enumeration"].append({
-            "scheme": r["scheme"], "case": r["case"], "endpoint": r.get("endpoint"),
-            "status": r.get("status"), "password_hashes": r.get("password_hashes"),
-            "us": r["median_us"], "iqr_us": r["iqr_us"]})
+        dims["enumeration"].append(
+            {
+                "scheme": r["scheme"],
+                "case": r["case"],
+                "endpoint": r.get("endpoint"),
+                "status": r.get("status"),
+                "password_hashes": r.get("password_hashes"),
+                "us": r["median_us"],
+                "iqr_us": r["iqr_us"],
+            }
+        )
     return dims
 
 
@@ -193,9 +277,16 @@ def queries_by_scheme(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]
     return out
 
 
-def build_summary(*, run_id: str, quick: bool, provenance: dict[str, Any],
-                  schemes: list[dict[str, Any]], baseline: str,
-                  verification: dict[str, Any], benchmark_json: dict[str, Any]) -> dict:
+def build_summary(
+    *,
+    run_id: str,
+    quick: bool,
+    provenance: dict[str, Any],
+    schemes: list[dict[str, Any]],
+    baseline: str,
+    verification: dict[str, Any],
+    benchmark_json: dict[str, Any],
+) -> dict:
     """The whole ``summary.json`` except the load figures (``load.ran`` is false)."""
     from lab.runs import SCHEMA_VERSION
 
@@ -211,9 +302,11 @@ def build_summary(*, run_id: str, quick: bool, provenance: dict[str, Any],
         "provenance": provenance,
         "noise": noise(records, baseline),
         "verification": verification,
-        "floor": {"bare_django_view_us": _get(floor, "median_us"),
-                  "bare_django_view_iqr_us": _get(floor, "iqr_us"),
-                  "ratio_to_none": ratio(_get(floor, "median_us"), baseline_us)},
+        "floor": {
+            "bare_django_view_us": _get(floor, "median_us"),
+            "bare_django_view_iqr_us": _get(floor, "iqr_us"),
+            "ratio_to_none": ratio(_get(floor, "median_us"), baseline_us),
+        },
         "schemes": [scheme_entry(meta, records, baseline_us, headers) for meta in schemes],
         "dimensions": dimensions(records, baseline_us),
         "load": {"ran": False, "reason": "not run yet"},

@@ -56,9 +56,9 @@ def test_time_authenticate(scheme, credentials, measure, benchmark):
     classes = scheme.authentication_classes
     request = make()
     (result, statements), seconds = timed_once(
-        lambda: capture_queries(lambda: authenticate(request, classes)))
+        lambda: capture_queries(lambda: authenticate(request, classes))
+    )
     assert result is not None and result[0].get_username() == REQUEST_USER
     benchmark.extra_info.update(kind="authenticate", scheme=scheme.name, queries=len(statements))
-    result = measure(lambda req: authenticate(req, classes), seconds,
-                     setup=lambda: ((make(),), {}))
+    result = measure(lambda req: authenticate(req, classes), seconds, setup=lambda: ((make(),), {}))
     assert result[0].get_username() == REQUEST_USER

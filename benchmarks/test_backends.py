@@ -19,8 +19,9 @@ from benchmarks.probes import Counted
 from lab.seed import SEED_PASSWORD
 
 #: Each prefix of the configured list: ModelBackend alone, then with each next entry.
-BACKEND_SETS = [settings.AUTHENTICATION_BACKENDS[: n + 1]
-                for n in range(len(settings.AUTHENTICATION_BACKENDS))]
+BACKEND_SETS = [
+    settings.AUTHENTICATION_BACKENDS[: n + 1] for n in range(len(settings.AUTHENTICATION_BACKENDS))
+]
 CASES = {
     "wrong-password": (BACKENDS_USER, "not-the-password"),
     "unknown-user": ("no-such-user", SEED_PASSWORD),
@@ -39,15 +40,22 @@ def refused(user) -> None:
 
 @pytest.mark.benchmark(group="AUTHENTICATION_BACKENDS: a failed authenticate()")
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("backends", BACKEND_SETS,
-                         ids=["+".join(short_names(b)) for b in BACKEND_SETS])
+@pytest.mark.parametrize(
+    "backends", BACKEND_SETS, ids=["+".join(short_names(b)) for b in BACKEND_SETS]
+)
 def test_time_failed_authenticate_by_backends(backends, case, measure, benchmark):
     username, password = CASES[case]
     request = WSGIRequest({**environ_for("POST", "/", {}, b""), "wsgi.input": io.BytesIO()})
     call = Counted(lambda: authenticate(request, username=username, password=password), refused)
-    with override_settings(AUTHENTICATION_BACKENDS=backends), \
-            CaptureQueriesContext(connection) as captured:
+    with (
+        override_settings(AUTHENTICATION_BACKENDS=backends),
+        CaptureQueriesContext(connection) as captured,
+    ):
         refused(measure(call, KNOWN_SLOW))  # at least one password hash per call
-    benchmark.extra_info.update(kind="backends", backends=short_names(backends),
-                                backend_paths=list(backends), case=case,
-                                queries=len(captured.captured_queries) // call.calls)
+    benchmark.extra_info.update(
+        kind="backends",
+        backends=short_names(backends),
+        backend_paths=list(backends),
+        case=case,
+        queries=len(captured.captured_queries) // call.calls,
+    )

@@ -23,8 +23,12 @@ INSECURE = {"md5"}
 
 def hasher_facts(short: str, hasher) -> dict:
     """What identifies a hasher in the results."""
-    return {"hasher": short, "algorithm": hasher.algorithm, "params": hasher_params(hasher),
-            "insecure": short in INSECURE}
+    return {
+        "hasher": short,
+        "algorithm": hasher.algorithm,
+        "params": hasher_params(hasher),
+        "insecure": short in INSECURE,
+    }
 
 
 @pytest.mark.benchmark(group="password hasher: verify() one password")
@@ -34,8 +38,9 @@ def test_time_password_verify(index, short, dotted, measure, benchmark):
     # Encoding costs what verifying does: it stands in for the probe call.
     encoded, seconds = timed_once(lambda: hasher.encode(SEED_PASSWORD, hasher.salt()))
     default = dotted == settings.PASSWORD_HASHERS[0]
-    benchmark.extra_info.update(kind="hasher_verify", default=default,
-                                **hasher_facts(short, hasher))
+    benchmark.extra_info.update(
+        kind="hasher_verify", default=default, **hasher_facts(short, hasher)
+    )
     verify = Counted(lambda: hasher.verify(SEED_PASSWORD, encoded), check=assert_true)
     assert_true(measure(verify, seconds))
 
@@ -65,6 +70,9 @@ def test_time_basic_request_by_hasher(index, short, dotted, wsgi, measure, bench
         with CaptureQueriesContext(connection) as captured:
             assert_whoami(measure(call, seconds), basic, username)  # each: one hash
     benchmark.extra_info.update(
-        kind="hasher_basic_request", scheme=basic.name, username=username,
+        kind="hasher_basic_request",
+        scheme=basic.name,
+        username=username,
         queries=len(captured.captured_queries) // call.calls,
-        **hasher_facts(short, import_string(dotted)()))
+        **hasher_facts(short, import_string(dotted)()),
+    )

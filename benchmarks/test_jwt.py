@@ -35,11 +35,14 @@ PERMISSION_APPS = ("auth", "authtoken", "knox")
 
 
 def _pem(private_key) -> tuple[str, str]:
-    private = private_key.private_bytes(serialization.Encoding.PEM,
-                                        serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()).decode()
-    public = private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -47,9 +50,11 @@ def backend_for(algorithm: str) -> TokenBackend:
     """A simplejwt token backend for ``algorithm``, with a newly generated key."""
     if algorithm.startswith("HS"):  # RFC 7518: a key at least as long as the hash
         return TokenBackend(algorithm, secrets.token_urlsafe(64))
-    key = {"RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
-           "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
-           "EdDSA": ed25519.Ed25519PrivateKey.generate}[algorithm]()
+    key = {
+        "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+        "EdDSA": ed25519.Ed25519PrivateKey.generate,
+    }[algorithm]()
     private, public = _pem(key)
     return TokenBackend(algorithm, private, public)
 
@@ -67,8 +72,9 @@ def claims_user(bench_db):
     user.first_name, user.last_name = "Ada", "Lovelace-Byron"
     user.save(update_fields=["first_name", "last_name"])
     groups = [Group.objects.get_or_create(name=name)[0] for name in GROUPS]
-    groups[-1].permissions.set(Permission.objects.filter(
-        content_type__app_label__in=PERMISSION_APPS))
+    groups[-1].permissions.set(
+        Permission.objects.filter(content_type__app_label__in=PERMISSION_APPS)
+    )
     user.groups.set(groups)
     return get_user_model()._default_manager.get(pk=user.pk)  # no cached permissions
 
@@ -84,7 +90,7 @@ def payload_for(user, step: int) -> dict:
     """simplejwt's claims plus every claim of :data:`CLAIM_STEPS` up to ``step``."""
     token = AccessToken.for_user(user)
     claims = dict(token.payload)
-    for _, names in CLAIM_STEPS[1: step + 1]:
+    for _, names in CLAIM_STEPS[1 : step + 1]:
         for name in names:
             if name == "groups":
                 claims[name] = sorted(user.groups.values_list("name", flat=True))
@@ -124,8 +130,13 @@ def test_time_jwt_sign_by_claims(step, claims_user, measure, benchmark):
     token, seconds = timed_once(lambda: token_backend.encode(payload))
     assert token_backend.decode(token) == payload
     benchmark.extra_info.update(
-        kind="jwt_claims", step=CLAIM_STEPS[step][0], claims=list(payload),
-        algorithm=settings.SIMPLE_JWT["ALGORITHM"], token_bytes=len(token),
+        kind="jwt_claims",
+        step=CLAIM_STEPS[step][0],
+        claims=list(payload),
+        algorithm=settings.SIMPLE_JWT["ALGORITHM"],
+        token_bytes=len(token),
         header_bytes=len(f"Authorization: Bearer {token}\r\n".encode()),
-        groups=len(payload.get("groups", ())), permissions=len(payload.get("permissions", ())))
+        groups=len(payload.get("groups", ())),
+        permissions=len(payload.get("permissions", ())),
+    )
     measure(lambda: token_backend.encode(payload), seconds)

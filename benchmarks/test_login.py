@@ -24,23 +24,32 @@ def test_time_login(scheme, wsgi, measure, benchmark):
     def obtain():
         credential = scheme.obtain(transport, LOGIN_USER, SEED_PASSWORD)
         if not first:  # the user's first login with this scheme: what it writes
-            first.update(response=transport.last, statements=len(captured.captured_queries),
-                         credential=credential)
+            first.update(
+                response=transport.last,
+                statements=len(captured.captured_queries),
+                credential=credential,
+            )
         return credential
 
     # A password check each time: timed without a probe; the SQL is captured throughout.
     with CaptureQueriesContext(connection) as captured:
         credential = measure(obtain, KNOWN_SLOW)
-    assert_whoami(wsgi.request("GET", scheme.url("whoami"), credential.headers_for("GET")),
-                  scheme, LOGIN_USER)
+    assert_whoami(
+        wsgi.request("GET", scheme.url("whoami"), credential.headers_for("GET")), scheme, LOGIN_USER
+    )
     statements = [q["sql"] for q in captured.captured_queries[: first["statements"]]]
     changed, login = writes(statements), first["response"]
     benchmark.extra_info.update(
-        kind="login", scheme=scheme.name, writes=len(changed), write_sql=changed,
-        queries=len(statements), login_response_bytes=login.total_bytes,
+        kind="login",
+        scheme=scheme.name,
+        writes=len(changed),
+        write_sql=changed,
+        queries=len(statements),
+        login_response_bytes=login.total_bytes,
         login_response_headers=login.header_lines(),
-        set_cookie_bytes=sum(len(f"Set-Cookie: {v}\r\n") for k, v in login.headers
-                             if k.lower() == "set-cookie"),
+        set_cookie_bytes=sum(
+            len(f"Set-Cookie: {v}\r\n") for k, v in login.headers if k.lower() == "set-cookie"
+        ),
         # A later login handed back the first login's credential (one key per user).
         repeat_same_credential=credential.headers_for("GET")
         == first["credential"].headers_for("GET"),

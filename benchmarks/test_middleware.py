@@ -40,7 +40,10 @@ def test_time_whoami_by_middleware_stack(scheme, stack_name, credentials, whoami
     with override_settings(MIDDLEWARE=stack(stack_name)):
         client = WSGIClient()  # middleware is loaded when the handler is built
         benchmark.extra_info.update(
-            kind="middleware", stack=stack_name, middleware_count=len(stack(stack_name)),
-            dropped=[m for m in settings.MIDDLEWARE if m not in stack(stack_name)])
+            kind="middleware",
+            stack=stack_name,
+            middleware_count=len(stack(stack_name)),
+            dropped=[m for m in settings.MIDDLEWARE if m not in stack(stack_name)],
+        )
         send, _facts, seconds = whoami.probe(scheme, "GET", client=client, credential=credential)
         whoami.time(scheme, send, seconds)

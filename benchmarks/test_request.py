@@ -43,4 +43,3 @@ def test_time_baseline_again_at_end(whoami, benchmark):
     """Run last (see conftest): the baseline again, to tell drift from differences."""
     benchmark.extra_info["kind"] = "baseline_end"
     whoami(registry.get(registry.BASELINE), "GET")
-

@@ -35,6 +35,9 @@ def test_time_session_request_by_engine(engine, bench_db, whoami, benchmark):
         credential = Credential(cookies={settings.SESSION_COOKIE_NAME: session_cookie(ENGINE_USER)})
         client = WSGIClient()  # SessionMiddleware binds the engine when it is loaded
         benchmark.extra_info.update(
-            kind="session_engine", engine=engine, engine_path=settings.SESSION_ENGINE,
-            cookie_bytes=len(credential.headers_for("GET")["Cookie"].encode()))
+            kind="session_engine",
+            engine=engine,
+            engine_path=settings.SESSION_ENGINE,
+            cookie_bytes=len(credential.headers_for("GET")["Cookie"].encode()),
+        )
         whoami(scheme, "GET", client=client, credential=credential, username=ENGINE_USER)

@@ -25,12 +25,23 @@ TOKEN_HEADER_BYTES = len("Authorization: Token \r\n") + 40  # DRF keys: 40 hex c
 def partial_run(tmp_path_factory):
     """Run ``python -m benchmarks -k ...`` into a temporary output folder."""
     out = tmp_path_factory.mktemp("out")
-    env = {**os.environ, "AUTHLAB_OUT_DIR": str(out), "QUICK": "1", "LOAD": "0",
-           "AUTHLAB_PASSWORD_HASHER": "md5"}  # the driver's mechanics, not the hasher
+    env = {
+        **os.environ,
+        "AUTHLAB_OUT_DIR": str(out),
+        "QUICK": "1",
+        "LOAD": "0",
+        "AUTHLAB_PASSWORD_HASHER": "md5",
+    }  # the driver's mechanics, not the hasher
     env.pop("DJANGO_SETTINGS_MODULE", None)
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--no-report", "-k", SELECT],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False)
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     runs = [p for p in out.iterdir() if p.is_dir()]
     assert len(runs) == 1, (proc.stdout, proc.stderr)
     return proc, runs[0]
@@ -97,42 +108,54 @@ def test_queries_json_holds_the_statements(partial_run):
 def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
     run = partial_run[1]
     rebuilt = bench_summary.build_summary(
-        run_id=summary["run_id"], quick=True, provenance=summary["provenance"],
-        schemes=[{k: e[k] for k in ("scheme", "title", "properties")}
-                 for e in summary["schemes"]],
-        baseline="none", verification=summary["verification"],
-        benchmark_json=json.loads((run / "benchmark.json").read_text()))
+        run_id=summary["run_id"],
+        quick=True,
+        provenance=summary["provenance"],
+        schemes=[{k: e[k] for k in ("scheme", "title", "properties")} for e in summary["schemes"]],
+        baseline="none",
+        verification=summary["verification"],
+        benchmark_json=json.loads((run / "benchmark.json").read_text()),
+    )
     assert rebuilt["schemes"] == summary["schemes"]
     assert rebuilt["noise"] == summary["noise"]
 
 
 def test_noise_flags_a_drifting_baseline():
-    records = [{"kind": "request", "scheme": "none", "method": "GET", "median_us": 100.0},
-               {"kind": "baseline_end", "scheme": "none", "median_us": 106.0}]
+    records = [
+        {"kind": "request", "scheme": "none", "method": "GET", "median_us": 100.0},
+        {"kind": "baseline_end", "scheme": "none", "median_us": 106.0},
+    ]
     assert bench_summary.noise(records, "none")["noisy"] is True
     records[1]["median_us"] = 104.0
     assert bench_summary.noise(records, "none") == {
-        "baseline_start_us": 100.0, "baseline_end_us": 104.0, "drift_pct": 4.0,
-        "noisy": False, "threshold_pct": 5.0}
+        "baseline_start_us": 100.0,
+        "baseline_end_us": 104.0,
+        "drift_pct": 4.0,
+        "noisy": False,
+        "threshold_pct": 5.0,
+    }
 
 
 def test_extra_headers_counts_what_a_scheme_adds():
     base = ["Content-Type: application/json", "Vary: Accept"]
     size, lines = bench_summary.extra_headers(
-        ["Content-Type: application/json", "Vary: Accept, Cookie"], base)
+        ["Content-Type: application/json", "Vary: Accept, Cookie"], base
+    )
     assert lines == ["Vary: Accept, Cookie"] and size == len(", Cookie")
 
 
 def test_merge_load_fills_the_load_fields_only():
     summary = {"schemes": [{"scheme": "token", "load_rps": None}], "load": {"ran": False}}
-    bench_summary.merge_load(summary, {"meta": {"duration_s": 2.0},
-                                       "schemes": {"token": {"load_rps": 50.0, "other": 1}}})
+    bench_summary.merge_load(
+        summary, {"meta": {"duration_s": 2.0}, "schemes": {"token": {"load_rps": 50.0, "other": 1}}}
+    )
     assert summary["schemes"][0] == {"scheme": "token", "load_rps": 50.0}
     assert summary["load"] == {"ran": True, "duration_s": 2.0}
 
 
 def test_progress_line_shortens_pytest_verbose_lines():
-    line = ("benchmarks/test_request.py::test_time_whoami_get[token] PASSED"
-            "                   [ 12%]\n")
+    line = (
+        "benchmarks/test_request.py::test_time_whoami_get[token] PASSED                   [ 12%]\n"
+    )
     assert progress_line(line, 3.5) == "     3.5s [ 12%] passed  whoami_get[token]"
     assert progress_line("collected 99 items\n", 1.0) is None
