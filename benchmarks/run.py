@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,8 @@ def setup_django() -> None:
 
 def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: str) -> int:
     """Run the suites in a child pytest; stream one progress line per benchmark."""
+    from lab import procs
+
     cmd = [
         sys.executable,
         "-m",
@@ -117,7 +120,8 @@ def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: s
     }
     started = time.monotonic()
     with open(run_dir / PYTEST_LOG, "w") as log:
-        proc = subprocess.Popen(
+        # A child that dies with this process: an interrupted run leaves nothing running.
+        proc = procs.spawn(
             cmd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -126,12 +130,15 @@ def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: s
             cwd=Path(__file__).resolve().parent.parent,
         )
         assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            progress = progress_line(line, time.monotonic() - started)
-            if progress:
-                say(progress)
-        return proc.wait()
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                progress = progress_line(line, time.monotonic() - started)
+                if progress:
+                    say(progress)
+            return proc.wait()
+        finally:
+            procs.stop(proc)
 
 
 def progress_line(line: str, elapsed: float) -> str | None:
@@ -240,8 +247,14 @@ def table(summary: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def stop_on_sigterm(signum, frame) -> None:
+    """SIGTERM ends the run like Ctrl-C: cleanups run, nothing is marked complete."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the whole benchmark; return the process exit code."""
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authlab-bench-") as tmp:
         db_path = Path(tmp) / "bench.sqlite3"
