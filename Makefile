@@ -11,7 +11,7 @@ PORT   ?= 8000
 PYTHON ?=
 
 .PHONY: help venv test lint serve seed clean system-deps bench scale matrix report compare \
-	locust load locust-master locust-worker
+	locust load locust-master locust-worker fuzz soak
 
 help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -122,3 +122,16 @@ locust-master: $(STAMP) ## locust master + web UI for workers on other machines 
 
 locust-worker: $(STAMP) ## a locust worker running the same user classes (MASTER=<master host>)
 	@exec $(VENV)/bin/locust --worker --master-host $(MASTER) --master-port $(MASTER_PORT)
+
+# --- hardening ---
+# Longer versions of what make test runs: ten times the fuzz examples (FUZZ=long), a
+# sustained login/logout load of SOAK_SECONDS (default 60), and whole QUICK bench runs
+# killed with SIGKILL (INTERRUPT_FULL=1). These knobs are read by the tests themselves.
+SOAK_SECONDS ?= 60
+
+fuzz: $(STAMP) ## fuzz every scheme with 10x the examples of make test (FUZZ=long)
+	FUZZ=long $(VENV)/bin/pytest tests/test_fuzz.py
+
+soak: $(STAMP) ## logins/logouts + whoami on gunicorn+SQLite for SOAK_SECONDS (60); kill full bench runs
+	SOAK_SECONDS=$(SOAK_SECONDS) INTERRUPT_FULL=1 $(VENV)/bin/pytest -s \
+		tests/test_sustained_load.py tests/test_interrupted_run.py
