@@ -603,15 +603,18 @@ def _curves(points: list[dict]) -> dict[tuple[str, str], list[dict]]:
     return {k: sorted(v, key=lambda p: p["rows"]) for k, v in curves.items()}
 
 
-def control_drift(curves: dict[tuple[str, str], list[dict]], store: str) -> float:
-    """How much a kind that touches no store (0 queries) slowed from first to last size.
+def control_drift(
+    curves: dict[tuple[str, str], list[dict]], store: str, statistic: str = "lookup_us"
+) -> float:
+    """How much a kind that touches no store (0 queries) slowed from first to last size,
+    on the same ``statistic`` (median or 10th percentile) as the curve it corrects.
 
     The box is shared and its speed drifts; a lookup's growth is judged after
     dividing by this (1.0 when there is no such kind).
     """
     for (s, _kind), curve in curves.items():
-        if s == store and curve[0]["queries"] == 0 and curve[0]["lookup_us"]:
-            return curve[-1]["lookup_us"] / curve[0]["lookup_us"]
+        if s == store and curve[0]["queries"] == 0 and curve[0].get(statistic):
+            return curve[-1][statistic] / curve[0][statistic]
     return 1.0
 
 
@@ -652,17 +655,19 @@ def verdicts(points: list[dict]) -> list[dict]:
     for (store, kind), curve in curves.items():
         first, last = curve[0], curve[-1]
         drift = control_drift(curves, store)
+        drift_p10 = control_drift(curves, store, "lookup_p10_us")
         verdict = {
             "store": store,
             "kind": kind,
             "rows_min": first["rows"],
             "rows_max": last["rows"],
             "control_drift": round(drift, 3),
+            "control_drift_p10": round(drift_p10, 3),
         }
         for part in PARTS:
             a, b = first[f"{part}_us"], last[f"{part}_us"]
             spread = max(first.get(f"{part}_iqr_us", 0), last.get(f"{part}_iqr_us", 0))
-            growth, judged = judge(a, b, spread, drift)
+            growth, judged = judge(a, b, spread, drift_p10 if "p10" in part else drift)
             verdict.update(
                 {
                     f"{part}_us_min": a,
