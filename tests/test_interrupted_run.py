@@ -176,16 +176,6 @@ def test_sigkill_leaves_earlier_runs_and_latest_intact(moment, out_dir, tmp_path
         assert_report_refused(run)
 
 
-def test_partial_run_that_finishes_does_not_move_latest(out_dir, tmp_path):
-    before = snapshot(out_dir)
-    proc = driver(out_dir, tmp_path, "-k", SELECT)
-    assert proc.wait(timeout=600) == 0
-    assert snapshot(out_dir)["latest"] == before["latest"]
-    (run,) = new_runs(out_dir, before)
-    assert (run / "summary.json").exists() and not runs.is_complete(run)
-    assert_report_refused(run)
-
-
 @pytest.mark.skipif(not FULL, reason="INTERRUPT_FULL=1: whole QUICK runs (minutes)")
 def test_full_runs_killed_near_the_end_then_one_completes(out_dir, tmp_path):
     for moment in ("mid-benchmarks", "near-the-end"):

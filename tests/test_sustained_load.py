@@ -72,10 +72,13 @@ def lab_env(tmp_path_factory) -> dict[str, str]:
         "AUTHLAB_SQLITE_PATH": str(var / "soak.sqlite3"),
         "AUTHLAB_PASSWORD_HASHER": "md5",
     }
-    manage = [sys.executable, "manage.py"]
-    seed = str(CHURNERS + READERS + 10)
-    for cmd in (["migrate", "--noinput", "-v0"], ["seed_users", "--count", seed]):
-        subprocess.run([*manage, *cmd], cwd=ROOT, env=env, check=True, timeout=300)
+    # One interpreter for both commands: each Django start costs seconds on a busy box.
+    prepare = (
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('migrate', interactive=False, verbosity=0); "
+        f"call_command('seed_users', count={CHURNERS + READERS + 10})"
+    )
+    subprocess.run([sys.executable, "-c", prepare], cwd=ROOT, env=env, check=True, timeout=300)
     return env
 
 
