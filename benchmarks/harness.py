@@ -177,14 +177,28 @@ def expected_username(scheme: Scheme, username: str) -> str | None:
     return None if scheme.name == BASELINE else username
 
 
-def verify(client: WSGIClient, scheme: Scheme, credential, username: str) -> dict[str, Any]:
+def verify(
+    client: WSGIClient, scheme: Scheme, credential, username: str
+) -> tuple[dict[str, Any], dict[str, tuple[dict[str, Any], float]]]:
     """Check ``whoami/`` before timing: 200 + right user with the credential (GET and
-    POST), refused (401/403) without it. Returns the facts and an ``ok`` verdict."""
+    POST), refused (401/403) without it.
+
+    Returns the verdict (``ok`` and what was seen) and, per method, the probe facts of
+    the credentialed request and its duration (see :func:`probes.probe_request`).
+    """
+    from benchmarks.probes import probe_request
     from schemes.registry import BASELINE
 
     url = scheme.url("whoami")
-    got = client.request("GET", url, credential.headers_for("GET"))
-    posted = client.request("POST", url, credential.headers_for("POST"), POST_BODY)
+    probed = {
+        method: probe_request(
+            client.prepare(
+                method, url, credential.headers_for(method), POST_BODY if method == "POST" else None
+            )
+        )
+        for method in ("GET", "POST")
+    }
+    got, posted = probed["GET"][0], probed["POST"][0]
     bare = client.request("GET", url)
     want = expected_username(scheme, username)
     refused_ok = bare.status == 200 if scheme.name == BASELINE else bare.status in (401, 403)
@@ -197,13 +211,14 @@ def verify(client: WSGIClient, scheme: Scheme, credential, username: str) -> dic
         and posted_name == want
         and refused_ok
     )
-    return {
+    verdict = {
         "ok": ok,
         "status_with": got.status,
         "username": name,
         "status_post": posted.status,
         "status_without": bare.status,
     }
+    return verdict, {method: (facts, seconds) for method, (_, facts, seconds) in probed.items()}
 
 
 def assert_whoami(response: Response, scheme: Scheme, username: str) -> None:

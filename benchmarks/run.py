@@ -106,6 +106,7 @@ def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: s
         "--benchmark-enable",
         f"--benchmark-json={run_dir / 'benchmark.json'}",
         "--benchmark-save-data",
+        "--durations=25",
         "--benchmark-columns=median,iqr,rounds",
         *pol.pytest_args(),
     ]
