@@ -5,6 +5,7 @@ from django.urls import URLPattern, path
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from lab.views import LoginThrottleMixin
@@ -16,6 +17,9 @@ class TokenLoginView(LoginThrottleMixin, ObtainAuthToken):
 
     authentication_classes = ()
     permission_classes = OPEN
+    # ObtainAuthToken pins DRF's stock parsers; use the lab's (strict JSON: deep
+    # nesting, 1e999 and lone surrogates get a 400 instead of a 500).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
 
 class TokenLogoutView(APIView):

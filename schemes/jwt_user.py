@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import URLPattern, path
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken, Token
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
     TokenObtainPairView,
@@ -17,15 +18,38 @@ from lab.views import LoginThrottleMixin
 from schemes.base import Credential, Properties, Reply, Scheme, Transport
 
 
-class UsernameTokenObtainPairSerializer(TokenObtainPairSerializer):
-    """simplejwt's pair, plus a ``username`` claim so a stateless user has a name."""
+class UsernameClaimMixin:
+    """Add a ``username`` claim when a token is made for a user, so a stateless
+    user has a name. Placed under simplejwt's BlacklistMixin, so the outstanding
+    row stores the token exactly as issued (claims included)."""
 
     @classmethod
-    def get_token(cls, user):
-        """Add ``username`` to the refresh token (access tokens copy its claims)."""
-        token = super().get_token(user)
+    def for_user(cls, user):
+        """simplejwt's token for ``user``, plus its username."""
+        token = super().for_user(user)
         token["username"] = user.get_username()
         return token
+
+
+class UsernameRefreshToken(BlacklistMixin, UsernameClaimMixin, Token):
+    """simplejwt's RefreshToken with the username claim (access tokens copy it).
+
+    RefreshToken's MRO puts the store-it step (BlacklistMixin.for_user) right above
+    Token, so the claim mixin cannot be slotted under it by subclassing; the class
+    is rebuilt from the same parts and RefreshToken's attributes instead.
+    """
+
+    token_type = RefreshToken.token_type
+    lifetime = RefreshToken.lifetime
+    no_copy_claims = RefreshToken.no_copy_claims
+    access_token_class = RefreshToken.access_token_class
+    access_token = RefreshToken.access_token
+
+
+class UsernameTokenObtainPairSerializer(TokenObtainPairSerializer):
+    """simplejwt's login serializer, issuing :class:`UsernameRefreshToken` pairs."""
+
+    token_class = UsernameRefreshToken
 
 
 class JWTLoginView(LoginThrottleMixin, TokenObtainPairView):

@@ -477,33 +477,14 @@ HOSTILE_JSON = {
     "nan-literal": b'{"username": NaN}',
     "huge-integer": b"9" * 5_000,
 }
-#: DRF's ObtainAuthToken pins its own parser_classes (DRF's JSONParser), so the lab's
-#: strict parser never runs there. The fix belongs in schemes/drf_token.py
-#: (``parser_classes = api_settings.DEFAULT_PARSER_CLASSES`` on TokenLoginView).
-TOKEN_LOGIN_PARSER = pytest.mark.xfail(
-    raises=RecursionError, reason="token login uses DRF's own JSONParser (schemes/drf_token.py)"
-)
-
-
 def hostile_json_params() -> list:
-    """Every (scheme, action, body); the token login's deep bodies are marked xfail."""
-    params = []
-    for s in registry.all_schemes():
-        for action in [*s.actions, "whoami"]:
-            for label, body in HOSTILE_JSON.items():
-                deep = label.startswith("deep") and (s.name, action) == ("token", "login")
-                marks = [TOKEN_LOGIN_PARSER] if deep and not _token_login_is_strict() else []
-                params.append(
-                    pytest.param(s, action, body, id=f"{s.name}-{action}-{label}", marks=marks)
-                )
-    return params
-
-
-def _token_login_is_strict() -> bool:
-    from lab.parsers import StrictJSONParser
-    from schemes.drf_token import TokenLoginView
-
-    return any(issubclass(p, StrictJSONParser) for p in TokenLoginView.parser_classes)
+    """Every (scheme, action, body)."""
+    return [
+        pytest.param(s, action, body, id=f"{s.name}-{action}-{label}")
+        for s in registry.all_schemes()
+        for action in [*s.actions, "whoami"]
+        for label, body in HOSTILE_JSON.items()
+    ]
 
 
 @pytest.mark.parametrize(("scheme", "action", "body"), hostile_json_params())

@@ -324,13 +324,6 @@ def test_leaked_outstanding_jwt_row_mints_access_tokens(name, user, transport, c
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="schemes/jwt_user.py adds the username claim after simplejwt has stored the "
-    "refresh token (RefreshToken.for_user writes OutstandingToken first): the row holds "
-    "a token without it, and an access token refreshed from the row names '' under "
-    "jwt-stateless",
-)
 def test_outstanding_row_holds_the_issued_refresh_token(user, transport):
     credential = registry.get("jwt").obtain(transport, "alice", PASSWORD)
     assert OutstandingToken.objects.get(user=user).token == credential.extra["refresh"]
