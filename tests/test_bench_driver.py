@@ -17,7 +17,7 @@ from lab.env import BASE_DIR
 from lab.runs import COMPLETE_MARKER, LATEST, SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow
-SELECT = "whoami_get and (none or token or jwt-stateless)"
+SELECT = "(whoami_get and (none or token or jwt-stateless)) or test_time_login"
 TOKEN_HEADER_BYTES = len("Authorization: Token \r\n") + 40  # DRF keys: 40 hex characters
 
 
@@ -89,6 +89,18 @@ def test_measured_figures_and_pinned_sizes(summary):
     assert token["crypto"] == "" and "JWT signature verify" in stateless["crypto"]
     assert schemes["basic"]["request_us"] is None  # not selected: null, never a guess
     assert token["load_rps"] is None and summary["load"]["ran"] is False
+
+
+def test_login_writes_of_a_first_login_are_pinned(summary):
+    schemes = by_name(summary)
+    writes = {name: schemes[name]["login_writes"] for name in ("session", "token", "jwt", "knox")}
+    # session: INSERT the session, UPDATE last_login, UPDATE the session (rotated data);
+    # token: INSERT the key; jwt: INSERT the outstanding refresh token; knox: INSERT the
+    # token, UPDATE last_login.
+    assert writes == {"session": 3, "token": 1, "jwt": 1, "knox": 2}
+    assert schemes["token"]["login_repeat_same_credential"] is True
+    assert schemes["knox"]["login_repeat_same_credential"] is False
+    assert schemes["none"]["login_us"] is None and schemes["token"]["login_us"] > 0
 
 
 def test_provenance_names_the_hasher_and_the_rounds(summary):
