@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from dj_rest_auth.registration.views import VerifyEmailView
 from django.conf import settings
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTStatelessUserScheme
@@ -23,8 +24,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework_simplejwt.views import TokenViewBase
 
 from schemes.base import UNSAFE_METHODS
+
+Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
+
+#: Refusals some third-party views answer beyond the general rule of ``_refusals``.
+EXTRA_REFUSALS: dict[type, list[tuple[str, Any]]] = {
+    TokenViewBase: [("401", Detail)],  # simplejwt: a bad password or token is a 401
+    VerifyEmailView: [("404", Detail)],  # allauth: an unknown confirmation key
+}
 
 
 class LabAutoSchema(AutoSchema):
@@ -50,6 +61,36 @@ class LabAutoSchema(AutoSchema):
         if self._names_no_serializer():
             return OpenApiTypes.OBJECT
         return super().get_response_serializers()
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        """The view's own responses, plus the refusals it can answer with."""
+        responses = super()._get_response_bodies(direction)
+        for code, body in self._refusals():
+            responses.setdefault(code, self._get_response_for_code(body, code, direction=direction))
+        return responses
+
+    def _refusals(self) -> list[tuple[str, Any]]:
+        """Error statuses of this operation: bad body, no/bad credential, throttled.
+
+        Every refusal is JSON: ``{"detail": ...}``, or field errors for a 400.
+        """
+        view = self.view
+        refusals = []
+        if self.method in UNSAFE_METHODS:
+            refusals.append(("400", OpenApiTypes.OBJECT))  # parse or field errors
+            refusals.append(("415", Detail))  # a body no parser of the view takes
+        if not all(isinstance(p, AllowAny) for p in view.get_permissions()):
+            refusals += [("401", Detail), ("403", Detail)]
+        elif self.method in UNSAFE_METHODS and view.get_authenticators():
+            refusals.append(("403", Detail))  # e.g. CSRF on a session-aware open view
+        if view.get_throttles():
+            refusals.append(("429", Detail))
+        if "{" in self.path:
+            refusals.append(("404", Detail))  # a key in the path that matches nothing
+        refusals += [
+            r for base, extra in EXTRA_REFUSALS.items() if isinstance(view, base) for r in extra
+        ]
+        return refusals
 
 
 # --- Security schemes ----------------------------------------------------------------------
@@ -87,11 +128,8 @@ class SessionCsrfScheme(OpenApiAuthenticationExtension):
 
 
 class KnoxSubclassScheme(KnoxTokenScheme):
-    """knox's definition, for subclasses of knox's class too (the lab hardens one).
-
-    knox's own views (logout/, logoutall/) keep knox's class, so a subclass needs a
-    name of its own: its dotted path.
-    """
+    """knox's definition, for subclasses of knox's class too (the lab hardens one);
+    a subclass is named by its dotted path, as it may differ from knox's own."""
 
     match_subclasses = True
     priority = 1
@@ -167,7 +205,6 @@ class GenericScheme(OpenApiAuthenticationExtension):
 _WHOAMI = {"username": serializers.CharField(allow_null=True), "scheme": serializers.CharField()}
 WhoAmI = inline_serializer("WhoAmI", _WHOAMI)
 WhoAmIEcho = inline_serializer("WhoAmIEcho", {**_WHOAMI, "echo": serializers.JSONField()})
-Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 Username = inline_serializer("Username", {"username": serializers.CharField()})
 SchemeEntry = inline_serializer(
     "SchemeEntry",
@@ -233,14 +270,14 @@ class KnoxLoginDoc(DocumentedView):
 class KnoxLogoutDoc(DocumentedView):
     """knox's logout and logoutall: no body either way."""
 
-    target_class = "knox.views.LogoutView"
+    target_class = "schemes.knox_token.KnoxLogoutView"
     schemas: ClassVar = {"post": {"request": None, "responses": {204: None}}}
 
 
 class KnoxLogoutAllDoc(KnoxLogoutDoc):
     """knox's logoutall: every token of the user."""
 
-    target_class = "knox.views.LogoutAllView"
+    target_class = "schemes.knox_token.KnoxLogoutAllView"
 
 
 class SessionLogoutDoc(DocumentedView):
@@ -254,3 +291,10 @@ class TokenLogoutDoc(SessionLogoutDoc):
     """The token logout."""
 
     target_class = "schemes.drf_token.TokenLogoutView"
+
+
+class ResendEmailDoc(DocumentedView):
+    """dj-rest-auth's resend-email answers 200 (drf-spectacular would guess 201)."""
+
+    target_class = "lab.accounts.views.ResendEmailView"
+    schemas: ClassVar = {"post": {"responses": {200: Detail}}}

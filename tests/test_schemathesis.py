@@ -68,11 +68,6 @@ def test_authenticated_whoami_matches_the_schema(case, user, transport):
         assert body.get("username") == "alice", (body, case.method, headers)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the schema documents only 200s: 400/401/403/429 with a JSON detail are "
-    "missing from every operation (schemes/openapi.py, issue 3)",
-)
 @schema.parametrize()
 @SETTINGS
 def test_every_status_is_documented(case, db):
