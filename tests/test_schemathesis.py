@@ -5,7 +5,6 @@ type, headers). Run once anonymously and once with a real credential per scheme.
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
