@@ -25,3 +25,8 @@ AUTHLAB_EXTRA_SCHEMES = ["tests.extra_scheme.HeaderKeyScheme"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "100000/minute"}}
 
 # Email: pytest-django's test environment swaps every mailer for the in-memory one.
+
+# Client() builds the middleware stack per test; WhiteNoise would rescan every app
+# static folder each time (~90 ms). Test-client tests fetch no static files; the
+# browser tests run gunicorn with the serve settings, which serve them.
+WHITENOISE_USE_FINDERS = False
