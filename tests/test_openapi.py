@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -184,6 +184,7 @@ def test_schema_is_served_to_anyone(db):
     assert "/api/v1/basic/whoami/" in json.loads(response.content)["paths"]
 
 
+@override_settings(WHITENOISE_USE_FINDERS=True)  # as served (test settings turn it off)
 def test_docs_page_assets_come_from_the_lab(db):
     client = Client()
     page = client.get("/api/v1/docs/")
