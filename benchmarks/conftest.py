@@ -9,6 +9,7 @@ here and rolled back after each test, and each benchmark runs once, untimed.
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 
@@ -153,27 +154,89 @@ def credentials(bench_db, wsgi) -> Credentials:
     return Credentials(wsgi)
 
 
-@pytest.fixture
-def measure(benchmark, policy):
-    """Time ``fn`` (probe_seconds: one untimed call's duration) by the run's policy.
+class Measure:
+    """Time a function by the run's policy (``probe_seconds``: one untimed call's duration).
 
     Fast calls get pytest-benchmark's calibration; slow ones (a password hash) and
     calls needing fresh state per round (``setup``) get explicit rounds.
     """
 
-    def run(fn, probe_seconds: float, setup=None):
+    def __init__(self, benchmark, policy: bench_policy.Policy):
+        self.benchmark, self.policy = benchmark, policy
+
+    def __call__(self, fn, probe_seconds: float, setup=None):
+        """Time ``fn``; return its last result."""
+        benchmark = self.benchmark
         if benchmark.disabled:
             return benchmark.pedantic(fn, setup=setup) if setup else benchmark(fn)
         slow = probe_seconds >= bench_policy.SLOW_SECONDS
         if setup is None and not slow:
             benchmark.extra_info["rounds_policy"] = "calibrated"
             return benchmark(fn)
-        rounds = policy.rounds_for(probe_seconds)
+        rounds = self.policy.rounds_for(probe_seconds)
         benchmark.extra_info["rounds_policy"] = "slow" if slow else "explicit"
-        warmup = 0 if slow else min(rounds, policy.warmup_iterations)
+        warmup = 0 if slow else min(rounds, self.policy.warmup_iterations)
         return benchmark.pedantic(fn, setup=setup, rounds=rounds, warmup_rounds=warmup)
 
-    return run
+    def paired(self, fn, probe_seconds: float, baseline):
+        """Time ``fn`` with ``baseline`` (the ``none`` request) timed just before each round.
+
+        Other processes slow both alike, so the median of the per-round ratios
+        (``ratio_paired``) holds still on a busy machine where two medians taken
+        minutes apart do not. ``fn``'s own timings are as with :meth:`__call__`.
+        """
+        benchmark = self.benchmark
+        if benchmark.disabled:
+            return benchmark(fn)
+        samples: list[float] = []
+
+        def time_baseline():
+            start = time.perf_counter()
+            baseline()
+            samples.append(time.perf_counter() - start)
+
+        if probe_seconds < bench_policy.SLOW_SECONDS:  # the probe ran under the profiler
+            probe_seconds = min(timed_once(fn)[1] for _ in range(3))
+        time_baseline()
+        rounds = self.policy.rounds_for(probe_seconds + samples[-1])
+        slow = probe_seconds >= bench_policy.SLOW_SECONDS
+        benchmark.extra_info["rounds_policy"] = "slow, paired" if slow else "explicit, paired"
+        result = benchmark.pedantic(
+            fn,
+            setup=time_baseline,
+            rounds=rounds,
+            warmup_rounds=0 if slow else min(rounds, self.policy.warmup_iterations),
+        )
+        timings, base = benchmark.stats.stats.data, samples[-rounds:]
+        ratios = [t / b for t, b in zip(timings, base, strict=True)]
+        benchmark.extra_info.update(
+            baseline_paired_us=round(statistics.median(base) * 1e6, 3),
+            ratio_paired=round(statistics.median(ratios), 4),
+            ratio_paired_iqr=round(iqr(ratios), 4),
+        )
+        return result
+
+
+def iqr(values: list[float]) -> float:
+    """Interquartile range (0 for fewer than two values)."""
+    if len(values) < 2:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return q3 - q1
+
+
+@pytest.fixture
+def measure(benchmark, policy) -> Measure:
+    """A :class:`Measure` for this benchmark."""
+    return Measure(benchmark, policy)
+
+
+@pytest.fixture(scope="session")
+def baseline_send(wsgi):
+    """GET ``whoami/`` of the baseline scheme: what paired timings compare with."""
+    from schemes import registry
+
+    return wsgi.prepare("GET", registry.get(registry.BASELINE).url("whoami"))
 
 
 @pytest.fixture(scope="session")
@@ -191,10 +254,10 @@ def verified() -> dict[tuple[str, str], tuple[dict, float]]:
 class WhoAmITimer:
     """Verify, probe, then time ``whoami/`` of one scheme; facts go to ``extra_info``."""
 
-    def __init__(self, benchmark, measure, wsgi, credentials, observed, verified):
+    def __init__(self, benchmark, measure, wsgi, credentials, observed, verified, baseline):
         self.benchmark, self.measure = benchmark, measure
         self.wsgi, self.credentials = wsgi, credentials
-        self.observed, self.verified = observed, verified
+        self.observed, self.verified, self.baseline = observed, verified, baseline
 
     def probe(
         self,
@@ -237,16 +300,30 @@ class WhoAmITimer:
         )
         return send, facts, seconds
 
-    def time(self, scheme: Scheme, send, seconds: float, username: str = REQUEST_USER):
-        """Time ``send``, check its last answer again; return the median seconds."""
-        assert_whoami(self.measure(send, seconds), scheme, username)
+    def time(
+        self,
+        scheme: Scheme,
+        send,
+        seconds: float,
+        username: str = REQUEST_USER,
+        paired: bool = False,
+    ):
+        """Time ``send`` (``paired``: against the baseline, see :meth:`Measure.paired`),
+        check its last answer again; return the median seconds."""
+        from schemes import registry
+
+        if paired and scheme.name != registry.BASELINE:
+            response = self.measure.paired(send, seconds, self.baseline)
+        else:
+            response = self.measure(send, seconds)
+        assert_whoami(response, scheme, username)
         stats = getattr(self.benchmark, "stats", None)
         return stats.stats.median if stats else seconds
 
-    def __call__(self, scheme: Scheme, method: str = "GET", **kwargs) -> dict:
+    def __call__(self, scheme: Scheme, method: str = "GET", paired: bool = False, **kwargs):
         """Probe and time in one go; return the probe's facts (and ``median_s``)."""
         send, facts, seconds = self.probe(scheme, method, **kwargs)
-        median = self.time(scheme, send, seconds, kwargs.get("username", REQUEST_USER))
+        median = self.time(scheme, send, seconds, kwargs.get("username", REQUEST_USER), paired)
         return {**facts, "median_s": median}
 
     def hides_overheads(self, scheme: Scheme) -> float | None:
@@ -264,6 +341,6 @@ class WhoAmITimer:
 
 
 @pytest.fixture
-def whoami(benchmark, measure, wsgi, credentials, observed, verified) -> WhoAmITimer:
+def whoami(benchmark, measure, wsgi, credentials, observed, verified, baseline_send) -> WhoAmITimer:
     """A :class:`WhoAmITimer` for this benchmark."""
-    return WhoAmITimer(benchmark, measure, wsgi, credentials, observed, verified)
+    return WhoAmITimer(benchmark, measure, wsgi, credentials, observed, verified, baseline_send)

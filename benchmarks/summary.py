@@ -79,6 +79,16 @@ def ratio(value: float | None, baseline: float | None) -> float | None:
     return round(value / baseline, 3)
 
 
+def ratio_to_baseline(record: dict[str, Any] | None, baseline_us: float | None) -> float | None:
+    """The paired ratio when the benchmark timed the baseline beside each round (the
+    median of per-round ratios), else the ratio of the two medians."""
+    if record is None:
+        return None
+    if record.get("ratio_paired") is not None:
+        return record["ratio_paired"]
+    return ratio(record.get("median_us"), baseline_us)
+
+
 def extra_headers(lines: list[str] | None, baseline: list[str] | None) -> tuple[int | None, list]:
     """Response header lines a scheme adds or changes against the baseline, and the net
     bytes (``Name: value\\r\\n`` each) they cost."""
@@ -112,8 +122,9 @@ def scheme_entry(
         "request_rounds": _get(get, "rounds"),
         "request_post_us": _get(post, "median_us"),
         "request_post_iqr_us": _get(post, "iqr_us"),
-        "ratio_to_none": ratio(_get(get, "median_us"), baseline_us),
-        "ratio_post_to_none": ratio(_get(post, "median_us"), baseline_us),
+        "ratio_to_none": ratio_to_baseline(get, baseline_us),
+        "ratio_post_to_none": ratio_to_baseline(post, baseline_us),
+        "ratio_of_medians": ratio(_get(get, "median_us"), baseline_us),
         "authenticate_us": _get(auth, "median_us"),
         "authenticate_iqr_us": _get(auth, "iqr_us"),
         "queries": _get(get, "queries"),
@@ -140,7 +151,11 @@ def noise(records: list[dict[str, Any]], baseline: str) -> dict[str, Any]:
     start = _get(pick(records, "request", scheme=baseline, method="GET"), "median_us")
     end = _get(pick(records, "baseline_end", scheme=baseline), "median_us")
     drift = None if start is None or end is None else round((end - start) / start * 100, 2)
+    paired = sorted(r["baseline_paired_us"] for r in records if r.get("baseline_paired_us"))
     return {
+        # The baseline as timed beside each paired benchmark, through the whole run.
+        "baseline_paired_min_us": paired[0] if paired else None,
+        "baseline_paired_max_us": paired[-1] if paired else None,
         "baseline_start_us": start,
         "baseline_end_us": end,
         "drift_pct": drift,
@@ -172,7 +187,7 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
                 "verify_iqr_us": verify["iqr_us"],
                 "basic_request_us": basic_us,
                 "basic_request_iqr_us": _get(basic, "iqr_us"),
-                "ratio_to_none": ratio(basic_us, baseline_us),
+                "ratio_to_none": ratio_to_baseline(basic, baseline_us),
             }
         )
     for sign in (r for r in records if r.get("kind") == "jwt_sign"):
@@ -205,7 +220,7 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
             {
                 "engine": r["engine"],
                 **_timed(r),
-                "ratio_to_none": ratio(r["median_us"], baseline_us),
+                "ratio_to_none": ratio_to_baseline(r, baseline_us),
                 "cookie_bytes": r["cookie_bytes"],
                 "credential_bytes": r.get("credential_bytes"),
                 "queries": r.get("queries"),
@@ -216,7 +231,7 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
             {
                 "tokens_per_user": r["tokens_per_user"],
                 **_timed(r),
-                "ratio_to_none": ratio(r["median_us"], baseline_us),
+                "ratio_to_none": ratio_to_baseline(r, baseline_us),
                 "queries": r.get("queries"),
             }
         )
@@ -305,7 +320,7 @@ def build_summary(
         "floor": {
             "bare_django_view_us": _get(floor, "median_us"),
             "bare_django_view_iqr_us": _get(floor, "iqr_us"),
-            "ratio_to_none": ratio(_get(floor, "median_us"), baseline_us),
+            "ratio_to_none": ratio_to_baseline(floor, baseline_us),
         },
         "schemes": [scheme_entry(meta, records, baseline_us, headers) for meta in schemes],
         "dimensions": dimensions(records, baseline_us),

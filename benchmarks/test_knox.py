@@ -52,4 +52,4 @@ def test_time_knox_request_by_token_count(count, knox_login, whoami, benchmark):
     token = credential.headers["Authorization"].split()[-1]
     assert ensure_tokens(user, count, token[: CONSTANTS.TOKEN_KEY_LENGTH]) == count
     benchmark.extra_info.update(kind="knox_tokens", tokens_per_user=count)
-    whoami(scheme, "GET", credential=credential, username=KNOX_USER)
+    whoami(scheme, "GET", credential=credential, username=KNOX_USER, paired=True)

@@ -16,17 +16,17 @@ SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes()]
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_time_whoami_get(scheme, whoami, observed, benchmark):
     benchmark.extra_info["kind"] = "request"
-    observed[scheme.name] = whoami(scheme, "GET")["median_s"]
+    observed[scheme.name] = whoami(scheme, "GET", paired=True)["median_s"]
 
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
-def test_time_bare_django_view_floor(wsgi, measure, benchmark):
+def test_time_bare_django_view_floor(wsgi, measure, baseline_send, benchmark):
     with override_settings(ROOT_URLCONF="benchmarks.urls"):
         send = wsgi.prepare("GET", BARE_PATH)
         response, seconds = timed_once(send)
         assert response.status == 200, response.body
         benchmark.extra_info.update(kind="floor", method="GET")
-        assert measure(send, seconds).status == 200
+        assert measure.paired(send, seconds, baseline_send).status == 200
     # Leaving the override dropped the URL caches: rebuild them untimed.
     assert wsgi.request("GET", registry.get(registry.BASELINE).url("whoami")).status == 200
 
@@ -35,7 +35,7 @@ def test_time_bare_django_view_floor(wsgi, measure, benchmark):
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_time_whoami_post(scheme, whoami, benchmark):
     benchmark.extra_info["kind"] = "request"
-    whoami(scheme, "POST")
+    whoami(scheme, "POST", paired=True)
 
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")

@@ -40,4 +40,6 @@ def test_time_session_request_by_engine(engine, bench_db, whoami, benchmark):
             engine_path=settings.SESSION_ENGINE,
             cookie_bytes=len(credential.headers_for("GET")["Cookie"].encode()),
         )
-        whoami(scheme, "GET", client=client, credential=credential, username=ENGINE_USER)
+        whoami(
+            scheme, "GET", client=client, credential=credential, username=ENGINE_USER, paired=True
+        )

@@ -140,6 +140,8 @@ def test_noise_flags_a_drifting_baseline():
     assert bench_summary.noise(records, "none")["noisy"] is True
     records[1]["median_us"] = 104.0
     assert bench_summary.noise(records, "none") == {
+        "baseline_paired_min_us": None,
+        "baseline_paired_max_us": None,
         "baseline_start_us": 100.0,
         "baseline_end_us": 104.0,
         "drift_pct": 4.0,
