@@ -10,6 +10,7 @@ here and rolled back after each test, and each benchmark runs once, untimed.
 from __future__ import annotations
 
 import dataclasses
+import math
 import statistics
 import time
 from pathlib import Path
@@ -59,6 +60,8 @@ FULL_ONLY = {
 #: Modules whose slow benchmarks get QUICK's rounds in full runs too: each call hashes
 #: twice and there are many, so more rounds would take minutes for little precision.
 FEW_SLOW_ROUNDS = {"test_bench_enumeration"}
+#: Length of each block of a paired timing (see Measure.paired).
+PAIR_BLOCK_SECONDS = 0.002
 HERE = Path(__file__).parent
 
 
@@ -182,41 +185,57 @@ class Measure:
         warmup = 0 if slow else min(rounds, self.policy.warmup_iterations)
         return benchmark.pedantic(fn, setup=setup, rounds=rounds, warmup_rounds=warmup)
 
-    def paired(self, fn, probe_seconds: float, baseline):
-        """Time ``fn`` with ``baseline`` (the ``none`` request) timed just before each round.
+    def paired(self, fn, probe_seconds: float, baseline, label: str = "none"):
+        """Time ``fn`` in short blocks, each followed by a block of ``baseline`` calls.
 
-        Other processes slow both alike, so the median of the per-round ratios
-        (``ratio_paired``) holds still on a busy machine where two medians taken
-        minutes apart do not. ``fn``'s own timings are as with :meth:`__call__`.
+        Another process slows both blocks of a pair alike, so the median of the
+        per-block ratios (``ratio_paired``, or ``ratio_to_<label>``) holds still on a
+        busy machine where two medians taken minutes apart do not. Blocks of a few
+        milliseconds keep both sides warm, as a hot loop does. A slow call (a
+        password hash) is timed as by :meth:`__call__`: its ratio is the medians'.
         """
         benchmark = self.benchmark
-        if benchmark.disabled:
-            return benchmark(fn)
+        if benchmark.disabled or probe_seconds >= bench_policy.SLOW_SECONDS:
+            return self(fn, probe_seconds)
+        # The probe ran under the profiler: time a few plain calls instead.
+        seconds = min(timed_once(fn)[1] for _ in range(3))
+        base_seconds = min(timed_once(baseline)[1] for _ in range(3))
+        if seconds >= bench_policy.SLOW_SECONDS:
+            return self(fn, seconds)
+        block = max(1, math.ceil(PAIR_BLOCK_SECONDS / seconds))
         samples: list[float] = []
 
-        def time_baseline():
+        def baseline_block():
             start = time.perf_counter()
-            baseline()
-            samples.append(time.perf_counter() - start)
+            for _ in range(block):
+                baseline()
+            samples.append((time.perf_counter() - start) / block)
 
-        if probe_seconds < bench_policy.SLOW_SECONDS:  # the probe ran under the profiler
-            probe_seconds = min(timed_once(fn)[1] for _ in range(3))
-        time_baseline()
-        rounds = self.policy.rounds_for(probe_seconds + samples[-1])
-        slow = probe_seconds >= bench_policy.SLOW_SECONDS
-        benchmark.extra_info["rounds_policy"] = "slow, paired" if slow else "explicit, paired"
+        budget = 2 * self.policy.max_time  # half of it goes to the baseline
+        per_round = block * (seconds + base_seconds)
+        rounds = max(self.policy.min_rounds, min(int(budget / per_round), 20_000))
+        warmup = min(rounds, 5)
+        benchmark.extra_info["rounds_policy"] = f"paired blocks of {block} with {label}"
         result = benchmark.pedantic(
-            fn,
-            setup=time_baseline,
-            rounds=rounds,
-            warmup_rounds=0 if slow else min(rounds, self.policy.warmup_iterations),
+            fn, rounds=rounds, iterations=block, warmup_rounds=warmup, teardown=baseline_block
         )
-        timings, base = benchmark.stats.stats.data, samples[-rounds:]
+        timings, base = benchmark.stats.stats.data, samples[warmup : warmup + rounds]
         ratios = [t / b for t, b in zip(timings, base, strict=True)]
+        keys = ("baseline_paired_us", "ratio_paired", "ratio_paired_iqr")
+        if label != "none":
+            keys = (f"{label}_paired_us", f"ratio_to_{label}", f"ratio_to_{label}_iqr")
         benchmark.extra_info.update(
-            baseline_paired_us=round(statistics.median(base) * 1e6, 3),
-            ratio_paired=round(statistics.median(ratios), 4),
-            ratio_paired_iqr=round(iqr(ratios), 4),
+            dict(
+                zip(
+                    keys,
+                    (
+                        round(statistics.median(base) * 1e6, 3),
+                        round(statistics.median(ratios), 4),
+                        round(iqr(ratios), 4),
+                    ),
+                    strict=True,
+                )
+            )
         )
         return result
 
@@ -313,13 +332,18 @@ class WhoAmITimer:
         seconds: float,
         username: str = REQUEST_USER,
         paired: bool = False,
+        baseline=None,
+        label: str = "none",
     ):
-        """Time ``send`` (``paired``: against the baseline, see :meth:`Measure.paired`),
-        check its last answer again; return the median seconds."""
+        """Time ``send`` and check its last answer again; return the median seconds.
+
+        ``paired``: in blocks beside ``baseline`` (default: the ``none`` request), see
+        :meth:`Measure.paired`.
+        """
         from schemes import registry
 
-        if paired and scheme.name != registry.BASELINE:
-            response = self.measure.paired(send, seconds, self.baseline)
+        if paired and (baseline is not None or scheme.name != registry.BASELINE):
+            response = self.measure.paired(send, seconds, baseline or self.baseline, label)
         else:
             response = self.measure(send, seconds)
         assert_whoami(response, scheme, username)

@@ -251,6 +251,7 @@ def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict
                 "scheme": r["scheme"],
                 "stack": r["stack"],
                 **_timed(r),
+                "ratio_to_full": r.get("ratio_to_full", 1.0 if r["stack"] == "full" else None),
                 "middleware_count": r.get("middleware_count"),
                 "dropped": r.get("dropped", []),
             }

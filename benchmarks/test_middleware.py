@@ -11,7 +11,7 @@ from schemes import registry
 
 #: What a header-only API can drop: they serve cookies, browsers and allauth.
 UNUSED_BY_HEADER_SCHEMES = (
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "lab.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -30,7 +30,7 @@ def stack(name: str) -> list[str]:
 @pytest.mark.benchmark(group="middleware: GET whoami/, full stack vs lean (header schemes)")
 @pytest.mark.parametrize("stack_name", ["full", "lean"])
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_time_whoami_by_middleware_stack(scheme, stack_name, credentials, whoami, benchmark):
+def test_time_whoami_by_middleware_stack(scheme, stack_name, wsgi, credentials, whoami, benchmark):
     credential = credentials.get(scheme)
     if credential.cookies:
         pytest.skip("cookie-based: needs the session middleware")
@@ -46,4 +46,8 @@ def test_time_whoami_by_middleware_stack(scheme, stack_name, credentials, whoami
             dropped=[m for m in settings.MIDDLEWARE if m not in stack(stack_name)],
         )
         send, _facts, seconds = whoami.probe(scheme, "GET", client=client, credential=credential)
-        whoami.time(scheme, send, seconds)
+        if stack_name == "lean":  # in blocks beside the same request on the full stack
+            full = wsgi.prepare("GET", scheme.url("whoami"), credential.headers_for("GET"))
+            whoami.time(scheme, send, seconds, paired=True, baseline=full, label="full")
+        else:
+            whoami.time(scheme, send, seconds)
