@@ -1,8 +1,7 @@
 """``basic``: HTTP Basic. The username and password travel on every request, and the
 server looks the user up and verifies the password hash on every request."""
 
-from rest_framework.authentication import BasicAuthentication
-
+from schemes.auth import BasicAuthentication
 from schemes.base import Credential, Properties, Scheme, Transport, basic_header
 
 

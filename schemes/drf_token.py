@@ -2,13 +2,13 @@
 sent as ``Authorization: Token <key>``; it never expires and logout deletes it."""
 
 from django.urls import URLPattern, path
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from lab.views import LoginThrottleMixin
+from schemes.auth import TokenAuthentication
 from schemes.base import OPEN, Credential, Properties, Scheme, Transport
 
 

@@ -3,29 +3,12 @@ SHA-512 digest is stored, so a leaked table holds no usable key."""
 
 from django.conf import settings
 from django.urls import URLPattern, path
-from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.views import LoginView, LogoutAllView, LogoutView
-from rest_framework import exceptions
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from lab.views import LoginThrottleMixin
+from schemes.auth import KnoxTokenAuthentication
 from schemes.base import OPEN, Credential, Properties, Scheme, Transport
-
-
-class KnoxTokenAuthentication(KnoxTokenAuthentication):
-    """knox's class, with non-UTF-8 token bytes refused (401) instead of a 500.
-
-    knox 5.1 calls ``token.decode("utf-8")`` unguarded; a hostile header then
-    raises ``UnicodeDecodeError``. Only that failure path is changed.
-    """
-
-    def authenticate_credentials(self, token: bytes):
-        """Refuse undecodable bytes, then let knox do the rest."""
-        try:
-            token.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        return super().authenticate_credentials(token)
 
 
 class KnoxLoginView(LoginThrottleMixin, LoginView):

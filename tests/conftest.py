@@ -25,6 +25,22 @@ def scheme_params(*, exclude_baseline: bool = True, having: str | None = None) -
 
 
 @pytest.fixture
+def raw_wsgi(db, monkeypatch):
+    """Let tests call the WSGI application itself inside the test transaction.
+
+    At the end of each request Django closes a connection that is not in
+    autocommit mode; inside the test's transaction that would end the test (on
+    PostgreSQL; SQLite in memory is exempt). Django's test client skips that for
+    its own requests only (and reconnects the signal after each), so the close is
+    made a no-op on the connection itself for the test's duration.
+    """
+    from django.db import connections
+
+    for connection in connections.all():
+        monkeypatch.setattr(connection, "close_if_unusable_or_obsolete", lambda: None)
+
+
+@pytest.fixture
 def user(db):
     """An active user ``alice`` with :data:`PASSWORD`."""
     return get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)

@@ -90,6 +90,8 @@ HOSTILE_AUTHORIZATION = {
     "extra-spaces": "Basic   YWxpY2U6eA==   extra",
     "non-utf8": "Basic " + __import__("base64").b64encode(b"\xff\xfe:\xc3\x28").decode(),
     "raw-non-utf8": "Token \xff\xfe\xfd",
+    "nul-in-basic-user": "Basic " + __import__("base64").b64encode(b"al\x00ice:pw").decode(),
+    "nul-in-token": "Token abc\x00def",
     "8kb": "Bearer " + "A" * 8192,
     "wrong-keyword": "Digest username=alice",
     "empty-token": "Token ",

@@ -43,7 +43,7 @@ SETTINGS = settings(
 
 @schema.parametrize()
 @SETTINGS
-def test_no_server_error_and_responses_match_the_schema(case, db):
+def test_no_server_error_and_responses_match_the_schema(case, raw_wsgi):
     case.call_and_validate(checks=CHECKS)
 
 
@@ -57,7 +57,7 @@ def credential_for(path: str, transport) -> Credential | None:
 
 @schema.include(path_regex=r"/whoami/$").parametrize()
 @SETTINGS
-def test_authenticated_whoami_matches_the_schema(case, user, transport):
+def test_authenticated_whoami_matches_the_schema(case, raw_wsgi, user, transport):
     credential = credential_for(case.path, transport)
     headers = credential.headers_for(case.method) if credential else {}
     response = case.call(headers=headers)
@@ -69,5 +69,5 @@ def test_authenticated_whoami_matches_the_schema(case, user, transport):
 
 @schema.parametrize()
 @SETTINGS
-def test_every_status_is_documented(case, db):
+def test_every_status_is_documented(case, raw_wsgi):
     case.call_and_validate(checks=[status_code_conformance])

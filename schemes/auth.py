@@ -1,0 +1,55 @@
+"""The lab's hardened authentication classes: DRF's and knox's own, refusing
+credentials that would otherwise reach the database as a 500.
+
+Only failure paths change; a valid credential runs the library's code unchanged,
+so what is measured is the library. Kept free of view imports so DRF's settings
+can name these classes (``DEFAULT_AUTHENTICATION_CLASSES``) without an import cycle.
+"""
+
+from knox.auth import TokenAuthentication as KnoxAuthentication
+from rest_framework import authentication
+from rest_framework.exceptions import AuthenticationFailed
+
+
+def refuse_nul(value: str) -> None:
+    """Refuse a credential holding NUL before it reaches the database (401).
+
+    PostgreSQL text cannot hold NUL: the lookup raises ``DataError``, a 500. SQLite
+    accepts it, so the hole only shows on PostgreSQL. Django's forms and DRF's
+    ``CharField`` refuse NUL for the same reason; header credentials skip both.
+    """
+    if "\x00" in value:
+        raise AuthenticationFailed("Invalid credentials: NUL character.")
+
+
+class BasicAuthentication(authentication.BasicAuthentication):
+    """DRF's class; a username holding NUL is refused before the user lookup."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        """Refuse NUL, then verify as DRF does."""
+        refuse_nul(userid)
+        return super().authenticate_credentials(userid, password, request)
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's class; a key holding NUL is refused before the lookup."""
+
+    def authenticate_credentials(self, key):
+        """Refuse NUL, then look the key up as DRF does."""
+        refuse_nul(key)
+        return super().authenticate_credentials(key)
+
+
+class KnoxTokenAuthentication(KnoxAuthentication):
+    """knox's class; non-UTF-8 or NUL token bytes are refused (401), not a 500.
+
+    knox 5.1 calls ``token.decode("utf-8")`` unguarded (``UnicodeDecodeError``).
+    """
+
+    def authenticate_credentials(self, token: bytes):
+        """Refuse undecodable or NUL bytes, then let knox do the rest."""
+        try:
+            refuse_nul(token.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise AuthenticationFailed("Invalid token.") from exc
+        return super().authenticate_credentials(token)
