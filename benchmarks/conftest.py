@@ -62,6 +62,8 @@ FULL_ONLY = {
 FEW_SLOW_ROUNDS = {"test_bench_enumeration"}
 #: Length of each block of a paired timing (see Measure.paired).
 PAIR_BLOCK_SECONDS = 0.002
+#: Baseline time after each round of a slow paired call.
+PAIR_SLOW_BASELINE_SECONDS = 0.02
 HERE = Path(__file__).parent
 
 
@@ -186,36 +188,39 @@ class Measure:
         return benchmark.pedantic(fn, setup=setup, rounds=rounds, warmup_rounds=warmup)
 
     def paired(self, fn, probe_seconds: float, baseline, label: str = "none"):
-        """Time ``fn`` in short blocks, each followed by a block of ``baseline`` calls.
+        """Time ``fn`` with a block of ``baseline`` calls right after each of its rounds.
 
-        Another process slows both blocks of a pair alike, so the median of the
-        per-block ratios (``ratio_paired``, or ``ratio_to_<label>``) holds still on a
-        busy machine where two medians taken minutes apart do not. Blocks of a few
-        milliseconds keep both sides warm, as a hot loop does. A slow call (a
-        password hash) is timed as by :meth:`__call__`: its ratio is the medians'.
+        Another process slows both sides of a pair alike, so the median of the
+        per-round ratios (``ratio_paired``, or ``ratio_to_<label>``) holds still on a
+        busy machine where two medians taken minutes apart do not. Fast calls run in
+        blocks of ~2 ms against equal blocks of the baseline (both warm, as in a hot
+        loop); a slow call (a password hash) is one round against ~20 ms of
+        baseline calls, whose median leaves out the first, cold ones.
         """
         benchmark = self.benchmark
-        if benchmark.disabled or probe_seconds >= bench_policy.SLOW_SECONDS:
-            return self(fn, probe_seconds)
-        # The probe ran under the profiler: time a few plain calls instead.
-        seconds = min(timed_once(fn)[1] for _ in range(3))
+        if benchmark.disabled:
+            return benchmark(fn)
         base_seconds = min(timed_once(baseline)[1] for _ in range(3))
-        if seconds >= bench_policy.SLOW_SECONDS:
-            return self(fn, seconds)
-        block = max(1, math.ceil(PAIR_BLOCK_SECONDS / seconds))
+        if probe_seconds < bench_policy.SLOW_SECONDS:  # the probe ran under the profiler
+            probe_seconds = min(timed_once(fn)[1] for _ in range(3))
+        slow = probe_seconds >= bench_policy.SLOW_SECONDS
+        if slow:
+            block, rounds, warmup = 1, self.policy.slow_rounds, 0
+            base_block = max(3, math.ceil(PAIR_SLOW_BASELINE_SECONDS / base_seconds))
+        else:
+            block = base_block = max(1, math.ceil(PAIR_BLOCK_SECONDS / probe_seconds))
+            per_round = block * (probe_seconds + base_seconds)  # half the time: baseline
+            budget = 2 * self.policy.max_time
+            rounds = max(self.policy.min_rounds, min(int(budget / per_round), 20_000))
+            warmup = min(rounds, 5)
         samples: list[float] = []
 
         def baseline_block():
-            start = time.perf_counter()
-            for _ in range(block):
-                baseline()
-            samples.append((time.perf_counter() - start) / block)
+            times = [timed_once(baseline)[1] for _ in range(base_block)]
+            samples.append(statistics.median(times) if slow else statistics.fmean(times))
 
-        budget = 2 * self.policy.max_time  # half of it goes to the baseline
-        per_round = block * (seconds + base_seconds)
-        rounds = max(self.policy.min_rounds, min(int(budget / per_round), 20_000))
-        warmup = min(rounds, 5)
-        benchmark.extra_info["rounds_policy"] = f"paired blocks of {block} with {label}"
+        kind = "slow" if slow else f"blocks of {block}"
+        benchmark.extra_info["rounds_policy"] = f"{kind}, paired with {label}"
         result = benchmark.pedantic(
             fn, rounds=rounds, iterations=block, warmup_rounds=warmup, teardown=baseline_block
         )
@@ -224,19 +229,12 @@ class Measure:
         keys = ("baseline_paired_us", "ratio_paired", "ratio_paired_iqr")
         if label != "none":
             keys = (f"{label}_paired_us", f"ratio_to_{label}", f"ratio_to_{label}_iqr")
-        benchmark.extra_info.update(
-            dict(
-                zip(
-                    keys,
-                    (
-                        round(statistics.median(base) * 1e6, 3),
-                        round(statistics.median(ratios), 4),
-                        round(iqr(ratios), 4),
-                    ),
-                    strict=True,
-                )
-            )
+        values = (
+            round(statistics.median(base) * 1e6, 3),
+            round(statistics.median(ratios), 4),
+            round(iqr(ratios), 4),
         )
+        benchmark.extra_info.update(dict(zip(keys, values, strict=True)))
         return result
 
 
