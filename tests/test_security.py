@@ -29,7 +29,8 @@ from tests.conftest import PASSWORD
 ROOT = Path(__file__).resolve().parent.parent
 #: ``check --deploy`` warnings that only make sense over HTTPS; the lab serves plain
 #: HTTP on loopback unless AUTHLAB_TLS=1. Each is explained in README "Security notes".
-TLS_ONLY = {"security.W004", "security.W008", "security.W012", "security.W016"}
+# W010, not W012: Django looks for its own SessionMiddleware path; the lab subclasses it.
+TLS_ONLY = {"security.W004", "security.W008", "security.W010", "security.W016"}
 
 
 def run_profile(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
