@@ -60,7 +60,7 @@ class Policy:
 
 
 QUICK = Policy(quick=True, max_time=0.1, slow_rounds=3, min_rounds=5, warmup_iterations=20)
-FULL = Policy(quick=False, max_time=0.5, slow_rounds=5, min_rounds=10, warmup_iterations=50)
+FULL = Policy(quick=False, max_time=0.3, slow_rounds=5, min_rounds=10, warmup_iterations=50)
 
 
 def policy(quick: bool) -> Policy:
