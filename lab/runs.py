@@ -25,6 +25,30 @@ LATEST = "latest"
 COMPLETE_MARKER = "COMPLETE"
 #: Version of the summary.json layout; the report builder refuses others.
 SCHEMA_VERSION = 1
+#: Per-scheme figures of the load phase (reports/SCHEMA.md); null when it did not run.
+LOAD_FIELDS = (
+    "load_rps",
+    "load_failures",
+    "load_p50_us",
+    "load_p95_us",
+    "load_p99_us",
+    "load_max_us",
+    "load_bytes_per_request",
+    "load_server_cpu_us_per_request",
+)
+#: The ``dimensions`` lists of summary.json, in report order (each may be empty).
+DIMENSIONS = (
+    "hashers",
+    "jwt_algorithms",
+    "jwt_claims",
+    "session_engines",
+    "knox_tokens",
+    "conn_max_age",
+    "middleware",
+    "backends",
+    "enumeration",
+    "scale",
+)
 PACKAGES = (
     "Django",
     "djangorestframework",

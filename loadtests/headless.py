@@ -24,22 +24,12 @@ from typing import Any
 
 from lab import procs
 from lab.env import BASE_DIR
-from lab.runs import atomic_write_json
+from lab.runs import DIMENSIONS, LOAD_FIELDS, atomic_write_json
 
 #: Settings of the server and of the load generators (login throttling lifted).
 SETTINGS = "lab.settings.bench"
 #: The generator is "saturated" above this much of one core: numbers are then its limit.
 SATURATED_PCT = 90.0
-LOAD_FIELDS = (
-    "load_rps",
-    "load_failures",
-    "load_p50_us",
-    "load_p95_us",
-    "load_p99_us",
-    "load_max_us",
-    "load_bytes_per_request",
-    "load_server_cpu_us_per_request",
-)
 
 
 @dataclass(frozen=True)
@@ -369,17 +359,6 @@ IN_PROCESS_FIELDS = (
     "login_iqr_us",
     "login_writes",
     "login_response_bytes",
-)
-DIMENSIONS = (
-    "hashers",
-    "jwt_algorithms",
-    "jwt_claims",
-    "session_engines",
-    "knox_tokens",
-    "conn_max_age",
-    "middleware",
-    "backends",
-    "scale",
 )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.runs import COMPLETE_MARKER, SCHEMA_VERSION
+from lab.runs import COMPLETE_MARKER, DIMENSIONS, LOAD_FIELDS, SCHEMA_VERSION
 
 SUMMARY = "summary.json"
 BASELINE = "none"
@@ -37,25 +37,7 @@ SCHEME_NUMBERS = (
     "login_iqr_us",
     "login_writes",
     "login_response_bytes",
-    "load_rps",
-    "load_failures",
-    "load_p50_us",
-    "load_p95_us",
-    "load_p99_us",
-    "load_max_us",
-    "load_bytes_per_request",
-    "load_server_cpu_us_per_request",
-)
-DIMENSIONS = (
-    "hashers",
-    "jwt_algorithms",
-    "jwt_claims",
-    "session_engines",
-    "knox_tokens",
-    "conn_max_age",
-    "middleware",
-    "backends",
-    "scale",
+    *LOAD_FIELDS,
 )
 
 
