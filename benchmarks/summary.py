@@ -10,32 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from lab.runs import DIMENSIONS, LOAD_FIELDS
+
 #: The scheme the hashers dimension times requests of (HTTP Basic hashes per request).
 BASIC = "basic"
 #: The run is called noisy when the baseline moved more than this between start and end.
 NOISE_PCT = 5.0
-LOAD_FIELDS = (
-    "load_rps",
-    "load_failures",
-    "load_p50_us",
-    "load_p95_us",
-    "load_p99_us",
-    "load_max_us",
-    "load_bytes_per_request",
-    "load_server_cpu_us_per_request",
-)
-DIMENSIONS = (
-    "hashers",
-    "jwt_algorithms",
-    "jwt_claims",
-    "session_engines",
-    "knox_tokens",
-    "conn_max_age",
-    "middleware",
-    "backends",
-    "enumeration",
-    "scale",
-)
 
 
 def _us(seconds: float | None) -> float | None:
