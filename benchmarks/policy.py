@@ -69,17 +69,20 @@ def policy(quick: bool) -> Policy:
 
 
 def run_dir_from_env() -> str:
-    """The run folder the driver handed to the suites ("" under ``make test``)."""
-    from lab import env  # not at import: the driver sets the environment first
+    """The run folder the driver handed to the suites ("" under ``make test``).
 
-    return env.get(RUN_DIR_VAR)
+    Read from the bench settings (``BENCH_RUN_DIR``, from the environment in lab.env).
+    """
+    from django.conf import settings
+
+    return getattr(settings, "BENCH_RUN_DIR", "")
 
 
 def quick_from_env() -> bool:
-    """Whether the driver asked for a QUICK run."""
-    from lab import env
+    """Whether the driver asked for a QUICK run (``BENCH_QUICK`` in the bench settings)."""
+    from django.conf import settings
 
-    return env.get_bool(QUICK_VAR)
+    return bool(getattr(settings, "BENCH_QUICK", False))
 
 
 def per_run(fixture_name: str, config) -> str:

@@ -140,3 +140,7 @@ ALLOWED_HOSTS = [h.strip() for h in get("AUTHLAB_ALLOWED_HOSTS").split(",") if h
 #: The lab is reached over HTTPS (gunicorn --certfile, or a TLS proxy on loopback that
 #: gunicorn trusts for X-Forwarded-Proto): Secure cookies, HSTS and the HTTPS redirect.
 TLS = get_bool("AUTHLAB_TLS", False)
+#: Set by ``make bench`` (``python -m benchmarks``) for its pytest child: the run folder
+#: the suites write into ("" otherwise), and whether the run is QUICK.
+BENCH_RUN_DIR = get("AUTHLAB_BENCH_RUN_DIR")
+BENCH_QUICK = get_bool("AUTHLAB_BENCH_QUICK")

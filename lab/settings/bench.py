@@ -1,10 +1,19 @@
 """Benchmark and load-test profile: the serve settings with login throttling lifted.
 
 Throttling would turn a load test of logins into a test of the throttle; it is
-raised here explicitly, and every result records this profile.
+raised here explicitly, and every result records this profile. Everything else
+that changes what a request costs (hasher, CONN_MAX_AGE, session engine, JWT
+algorithm) is as in ``base``: the benchmarks measure what the lab serves.
 """
 
+from lab import env
 from lab.settings.base import *  # noqa: F403
 from lab.settings.base import REST_FRAMEWORK
 
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000000/minute"}}
+
+# --- Benchmarks (make bench) ---------------------------------------------------------------
+# What the driver (benchmarks/run.py) hands its pytest child: the run folder the suites
+# write into, and whether the run is QUICK (fewer rounds). Empty/False outside make bench.
+BENCH_RUN_DIR = env.BENCH_RUN_DIR
+BENCH_QUICK = env.BENCH_QUICK
