@@ -16,6 +16,8 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lab.runs import hasher_params
+
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 COMPARE = "constant-time compare"
 #: C-level primitives, matched in the profiler's names of built-in functions.
@@ -35,17 +37,6 @@ PRIMITIVES = (
     ("'verify' of 'cryptography", "public-key signature verify"),
     ("'sign' of 'cryptography", "public-key signature"),
 )
-#: Parameters that state a password hasher's cost.
-HASHER_PARAMS = (
-    "iterations",
-    "time_cost",
-    "memory_cost",
-    "parallelism",
-    "rounds",
-    "work_factor",
-    "block_size",
-    "maxmem",
-)
 
 
 def capture_queries(fn: Callable[[], Any]) -> tuple[Any, list[str]]:
@@ -58,11 +49,6 @@ def capture_queries(fn: Callable[[], Any]) -> tuple[Any, list[str]]:
 def writes(statements: list[str]) -> list[str]:
     """The statements that change data (INSERT, UPDATE, DELETE)."""
     return [s for s in statements if s.lstrip().upper().startswith(WRITE_VERBS)]
-
-
-def hasher_params(hasher) -> dict[str, Any]:
-    """A password hasher's cost parameters (iterations, memory, rounds...)."""
-    return {name: getattr(hasher, name) for name in HASHER_PARAMS if hasattr(hasher, name)}
 
 
 def _describe_params(params: dict[str, Any]) -> str:

@@ -165,26 +165,34 @@ def _version(package: str) -> str | None:
         return None
 
 
+#: Attributes that state a password hasher's cost (whichever the hasher has).
+HASHER_PARAMS = (
+    "iterations",
+    "time_cost",
+    "memory_cost",
+    "parallelism",
+    "rounds",
+    "work_factor",
+    "block_size",
+    "maxmem",
+)
+
+
+def hasher_params(hasher: Any) -> dict[str, Any]:
+    """The cost parameters of a password hasher instance."""
+    return {name: getattr(hasher, name) for name in HASHER_PARAMS if hasattr(hasher, name)}
+
+
 def hasher_info() -> dict[str, Any]:
     """The password hasher new passwords use, with its cost parameters."""
     from django.contrib.auth.hashers import get_hasher
 
     hasher = get_hasher("default")
-    params = {
-        name: getattr(hasher, name)
-        for name in (
-            "iterations",
-            "time_cost",
-            "memory_cost",
-            "parallelism",
-            "rounds",
-            "work_factor",
-            "block_size",
-            "maxmem",
-        )
-        if hasattr(hasher, name)
+    return {
+        "algorithm": hasher.algorithm,
+        "class": type(hasher).__qualname__,
+        **hasher_params(hasher),
     }
-    return {"algorithm": hasher.algorithm, "class": type(hasher).__qualname__, **params}
 
 
 def provenance(**extra: Any) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """``jwt-stateless``: the same simplejwt tokens, trusted without a database lookup:
 the user is rebuilt from the token's claims, so the request makes no SQL query."""
 
-from django.conf import settings
+from dataclasses import replace
+
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
-from schemes.base import Properties, Scheme
-from schemes.jwt_user import JWTFlowMixin, _lifetimes, jwt_expiry
+from schemes.base import Scheme
+from schemes.jwt_user import JWTFlowMixin, JWTScheme
 
 
 class JWTStatelessScheme(JWTFlowMixin, Scheme):
@@ -15,17 +16,10 @@ class JWTStatelessScheme(JWTFlowMixin, Scheme):
     title = "JWT, stateless user"
     summary = "Signed access token trusted as is: no SQL, and no check of the user's state."
     authentication_classes = (JWTStatelessUserAuthentication,)
-    properties = Properties(
+    # The same tokens as ``jwt``; what differs is that no user row is read.
+    properties = replace(
+        JWTScheme.properties,
         stateless=True,
-        expiry_seconds=_lifetimes()[0],
-        expiry=jwt_expiry(),
-        revocation="logout/ blacklists the refresh token; access lives until expiry",
-        stored_at_rest="outstanding refresh tokens and their blacklist",
-        stored_credential_usable=True,
-        csrf_on_unsafe=False,
-        transport="Authorization: Bearer header",
         queries_per_request=0,
-        crypto_per_request=f"JWT signature verify ({settings.SIMPLE_JWT['ALGORITHM']})",
         user_checked_per_request=False,
-        logout_immediate=False,
     )
