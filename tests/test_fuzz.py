@@ -477,6 +477,8 @@ HOSTILE_JSON = {
     "nan-literal": b'{"username": NaN}',
     "huge-integer": b"9" * 5_000,
 }
+
+
 def hostile_json_params() -> list:
     """Every (scheme, action, body)."""
     return [

@@ -55,9 +55,12 @@ def test_settings_can_replace_the_scheme_list():
 
 
 def test_a_non_scheme_dotted_path_is_refused():
-    with override_settings(
-        AUTHLAB_EXTRA_SCHEMES=["rest_framework.authentication.BasicAuthentication"]
-    ), pytest.raises(ImproperlyConfigured, match=r"not a schemes\.base\.Scheme"):
+    with (
+        override_settings(
+            AUTHLAB_EXTRA_SCHEMES=["rest_framework.authentication.BasicAuthentication"]
+        ),
+        pytest.raises(ImproperlyConfigured, match=r"not a schemes\.base\.Scheme"),
+    ):
         registry.names()
 
 
