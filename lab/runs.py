@@ -25,6 +25,27 @@ LATEST = "latest"
 COMPLETE_MARKER = "COMPLETE"
 #: Version of the summary.json layout; the report builder refuses others.
 SCHEMA_VERSION = 1
+#: Per-scheme numeric figures measured in-process (reports/SCHEMA.md).
+IN_PROCESS_NUMBERS = (
+    "request_us",
+    "request_iqr_us",
+    "request_post_us",
+    "request_post_iqr_us",
+    "ratio_to_none",
+    "authenticate_us",
+    "authenticate_iqr_us",
+    "queries",
+    "queries_post",
+    "credential_bytes",
+    "credential_bytes_post",
+    "response_extra_bytes",
+    "login_us",
+    "login_iqr_us",
+    "login_writes",
+    "login_response_bytes",
+)
+#: Per-scheme descriptive (non-numeric) in-process fields.
+IN_PROCESS_TEXT = ("crypto", "response_extra_headers")
 #: Per-scheme figures of the load phase (reports/SCHEMA.md); null when it did not run.
 LOAD_FIELDS = (
     "load_rps",

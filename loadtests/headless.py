@@ -24,7 +24,13 @@ from typing import Any
 
 from lab import procs
 from lab.env import BASE_DIR
-from lab.runs import DIMENSIONS, LOAD_FIELDS, atomic_write_json
+from lab.runs import (
+    DIMENSIONS,
+    IN_PROCESS_NUMBERS,
+    IN_PROCESS_TEXT,
+    LOAD_FIELDS,
+    atomic_write_json,
+)
 
 #: Settings of the server and of the load generators (login throttling lifted).
 SETTINGS = "lab.settings.bench"
@@ -310,7 +316,7 @@ def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[st
     from lab.runs import SCHEMA_VERSION, provenance
     from schemes import registry
 
-    nulls = dict.fromkeys(IN_PROCESS_FIELDS)
+    nulls = dict.fromkeys((*IN_PROCESS_NUMBERS, *IN_PROCESS_TEXT))
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_dir.name,
@@ -338,28 +344,6 @@ def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[st
         "dimensions": {k: [] for k in DIMENSIONS},
         "load": result["meta"],
     }
-
-
-IN_PROCESS_FIELDS = (
-    "request_us",
-    "request_iqr_us",
-    "request_post_us",
-    "request_post_iqr_us",
-    "ratio_to_none",
-    "authenticate_us",
-    "authenticate_iqr_us",
-    "queries",
-    "queries_post",
-    "crypto",
-    "credential_bytes",
-    "credential_bytes_post",
-    "response_extra_bytes",
-    "response_extra_headers",
-    "login_us",
-    "login_iqr_us",
-    "login_writes",
-    "login_response_bytes",
-)
 
 
 def table(result: dict[str, Any]) -> str:

@@ -14,31 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.runs import COMPLETE_MARKER, DIMENSIONS, LOAD_FIELDS, SCHEMA_VERSION
+from lab.runs import COMPLETE_MARKER, DIMENSIONS, IN_PROCESS_NUMBERS, LOAD_FIELDS, SCHEMA_VERSION
 
 SUMMARY = "summary.json"
 BASELINE = "none"
 
 #: Numeric per-scheme figures of schema version 1; absent ones become ``None``.
-SCHEME_NUMBERS = (
-    "request_us",
-    "request_iqr_us",
-    "request_post_us",
-    "request_post_iqr_us",
-    "ratio_to_none",
-    "authenticate_us",
-    "authenticate_iqr_us",
-    "queries",
-    "queries_post",
-    "credential_bytes",
-    "credential_bytes_post",
-    "response_extra_bytes",
-    "login_us",
-    "login_iqr_us",
-    "login_writes",
-    "login_response_bytes",
-    *LOAD_FIELDS,
-)
+SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *LOAD_FIELDS)
 
 
 class ReportInputError(Exception):
