@@ -8,10 +8,9 @@ and shows up in locust's statistics under its own name.
 from __future__ import annotations
 
 from http import HTTPStatus
-from http.cookies import SimpleCookie
 from typing import Any
 
-from schemes.base import Reply, parse_json
+from schemes.base import Reply
 
 CRLF = 2
 
@@ -47,18 +46,8 @@ class LocustTransport:
 
 def to_reply(response) -> Reply:
     """Turn a locust ``FastResponse`` into a :class:`~schemes.base.Reply`."""
-    raw = response.content or b""
-    headers = response.headers or {}
-    cookies: dict[str, str] = {}
-    for name, value in headers.items():
-        if name.lower() == "set-cookie":
-            cookies.update({k: m.value for k, m in SimpleCookie(value).items()})
-    return Reply(
-        status=response.status_code,
-        headers={k.lower(): v for k, v in headers.items()},
-        body=parse_json(raw),
-        cookies=cookies,
-        raw=raw,
+    return Reply.from_http(
+        response.status_code, (response.headers or {}).items(), response.content or b""
     )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any, ClassVar, Protocol
 
 from django.urls import URLPattern, path
@@ -101,6 +103,23 @@ class Reply:
     body: Any
     cookies: dict[str, str]
     raw: bytes = b""
+
+    @classmethod
+    def from_http(cls, status: int, header_pairs: Iterable[tuple[str, str]], raw: bytes) -> Reply:
+        """Build a reply from the status, the header pairs (``Set-Cookie`` may repeat)
+        and the body: every HTTP transport reads an answer this one way."""
+        pairs = list(header_pairs)
+        cookies: dict[str, str] = {}
+        for name, value in pairs:
+            if name.lower() == "set-cookie":
+                cookies.update({k: m.value for k, m in SimpleCookie(value).items()})
+        return cls(
+            status=status,
+            headers={k.lower(): v for k, v in pairs},
+            body=parse_json(raw),
+            cookies=cookies,
+            raw=raw,
+        )
 
 
 class Transport(Protocol):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,17 +53,7 @@ class HttpTransport:
         """Send one request and return the reply, with cookies from ``Set-Cookie``."""
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
-        raw = response.read()
-        cookies: dict[str, str] = {}
-        for line in response.headers.get_all("Set-Cookie") or []:
-            cookies.update({k: m.value for k, m in SimpleCookie(line).items()})
-        return Reply(
-            status=response.status,
-            headers={k.lower(): v for k, v in response.getheaders()},
-            body=parse_json(raw),
-            cookies=cookies,
-            raw=raw,
-        )
+        return Reply.from_http(response.status, response.getheaders(), response.read())
 
     def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
         """POST ``data`` as JSON."""
