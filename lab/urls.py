@@ -3,9 +3,9 @@ scheme's flow views, plus the index at ``/api/v1/schemes/``."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from lab.views import SchemeIndexView
+from lab.views import DocsView, SchemeIndexView
 from schemes import registry
 
 urlpatterns = [
@@ -18,7 +18,7 @@ urlpatterns = [
     path("api/v1/dj-rest-auth/", include("lab.accounts.urls")),
     # OpenAPI 3 schema and Swagger UI; the UI's assets come from the lab (sidecar).
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]

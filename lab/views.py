@@ -1,10 +1,14 @@
 """The one measured endpoint, the scheme index, and helpers shared by login views."""
 
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from lab.parsers import StrictJSONParser
 from schemes import registry
 
 
@@ -17,6 +21,10 @@ class WhoAmIView(APIView):
 
     scheme_name: str = ""
     throttle_classes = ()
+    # JSON only: the echo is rendered as JSON, and a form or multipart body could
+    # carry bytes (a binary file) that JSON cannot hold (a 500 in the renderer);
+    # anything else gets DRF's 415 with a JSON detail.
+    parser_classes: tuple[type[BaseParser], ...] = (StrictJSONParser,)
 
     def get(self, request):
         """Return ``{"username", "scheme"}`` (``username`` is null when anonymous)."""
@@ -50,3 +58,17 @@ class LoginThrottleMixin:
 
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "login"
+
+
+class DocsView(SpectacularSwaggerView):
+    """drf-spectacular's Swagger UI page; every method but GET answers in JSON.
+
+    Its only renderer is an HTML template that exists for the GET page alone, so
+    ``OPTIONS`` (DRF's metadata) had no template to render: a 500.
+    """
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        """The page's template renderer for GET and HEAD, JSON for the rest."""
+        if self.request.method in ("GET", "HEAD"):
+            return super().get_renderers()
+        return [JSONRenderer()]

@@ -45,6 +45,9 @@ SITE_ID = 1  # django.contrib.sites, for allauth's emails ("Django for APIs")
 # The full stack a typical project runs. Header-based schemes pay for the session,
 # CSRF and authentication middleware they do not use; benchmarks measure that.
 MIDDLEWARE = [
+    # First: a body over DATA_UPLOAD_MAX_MEMORY_SIZE gets a JSON 413 before anything
+    # reads it (DRF's JSON parser and multipart file parts skip Django's own check).
+    "lab.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin, browsable API and Swagger UI assets with DEBUG off (no CDN).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -76,6 +79,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = None  # nothing is collected: WhiteNoise serves from the apps (below)
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps: no collectstatic step
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Request sizes -------------------------------------------------------------------------
+# The largest body the lab takes is a registration form of a few hundred bytes; whoami/
+# echoes JSON. 1 MiB (Django's default is 2.5 MB) leaves room for any real client
+# while bounding what one request makes a worker parse and hold: a 100 MB upload was
+# echoed back whole and grew a worker from 110 to 395 MB. Checked on Content-Length
+# before any read (lab/limits.py): 413 with a JSON detail.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# No endpoint takes files; with the body capped below this, no upload touches disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The widest form the lab reads has four fields (registration); Django's default 1000
+# lets one request build a large QueryDict for nothing. Over it: 400 (JSON on the API).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+# Files in one multipart body (Django's default, stated): no view reads any.
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
@@ -194,8 +212,12 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 # ModelBackend first; allauth's backend lets people log in by email ("Django for APIs").
-# Every backend listed is tried in turn on a failed login: a measured cost.
+# Every backend listed is tried in turn on a failed login: a measured cost. Ahead of
+# both, a guard refuses credentials longer than the columns (and a password over 4096
+# characters) before any query: allauth's case-insensitive match is a LIKE on SQLite,
+# which fails (a 500) on patterns over 50,000 bytes (lab/backends.py).
 AUTHENTICATION_BACKENDS = [
+    "lab.backends.CredentialBoundsBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -216,6 +238,8 @@ REST_FRAMEWORK = {
     # drf-spectacular's AutoSchema plus a free-form fallback for serializer-less views.
     "DEFAULT_SCHEMA_CLASS": "schemes.openapi.LabAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env.LOGIN_THROTTLE_RATE},
+    # Django's refusals of hostile bodies (too many fields, data too big) as JSON.
+    "EXCEPTION_HANDLER": "lab.limits.api_exception_handler",
     # DRF's JSON parser lets 1e999, "\ud800" and deep nesting through to a 500; the
     # strict one answers 400 (hardening, tests/test_fuzz.py). Form parsers as DRF's.
     "DEFAULT_PARSER_CLASSES": [
