@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -46,6 +47,30 @@ def get_int_or_none(name: str, default: int | None) -> int | None:
     return int(value)
 
 
+def _stored_secrets(makers: dict[str, Callable[[], str]]) -> dict[str, str]:
+    """Return the stored secrets named in ``makers``, generating (``makers[name]()``)
+    and saving any that are missing: one file, written atomically, mode 0600."""
+    try:
+        stored = json.loads(SECRETS_FILE.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        stored = {}
+    missing = makers.keys() - stored.keys()
+    if missing:
+        for key in missing:
+            stored[key] = makers[key]()
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = SECRETS_FILE.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh)
+        os.replace(tmp, SECRETS_FILE)
+    return {key: stored[key] for key in makers}
+
+
+def _random_secret() -> str:
+    return secrets.token_urlsafe(48)  # 384 bits
+
+
 def local_secrets() -> dict[str, str]:
     """Return this checkout's generated secrets, creating them once if missing.
 
@@ -54,24 +79,80 @@ def local_secrets() -> dict[str, str]:
     tokens valid. The environment (``AUTHLAB_SECRET_KEY``,
     ``AUTHLAB_JWT_SIGNING_KEY``) always wins over the file.
     """
-    try:
-        stored = json.loads(SECRETS_FILE.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        stored = {}
-    wanted = {"SECRET_KEY", "JWT_SIGNING_KEY"}
-    if not wanted <= stored.keys():
-        for key in wanted - stored.keys():
-            stored[key] = secrets.token_urlsafe(48)  # 384 bits
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = SECRETS_FILE.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(stored, fh)
-        os.replace(tmp, SECRETS_FILE)
+    stored = _stored_secrets({"SECRET_KEY": _random_secret, "JWT_SIGNING_KEY": _random_secret})
     return {
         "SECRET_KEY": get("AUTHLAB_SECRET_KEY", stored["SECRET_KEY"]),
         "JWT_SIGNING_KEY": get("AUTHLAB_JWT_SIGNING_KEY", stored["JWT_SIGNING_KEY"]),
     }
+
+
+def _private_key_maker(family: str) -> Callable[[], str]:
+    """A function generating a PKCS#8 PEM private key of ``family`` (see JWT_KEY_FAMILIES)."""
+
+    def make() -> str:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+        generate = {
+            # 2048-bit RSA: NIST SP 800-57's floor through 2030; what RS256 is run with.
+            "RSA": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            "EC-P256": lambda: ec.generate_private_key(ec.SECP256R1()),
+            "EC-P384": lambda: ec.generate_private_key(ec.SECP384R1()),
+            "EC-P521": lambda: ec.generate_private_key(ec.SECP521R1()),
+            "EC-secp256k1": lambda: ec.generate_private_key(ec.SECP256K1()),
+            "Ed25519": ed25519.Ed25519PrivateKey.generate,
+        }[family]
+        return (
+            generate()
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
+
+    return make
+
+
+#: The key each asymmetric JWT algorithm signs with (RFC 7518 / RFC 8037): RSA for
+#: RS*/PS*, the curve named by the algorithm for ES*, Ed25519 for EdDSA.
+JWT_KEY_FAMILIES = {
+    **{f"{kind}{bits}": "RSA" for kind in ("RS", "PS") for bits in (256, 384, 512)},
+    "ES256": "EC-P256",
+    "ES384": "EC-P384",
+    "ES512": "EC-P521",
+    "ES521": "EC-P521",
+    "ES256K": "EC-secp256k1",
+    "EdDSA": "Ed25519",
+}
+
+
+def jwt_keys(algorithm: str) -> tuple[str, str]:
+    """``(signing key, verifying key)`` for simplejwt under ``algorithm``.
+
+    HMAC algorithms sign and verify with the shared random key of
+    :func:`local_secrets` (verifying key ""). An asymmetric one signs with a private
+    key of its family, generated once into the secrets file (``JWT_PRIVATE_KEY_<family>``,
+    mode 0600), and verifies with its public half; ``AUTHLAB_JWT_PRIVATE_KEY`` (PEM)
+    wins over the file.
+    """
+    family = JWT_KEY_FAMILIES.get(algorithm)
+    if family is None:  # HS*, or a name simplejwt itself will refuse clearly
+        return local_secrets()["JWT_SIGNING_KEY"], ""
+    name = f"JWT_PRIVATE_KEY_{family}"
+    private = get("AUTHLAB_JWT_PRIVATE_KEY") or _stored_secrets(
+        {name: _private_key_maker(family)}
+    )[name]
+    from cryptography.hazmat.primitives import serialization
+
+    public = (
+        serialization.load_pem_private_key(private.encode(), password=None)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
 
 
 # --- Cost-relevant knobs, all visible in one place -------------------------------------
@@ -129,7 +210,8 @@ REDIS_URL = get("REDIS_URL")
 SESSION_ENGINE = get("AUTHLAB_SESSION_ENGINE", "db")
 #: Password hasher, by short name (pbkdf2, argon2, bcrypt, scrypt, md5).
 PASSWORD_HASHER = get("AUTHLAB_PASSWORD_HASHER", "pbkdf2")
-#: JWT signing algorithm (HS256, HS512, RS256, ES256, EdDSA).
+#: JWT signing algorithm (HS256, HS512, RS256, ES256, EdDSA, ...: any simplejwt takes;
+#: asymmetric ones get a generated key pair, :func:`jwt_keys`).
 JWT_ALGORITHM = get("AUTHLAB_JWT_ALGORITHM", "HS256")
 #: Extra scheme classes by dotted path, comma-separated (added to the registry).
 EXTRA_SCHEMES = [p.strip() for p in get("AUTHLAB_EXTRA_SCHEMES").split(",") if p.strip()]

@@ -250,10 +250,15 @@ REST_FRAMEWORK = {
 }
 
 # simplejwt: a signing key of its own, never SECRET_KEY (rotating one must not
-# invalidate the other). HS256 is its default; other algorithms are benchmarked.
+# invalidate the other). HS256 is its default; other algorithms are benchmarked. An
+# asymmetric algorithm (RS*, PS*, ES*, EdDSA) signs with a generated private key of its
+# family, kept in var/secrets.json like the other secrets, and verifies with its public
+# half (lab.env.jwt_keys); a random string there was an InvalidKeyError (a 500).
+_jwt_signing_key, _jwt_verifying_key = env.jwt_keys(env.JWT_ALGORITHM)
 SIMPLE_JWT = {
     "ALGORITHM": env.JWT_ALGORITHM,
-    "SIGNING_KEY": _secrets["JWT_SIGNING_KEY"],
+    "SIGNING_KEY": _jwt_signing_key,
+    "VERIFYING_KEY": _jwt_verifying_key,
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
