@@ -8,3 +8,11 @@ class LabConfig(AppConfig):
 
     name = "lab"
     verbose_name = "authlab"
+
+    def ready(self) -> None:
+        """Keep the SQLite files private (lab/dbfiles.py) on every new connection."""
+        from django.db.backends.signals import connection_created
+
+        from lab.dbfiles import private_sqlite_files
+
+        connection_created.connect(private_sqlite_files, dispatch_uid="lab-private-sqlite")

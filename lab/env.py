@@ -219,6 +219,9 @@ EXTRA_SCHEMES = [p.strip() for p in get("AUTHLAB_EXTRA_SCHEMES").split(",") if p
 LOGIN_THROTTLE_RATE = get("AUTHLAB_LOGIN_THROTTLE_RATE", "30/minute")
 #: Extra hosts allowed to serve (comma-separated); loopback is always allowed.
 ALLOWED_HOSTS = [h.strip() for h in get("AUTHLAB_ALLOWED_HOSTS").split(",") if h.strip()]
+#: Ports a Host header may name besides the one gunicorn listens on (comma-separated):
+#: the public port of a proxy in front. Another port is refused (lab.hosts).
+ALLOWED_PORTS = [p.strip() for p in get("AUTHLAB_ALLOWED_PORTS").split(",") if p.strip()]
 #: The lab is reached over HTTPS (gunicorn --certfile, or a TLS proxy on loopback that
 #: gunicorn trusts for X-Forwarded-Proto): Secure cookies, HSTS and the HTTPS redirect.
 TLS = get_bool("AUTHLAB_TLS", False)

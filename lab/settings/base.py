@@ -16,6 +16,8 @@ _secrets = env.local_secrets()
 SECRET_KEY = _secrets["SECRET_KEY"]
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver", *env.ALLOWED_HOSTS]
+# Ports a Host header may name besides the one the request arrived on (lab.hosts).
+AUTHLAB_ALLOWED_PORTS = env.ALLOWED_PORTS
 
 # --- Applications ------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -48,6 +50,9 @@ MIDDLEWARE = [
     # First: a body over DATA_UPLOAD_MAX_MEMORY_SIZE gets a JSON 413 before anything
     # reads it (DRF's JSON parser and multipart file parts skip Django's own check).
     "lab.limits.RequestSizeLimitMiddleware",
+    # ALLOWED_HOSTS ignores the port: a Host naming another port would poison every
+    # absolute link (emails). Refused here, before anything builds one (lab/hosts.py).
+    "lab.hosts.HostPortMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin, browsable API and Swagger UI assets with DEBUG off (no CDN).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -270,11 +275,16 @@ SIMPLE_JWT = {
 if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
     raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
 
-# knox: knox's defaults, stated.
+# knox: knox's defaults, stated, except the token limit. knox reads every token of the
+# user on each request (to delete expired ones), so unbounded logins make whoami/ slower
+# for that user (1,501 tokens: 3.5 -> 40 ms). 10 live tokens (one per device or client)
+# keeps that read small (benchmarks/test_knox.py times 1/10/100/1000); the 11th login
+# gets a 403 with a JSON detail until one is logged out or expires.
+KNOX_TOKEN_LIMIT_PER_USER = 10
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=10),
     "AUTO_REFRESH": False,
-    "TOKEN_LIMIT_PER_USER": None,
+    "TOKEN_LIMIT_PER_USER": KNOX_TOKEN_LIMIT_PER_USER,
 }
 
 # --- Schemes -----------------------------------------------------------------------------
