@@ -17,8 +17,10 @@ help: ## list the targets, one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # Reinstall only when pyproject.toml changes (the stamp is older than it).
+# A venv whose Python is too old (or gone) is removed and rebuilt (scripts/check-venv).
 $(STAMP): pyproject.toml
 	@set -e; \
+	if [ -e $(VENV) ] && ! scripts/check-venv $(VENV); then rm -rf $(VENV); fi; \
 	if [ ! -x $(PY) ]; then \
 		interpreter="$(PYTHON)"; \
 		[ -n "$$interpreter" ] || interpreter=$$(scripts/find-python); \
@@ -29,6 +31,11 @@ $(STAMP): pyproject.toml
 	echo "Installing authlab and its dependencies into $(VENV) ..."; \
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'; \
 	touch $@
+
+# The stamp alone would keep a venv whose Python is too old "up to date": check first.
+ifneq ($(shell scripts/check-venv $(VENV) 2>/dev/null || echo stale),)
+.PHONY: $(STAMP)
+endif
 
 venv: $(STAMP) ## create .venv and install the project (done by every target)
 
