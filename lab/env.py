@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -141,9 +141,9 @@ def jwt_keys(algorithm: str) -> tuple[str, str]:
     if family is None:  # HS*, or a name simplejwt itself will refuse clearly
         return local_secrets()["JWT_SIGNING_KEY"], ""
     name = f"JWT_PRIVATE_KEY_{family}"
-    private = get("AUTHLAB_JWT_PRIVATE_KEY") or _stored_secrets(
-        {name: _private_key_maker(family)}
-    )[name]
+    private = (
+        get("AUTHLAB_JWT_PRIVATE_KEY") or _stored_secrets({name: _private_key_maker(family)})[name]
+    )
     from cryptography.hazmat.primitives import serialization
 
     public = (

@@ -39,11 +39,17 @@ from schemes.transports import DjangoClientTransport
 from tests.conftest import PASSWORD
 
 # --- budget ------------------------------------------------------------------------------
-LONG = os.environ.get("FUZZ", "").lower() == "long"
-SCALE = 10 if LONG else 1
-#: Examples per scheme and fuzzer in ``make test``: 1000 + 400 + 600 = 2000 per scheme.
-EXAMPLES = {"header": 1000 * SCALE, "cookie": 400 * SCALE, "body": 600 * SCALE}
-ALLOWED = {200, 400, 401, 403, 405}
+#: ``FUZZ=long``: ten times the examples (``make fuzz``); ``FUZZ=short``: a tenth (the
+#: PostgreSQL re-run in tests/test_fuzz_postgres.py).
+SCALE = {"long": 10, "short": 0.1}.get(os.environ.get("FUZZ", "").lower(), 1)
+#: Examples per scheme and fuzzer in ``make test``: 1000 + 400 + 600 = 2000 per scheme,
+#: and 400 over the account endpoints.
+EXAMPLES = {
+    name: max(int(n * SCALE), 10)
+    for name, n in {"header": 1000, "cookie": 400, "body": 600, "accounts": 400}.items()
+}
+#: 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (refused before it is read).
+ALLOWED = {200, 400, 401, 403, 405, 413}
 FUZZ_SETTINGS = {
     "deadline": None,  # timing is not the property; a slow example is not a failure
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -58,11 +64,27 @@ ALL_SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes()]
 LATIN1 = st.characters(max_codepoint=0xFF)
 wire_text = st.text(LATIN1, max_size=200)
 wire_bytes = st.binary(max_size=200).map(lambda b: b.decode("latin-1"))
-long_value = st.builds(
-    lambda ch, n: ch * n,
-    st.sampled_from(["A", "=", ".", "%", "\xff", " ", "a:b"]),
-    st.integers(1_000, 70_000),
-)
+#: Longest generated value: past every bound the lab has (a 150/254-character column,
+#: SQLite's 50,000-byte LIKE pattern, the 4096-character password, the 1 MiB body).
+HUGE = 2_000_000
+
+
+def repeated(blocks: list[str]):
+    """One of ``blocks`` repeated 0..HUGE times: 0 bytes to megabytes (8 MB of emoji)."""
+    return st.builds(lambda block, n: block * n, st.sampled_from(blocks), st.integers(0, HUGE))
+
+
+def sized(small, blocks: list[str]):
+    """``small`` three times in four, else a :func:`repeated` block."""
+    return st.one_of(small, small, small, repeated(blocks))
+
+
+#: Blocks for header text (latin-1, as a WSGI server hands header bytes over) and for
+#: text inside JSON and Basic credentials (any Unicode: LIKE wildcards, escapes, emoji).
+WIRE_BLOCKS = ["A", "=", ".", "%", "_", "\\", "\xff", " ", "a:b", "\x00"]
+TEXT_BLOCKS = ["a", "%", "_", "\\", "\U0001f600", "\xe9", "a@b.c", " ", "\x00"]
+long_value = repeated(WIRE_BLOCKS)
+huge_text = sized(st.text(max_size=40), TEXT_BLOCKS)
 b64 = st.binary(max_size=120).map(lambda b: base64.b64encode(b).decode())
 hex_token = st.text("0123456789abcdef", min_size=1, max_size=80)
 KEYWORDS = ["Basic", "Token", "Bearer", "JWT", "Digest", "basic", "TOKEN", "bearer", "", "Api-Key"]
@@ -278,8 +300,8 @@ def header_cases(issued: Issued):
                 "Basic " + base64.b64encode(f"{user}:{pw}".encode(enc, "replace")).decode(),
                 {pair_owner(user, pw)} - {None},
             ),
-            st.sampled_from(USERNAMES) | wire_text,
-            st.sampled_from(PASSWORDS) | wire_text,
+            st.sampled_from(USERNAMES) | wire_text | huge_text,
+            st.sampled_from(PASSWORDS) | wire_text | huge_text,
             st.sampled_from(["utf-8", "latin-1"]),
         ),
         st.builds(
@@ -391,8 +413,8 @@ def login_fields(issued: Issued):
             | ({"refresh": token[0], "token": token[0]} if token else {}),
             {pair_owner(user, pw)} - {None} | ({token[1]} if token else set()),
         ),
-        st.sampled_from(USERNAMES) | json_values,
-        st.sampled_from(PASSWORDS) | json_values,
+        st.sampled_from(USERNAMES) | json_values | huge_text,
+        st.sampled_from(PASSWORDS) | json_values | huge_text,
         st.none() | secret.flatmap(lambda s: mutated(s[0]).map(lambda v, s=s: (v, s[1]))),
         st.dictionaries(st.text(max_size=10), json_values, max_size=3),
     )
@@ -429,6 +451,7 @@ def body_cases(issued: Issued):
         st.sampled_from(CONTENT_TYPES) | st.sampled_from(["", "application/json; charset"]),
         st.binary(max_size=300)
         | wire_text.map(str.encode)
+        | huge_text.map(lambda t: t.encode("utf-8", "surrogatepass"))
         | st.sampled_from(
             [b"1e999", b"-1e999", b'"\\ud800"', b'{"\\udfff": 1}', b"NaN", b"[" * 500]
         ),
@@ -457,10 +480,55 @@ def test_body_fuzz(scheme, action, issued):
         RAN[scheme.name] += 1
         with rolled_back():
             response = send(method, scheme.url(action), {}, body, content_type)
-        # A body with no media type (or one not parsed) gets DRF's 415, as it should.
-        parsed = content_type.split(";")[0] in PARSED
+        # A body with no media type (or one not parsed) gets DRF's 415, as it should;
+        # whoami/ parses JSON only.
+        media_type = content_type.split(";")[0]
+        parsed = media_type in PARSED and (action != "whoami" or media_type == "application/json")
         also = frozenset() if parsed else frozenset({415})
         check(response, owners, anonymous=is_baseline(scheme) and action == "whoami", also=also)
+
+    run()
+
+
+# --- 3b. the account endpoints (dj-rest-auth and allauth registration) ----------------------
+ACCOUNT_PATHS = [
+    "/api/v1/dj-rest-auth/login/",
+    "/api/v1/dj-rest-auth/registration/",
+    "/api/v1/dj-rest-auth/password/reset/",
+    "/api/v1/dj-rest-auth/password/reset/confirm/",
+    "/api/v1/dj-rest-auth/registration/verify-email/",
+]
+#: Every field those views read; each value from 0 bytes to megabytes.
+ACCOUNT_FIELDS = [
+    "username",
+    "email",
+    "password",
+    "password1",
+    "password2",
+    "new_password1",
+    "new_password2",
+    "uid",
+    "token",
+    "key",
+]
+account_values = st.sampled_from(USERNAMES + PASSWORDS) | huge_text | json_values
+
+
+@pytest.mark.parametrize("path", ACCOUNT_PATHS)
+def test_account_body_fuzz(path, db):
+    @settings(max_examples=max(EXAMPLES["accounts"] // len(ACCOUNT_PATHS), 10), **FUZZ_SETTINGS)
+    @given(
+        fields=st.dictionaries(st.sampled_from(ACCOUNT_FIELDS), account_values, max_size=5),
+        content_type=st.sampled_from(CONTENT_TYPES),
+    )
+    def run(fields, content_type):
+        RAN["accounts"] += 1
+        with rolled_back():
+            response = send("POST", path, {}, encode(fields, content_type), content_type)
+        # No user exists: a 200 (reset mail "sent") or 201 (registered) names nobody;
+        # 404: verify-email with an unknown key.
+        # 429: allauth's own rate limits (password reset per address) count in the cache.
+        check(response, set(), anonymous=True, also=frozenset({201, 404, 429}))
 
     run()
 

@@ -57,7 +57,7 @@ def test_hmac_keeps_the_random_signing_key(var_dir, monkeypatch):
 
 
 def test_the_environment_wins_over_the_file(var_dir, monkeypatch):
-    signing, verifying = env.jwt_keys("ES256")
+    signing, _ = env.jwt_keys("ES256")
     other = env._private_key_maker("EC-P256")()
     monkeypatch.setenv("AUTHLAB_JWT_PRIVATE_KEY", other)
     assert env.jwt_keys("ES256")[0] == other != signing

@@ -141,7 +141,7 @@ def test_docs_options_answers_json(db):
 
 # --- 4. whoami/ takes JSON only; bodies are capped -------------------------------------------
 BINARY_UPLOAD = (
-    b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n"
+    b'--B\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n'
     b"Content-Type: application/octet-stream\r\n\r\n" + bytes(range(256)) * 4 + b"\r\n--B--\r\n"
 )
 

@@ -7,7 +7,8 @@ from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK
 SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
 # An asymmetric algorithm (AUTHLAB_JWT_ALGORITHM) keeps the generated key pair of base.
 if not SIMPLE_JWT["VERIFYING_KEY"]:  # noqa: F405
-    SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": "test-only-jwt-key-distinct-from-secret-key-0123456789"}  # noqa: F405
+    _TEST_JWT_KEY = "test-only-jwt-key-distinct-from-secret-key-0123456789"
+    SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": _TEST_JWT_KEY}  # noqa: F405
 
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
 PASSWORD_HASHERS = [
