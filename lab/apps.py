@@ -8,3 +8,8 @@ class LabConfig(AppConfig):
 
     name = "lab"
     verbose_name = "authlab"
+
+    def ready(self) -> None:
+        """Connect the receivers: failed-password counting, revocation on password change."""
+        from lab import throttles  # noqa: F401
+        from lab.accounts import revocation  # noqa: F401

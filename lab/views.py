@@ -2,9 +2,9 @@
 
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from lab.throttles import LoginRateThrottle
 from schemes import registry
 
 
@@ -46,7 +46,8 @@ class SchemeIndexView(APIView):
 
 
 class LoginThrottleMixin:
-    """Throttle a credential-issuing view with the ``login`` rate (per client IP)."""
+    """Throttle a credential-issuing view with the ``login`` rate (per client IP, counted
+    in the cache every worker shares; failed password checks have their own limit)."""
 
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (LoginRateThrottle,)
     throttle_scope = "login"
