@@ -217,6 +217,9 @@ JWT_ALGORITHM = get("AUTHLAB_JWT_ALGORITHM", "HS256")
 EXTRA_SCHEMES = [p.strip() for p in get("AUTHLAB_EXTRA_SCHEMES").split(",") if p.strip()]
 #: Request-rate limit for login endpoints (DRF throttle rate syntax).
 LOGIN_THROTTLE_RATE = get("AUTHLAB_LOGIN_THROTTLE_RATE", "30/minute")
+#: Proxies in front of the lab that append to X-Forwarded-For (DRF's NUM_PROXIES). 0: the
+#: client IP is REMOTE_ADDR and the header is ignored, so it cannot dodge throttles.
+NUM_PROXIES = int(get("AUTHLAB_NUM_PROXIES", "0"))
 #: Extra hosts allowed to serve (comma-separated); loopback is always allowed.
 ALLOWED_HOSTS = [h.strip() for h in get("AUTHLAB_ALLOWED_HOSTS").split(",") if h.strip()]
 #: Ports a Host header may name besides the one gunicorn listens on (comma-separated):

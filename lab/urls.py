@@ -2,11 +2,16 @@
 scheme's flow views, plus the index at ``/api/v1/schemes/``."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from lab.throttles import refuse_when_throttled
 from lab.views import DocsView, SchemeIndexView
 from schemes import registry
+
+#: rest_framework.urls' login view, as it configures it (the browsable API's template).
+DRF_LOGIN = {"template_name": "rest_framework/login.html"}
 
 urlpatterns = [
     path("api/v1/schemes/", SchemeIndexView.as_view(), name="scheme-index"),
@@ -19,6 +24,10 @@ urlpatterns = [
     # OpenAPI 3 schema and Swagger UI; the UI's assets come from the lab (sidecar).
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", DocsView.as_view(url_name="schema"), name="docs"),
+    # Django's own login forms: a client past the failed-password limit gets a 429
+    # (lab/throttles.py) instead of the form. Listed before the includes, same names.
+    path("api-auth/login/", refuse_when_throttled(LoginView.as_view(**DRF_LOGIN))),
     path("api-auth/", include("rest_framework.urls")),
+    path("admin/login/", refuse_when_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
 ]

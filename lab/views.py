@@ -5,10 +5,10 @@ from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from lab.parsers import StrictJSONParser
+from lab.throttles import LoginRateThrottle
 from schemes import registry
 
 
@@ -54,9 +54,10 @@ class SchemeIndexView(APIView):
 
 
 class LoginThrottleMixin:
-    """Throttle a credential-issuing view with the ``login`` rate (per client IP)."""
+    """Throttle a credential-issuing view with the ``login`` rate (per client IP, counted
+    in the cache every worker shares; failed password checks have their own limit)."""
 
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (LoginRateThrottle,)
     throttle_scope = "login"
 
 

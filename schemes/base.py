@@ -52,6 +52,11 @@ class Properties:
     user_checked_per_request: bool = True
     #: ``logout/`` stops the credential sent on each request from working at once.
     logout_immediate: bool = True
+    #: A password change (or reset) stops the credential sent on each request at once
+    #: (lab/accounts/revocation.py; checked by the contract tests).
+    revoked_by_password_change: bool = False
+    #: What a password change does to the scheme's credentials, in words ("" = nothing).
+    password_change: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the properties as a JSON-ready dict."""
@@ -192,9 +197,14 @@ class Scheme:
         """Log out: revoke ``credential`` on the server (schemes with ``logout/``)."""
         return transport.post(self.url("logout"), {}, credential.headers_for("POST"))
 
+    def login_headers(self) -> dict[str, str]:
+        """Headers a client sends with a ``login/`` POST (session: its CSRF double submit)."""
+        return {}
+
     def login(self, transport: Transport, username: str, password: str) -> Reply:
         """POST the username and password to the scheme's ``login/`` view."""
-        reply = transport.post(self.url("login"), {"username": username, "password": password}, {})
+        body = {"username": username, "password": password}
+        reply = transport.post(self.url("login"), body, self.login_headers())
         if reply.status != 200:
             raise CredentialRefused(reply.status, reply.body)
         return reply

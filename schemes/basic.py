@@ -24,6 +24,8 @@ class BasicScheme(Scheme):
         queries_per_request=1,
         crypto_per_request="password hash (the configured hasher, e.g. PBKDF2-SHA256)",
         logout_immediate=False,
+        revoked_by_password_change=True,
+        password_change="the old password stops working",
     )
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:

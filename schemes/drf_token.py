@@ -51,6 +51,8 @@ class TokenScheme(Scheme):
         transport="Authorization: Token header",
         queries_per_request=1,
         crypto_per_request="",
+        revoked_by_password_change=True,
+        password_change="the user's key is deleted",
     )
 
     def flow_urls(self) -> list[URLPattern]:

@@ -4,9 +4,13 @@
 token stays valid until it expires (a documented property, tested)."""
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.urls import URLPattern, path
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken, Token
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
@@ -31,7 +35,25 @@ class UsernameClaimMixin:
         return token
 
 
-class UsernameRefreshToken(BlacklistMixin, UsernameClaimMixin, Token):
+class SingleUseBlacklistMixin:
+    """Blacklisting succeeds once per token, even under parallel use.
+
+    simplejwt's ``blacklist()`` is a get_or_create: 20 parallel refreshes that all
+    passed the blacklist check each "blacklist" the token and each get a new pair.
+    The blacklist row is unique per token (a one-to-one key), so exactly one insert
+    creates it; every other caller is refused here (401 "Token is blacklisted").
+    """
+
+    def blacklist(self):
+        """Blacklist the token; raise TokenError if another request already did."""
+        with transaction.atomic():
+            blacklisted, created = super().blacklist()
+        if not created:
+            raise TokenError("Token is blacklisted")
+        return blacklisted, created
+
+
+class UsernameRefreshToken(SingleUseBlacklistMixin, BlacklistMixin, UsernameClaimMixin, Token):
     """simplejwt's RefreshToken with the username claim (access tokens copy it).
 
     RefreshToken's MRO puts the store-it step (BlacklistMixin.for_user) right above
@@ -58,8 +80,29 @@ class JWTLoginView(LoginThrottleMixin, TokenObtainPairView):
     serializer_class = UsernameTokenObtainPairSerializer
 
 
+class SingleUseRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, rotating each refresh token once (parallel calls included)
+    and refusing a token whose user was deleted with a 401, not a 500.
+
+    simplejwt 5.5 looks the user up with ``objects.get`` unguarded (serializers.py:116).
+    """
+
+    token_class = UsernameRefreshToken
+
+    def validate(self, attrs: dict) -> dict:
+        """simplejwt's validation; a deleted user is "no active account" (401)."""
+        try:
+            return super().validate(attrs)
+        except ObjectDoesNotExist as exc:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from exc
+
+
 class JWTRefreshView(LoginThrottleMixin, TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
+
+    serializer_class = SingleUseRefreshSerializer
 
 
 class JWTLogoutView(TokenBlacklistView):
@@ -125,4 +168,6 @@ class JWTScheme(JWTFlowMixin, Scheme):
         queries_per_request=1,
         crypto_per_request=f"JWT signature verify ({settings.SIMPLE_JWT['ALGORITHM']})",
         logout_immediate=False,
+        revoked_by_password_change=False,
+        password_change="refresh tokens blacklisted; issued access tokens live until expiry",
     )

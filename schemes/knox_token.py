@@ -61,6 +61,8 @@ class KnoxScheme(Scheme):
         # to delete expired ones): 2 queries, and Python work that grows per token.
         queries_per_request=2,
         crypto_per_request="SHA-512 digest of the token + constant-time compare",
+        revoked_by_password_change=True,
+        password_change="every token of the user is deleted",
     )
 
     def flow_urls(self) -> list[URLPattern]:

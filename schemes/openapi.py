@@ -23,11 +23,13 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
+from rest_framework.authentication import BasicAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework_simplejwt.views import TokenViewBase
 
 from schemes.base import UNSAFE_METHODS
+from schemes.session import SessionLoginView
 
 Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 
@@ -35,6 +37,7 @@ Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 EXTRA_REFUSALS: dict[type, list[tuple[str, Any]]] = {
     TokenViewBase: [("401", Detail)],  # simplejwt: a bad password or token is a 401
     VerifyEmailView: [("404", Detail)],  # allauth: an unknown confirmation key
+    SessionLoginView: [("403", Detail)],  # login CSRF: no token, or a foreign Origin
 }
 
 
@@ -83,7 +86,9 @@ class LabAutoSchema(AutoSchema):
             refusals += [("401", Detail), ("403", Detail)]
         elif self.method in UNSAFE_METHODS and view.get_authenticators():
             refusals.append(("403", Detail))  # e.g. CSRF on a session-aware open view
-        if view.get_throttles():
+        # Basic checks a password per request: past the failed-check limit it is a 429.
+        checks_password = any(isinstance(a, BasicAuthentication) for a in view.get_authenticators())
+        if view.get_throttles() or checks_password:
             refusals.append(("429", Detail))
         if "{" in self.path:
             refusals.append(("404", Detail))  # a key in the path that matches nothing

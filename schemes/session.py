@@ -1,10 +1,16 @@
 """``session``: Django sessions. ``login/`` sets the ``sessionid`` and ``csrftoken``
-cookies; the browser sends both back, and unsafe methods add ``X-CSRFToken``."""
+cookies; the browser sends both back, and unsafe methods add ``X-CSRFToken``.
+
+The login itself is CSRF-protected (login CSRF: a foreign page must not log the
+browser in as the attacker): like every write, it needs the ``csrftoken`` cookie
+echoed in ``X-CSRFToken``, and a foreign ``Origin`` is refused (403).
+"""
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.urls import URLPattern, path
+from django.utils.crypto import get_random_string
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
@@ -15,7 +21,11 @@ from schemes.base import OPEN, Credential, Properties, Scheme, Transport
 
 
 class SessionLoginView(LoginThrottleMixin, APIView):
-    """Check the username and password, start a session and set the CSRF cookie."""
+    """Check the username and password, start a session and set the CSRF cookie.
+
+    DRF exempts its views from CSRF and checks it only for a session that is already
+    authenticated, which a login never has: the check is run here explicitly.
+    """
 
     authentication_classes = ()
     permission_classes = OPEN
@@ -23,6 +33,7 @@ class SessionLoginView(LoginThrottleMixin, APIView):
 
     def post(self, request):
         """Log the user in; the response sets ``sessionid`` and ``csrftoken``."""
+        SessionAuthentication().enforce_csrf(request)  # 403 JSON: no token, foreign Origin
         serializer = self.serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
@@ -60,6 +71,8 @@ class SessionScheme(Scheme):
         transport="Cookie: sessionid (+ csrftoken cookie and X-CSRFToken header on writes)",
         queries_per_request=2,
         crypto_per_request="HMAC of the session hash against the user's password hash",
+        revoked_by_password_change=True,
+        password_change="every session ends (its hash no longer matches the password's)",
     )
 
     def flow_urls(self) -> list[URLPattern]:
@@ -68,6 +81,17 @@ class SessionScheme(Scheme):
             path("login/", SessionLoginView.as_view(), name="session-login"),
             path("logout/", SessionLogoutView.as_view(), name="session-logout"),
         ]
+
+    def login_headers(self) -> dict[str, str]:
+        """A CSRF double submit: a fresh secret as the ``csrftoken`` cookie and the same
+        value as ``X-CSRFToken``.
+
+        A browser gets that cookie from a browsable-API page (e.g. /api-auth/login/); a
+        client script may mint it, as here: what protects the login is that a foreign page can
+        neither set the lab's cookie nor send the matching header. Still one request.
+        """
+        secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+        return {"Cookie": f"{settings.CSRF_COOKIE_NAME}={secret}", "X-CSRFToken": secret}
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
         """Log in and keep both cookies; writes also send the CSRF token as a header."""

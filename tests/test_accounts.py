@@ -109,8 +109,10 @@ def test_register_verify_login_change_reset(db, api, mailoutbox):
     assert response.json() == {"detail": "Verification e-mail sent."}
     path, key = only_link(mailoutbox, CONFIRM_LINK, "carol@example.com").groups()
 
-    # Verification is mandatory: no token before the address is confirmed.
-    assert api.login("carol", STRONG).json() == {"non_field_errors": ["E-mail is not verified."]}
+    # Verification is mandatory: no token before the address is confirmed (the answer
+    # is a wrong password's: it does not confirm the password was right).
+    refused = {"non_field_errors": ["Unable to log in with provided credentials."]}
+    assert api.login("carol", STRONG).json() == refused
 
     # The emailed link answers (GET changes nothing) and confirms on POST.
     assert api.get(path).json()["key"] == key
@@ -132,6 +134,7 @@ def test_register_verify_login_change_reset(db, api, mailoutbox):
     response = api.post(f"{ACCOUNTS}password/change/", change, token=token)
     assert response.status_code == 200, response.content
     assert api.login("carol", STRONG).status_code == 400
+    assert api.get("/api/v1/token/whoami/", token=token).status_code == 401  # key revoked
     assert api.login("carol", STRONGER).status_code == 200
 
     # Reset by email, confirm with the emailed uid and token, log in with the new one.
@@ -163,12 +166,12 @@ def test_logout_deletes_the_key(verified, api):
     assert api.get("/api/v1/token/whoami/", token=key).status_code == 401
 
 
-def test_key_survives_a_password_change(verified, api):
-    """A property worth knowing: dj-rest-auth leaves the authtoken key alive."""
+def test_password_change_revokes_the_key(verified, api):
+    """dj-rest-auth alone leaves the authtoken key alive; the lab deletes it (issue 11)."""
     key = api.login("carol", STRONG).json()["key"]
     change = {"old_password": STRONG, "new_password1": STRONGER, "new_password2": STRONGER}
     assert api.post(f"{ACCOUNTS}password/change/", change, token=key).status_code == 200
-    assert api.get("/api/v1/token/whoami/", token=key).status_code == 200
+    assert api.get("/api/v1/token/whoami/", token=key).status_code == 401
 
 
 def test_unverified_users_use_the_scheme_logins(user, api):

@@ -159,5 +159,21 @@ def test_baseline_makes_no_query(db, call, django_assert_num_queries):
 @pytest.mark.parametrize("scheme", scheme_params(having="login"))
 def test_login_rejects_malformed_bodies(scheme, db, call):
     for body in ({}, {"username": ["a"], "password": {"b": 1}}, {"username": "a" * 10_000}):
-        response = call(scheme, method="POST", action="login", data=body)
+        response = call(
+            scheme, method="POST", action="login", data=body, headers=scheme.login_headers()
+        )
         assert response.status_code == 400, (body, response.content)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_password_change_revokes_as_declared(scheme, user, transport, call):
+    credential = scheme.obtain(transport, "alice", PASSWORD)
+    assert call(scheme, credential).status_code == 200
+    user.set_password("a-new-password-entirely")
+    user.save()
+    response = call(scheme, credential)
+    if scheme.properties.revoked_by_password_change:
+        assert_denied(response, scheme)
+    else:
+        # Declared: the credential outlives the change (a JWT access token until expiry).
+        assert response.status_code == 200, response.content

@@ -10,7 +10,11 @@ SESSION = registry.get("session")
 
 def test_login_sets_session_and_csrf_cookies(user, call):
     response = call(
-        SESSION, method="POST", action="login", data={"username": "alice", "password": PASSWORD}
+        SESSION,
+        method="POST",
+        action="login",
+        data={"username": "alice", "password": PASSWORD},
+        headers=SESSION.login_headers(),
     )
     assert response.status_code == 200
     session, csrf = response.cookies["sessionid"], response.cookies["csrftoken"]

@@ -256,6 +256,7 @@ def test_session_login_cookies_are_httponly_and_samesite(user, call):
         method="POST",
         action="login",
         data={"username": "alice", "password": PASSWORD},
+        headers=registry.get("session").login_headers(),
     )
     assert response.status_code == 200
     session = response.cookies[settings.SESSION_COOKIE_NAME]

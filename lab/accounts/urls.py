@@ -9,7 +9,6 @@ and the two email links resolve to views that answer (lab.accounts.views).
 from dj_rest_auth import views as rest_auth
 from dj_rest_auth.registration import views as registration
 from django.urls import include, path
-from rest_framework.throttling import ScopedRateThrottle
 
 from lab.accounts.views import (
     EmailConfirmLinkView,
@@ -17,9 +16,11 @@ from lab.accounts.views import (
     PasswordResetLinkView,
     ResendEmailView,
 )
+from lab.throttles import LoginRateThrottle
 
-#: as_view() keyword arguments that put a view under the ``login`` rate (per client IP).
-THROTTLED = {"throttle_classes": (ScopedRateThrottle,), "throttle_scope": "login"}
+#: as_view() keyword arguments that put a view under the ``login`` rate (per client IP,
+#: counted in the cache every worker shares).
+THROTTLED = {"throttle_classes": (LoginRateThrottle,), "throttle_scope": "login"}
 
 registration_urls = [
     path("", registration.RegisterView.as_view(**THROTTLED), name="rest_register"),

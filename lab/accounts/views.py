@@ -9,7 +9,6 @@ a POST to the same URL does the job, so a client can follow the email as is.
 from collections.abc import Mapping
 
 from dj_rest_auth.registration.views import ResendEmailVerificationView, VerifyEmailView
-from dj_rest_auth.serializers import PasswordResetConfirmSerializer
 from dj_rest_auth.views import PasswordResetConfirmView
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
@@ -18,6 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lab.accounts.serializers import PasswordResetConfirmSerializer
 from lab.views import LoginThrottleMixin
 
 _Detail = inline_serializer("AccountDetail", {"detail": serializers.CharField()})

@@ -169,6 +169,21 @@ if env.CACHE == "redis":
         "KEY_PREFIX": "authlab",
         "TIMEOUT": 300,  # Django's default, stated (cached_db sessions use their own age)
     }
+# --- Throttle state (lab/throttles.py) ------------------------------------------------------
+# Login rates and failed-password counts must hold across gunicorn workers: locmem is
+# per process, so N workers would allow N times the rate. With CACHE=redis they share
+# Redis (own key prefix); otherwise a file cache in the var folder, which every worker
+# on this machine shares with no extra service (one small file per client IP, written
+# only on logins and failed password checks; Basic's successful requests read it once).
+CACHES["throttle"] = (
+    {**CACHES["default"], "KEY_PREFIX": "authlab-throttle"}
+    if env.CACHE == "redis"
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(env.VAR_DIR / "throttle-cache"),
+        "TIMEOUT": 3600,  # longer than any throttle window; each entry sets its own
+    }
+)
 SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "cache": "django.contrib.sessions.backends.cache",
@@ -216,15 +231,19 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
-# ModelBackend first; allauth's backend lets people log in by email ("Django for APIs").
-# Every backend listed is tried in turn on a failed login: a measured cost. Ahead of
-# both, a guard refuses credentials longer than the columns (and a password over 4096
-# characters) before any query: allauth's case-insensitive match is a LIKE on SQLite,
-# which fails (a 500) on patterns over 50,000 bytes (lab/backends.py).
+# Two guards first, before any query: one refuses credentials longer than the
+# columns (and a password over 4096 characters) -- allauth's case-insensitive match
+# is a LIKE on SQLite, which fails (a 500) on patterns over 50,000 bytes
+# (lab/backends.py); the other refuses a client past the failed-password limit
+# (lab/throttles.py; one cache read per check). Then Django's and allauth's
+# backends (log in by email, "Django for APIs"), each refusing accounts whose
+# sign-up is not verified yet (lab/accounts/backends.py). Every backend listed is
+# tried in turn on a failed login: a measured cost.
 AUTHENTICATION_BACKENDS = [
     "lab.backends.CredentialBoundsBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "lab.throttles.PasswordGuessingGuard",
+    "lab.accounts.backends.ModelBackend",
+    "lab.accounts.backends.EmailBackend",
 ]
 
 # --- Django REST framework ---------------------------------------------------------------
@@ -245,6 +264,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"login": env.LOGIN_THROTTLE_RATE},
     # Django's refusals of hostile bodies (too many fields, data too big) as JSON.
     "EXCEPTION_HANDLER": "lab.limits.api_exception_handler",
+    # Client IP for throttles: REMOTE_ADDR, never X-Forwarded-For, unless the lab is
+    # told how many proxies append to it (AUTHLAB_NUM_PROXIES). DRF's default (None)
+    # trusts the header, so a client could rotate it to dodge every limit.
+    "NUM_PROXIES": env.NUM_PROXIES,
     # DRF's JSON parser lets 1e999, "\ud800" and deep nesting through to a 500; the
     # strict one answers 400 (hardening, tests/test_fuzz.py). Form parsers as DRF's.
     "DEFAULT_PARSER_CLASSES": [
@@ -323,6 +346,8 @@ REST_AUTH = {
     "REGISTER_SERIALIZER": "lab.accounts.serializers.RegisterSerializer",
     # Same email as dj-rest-auth's, without its read of a setting allauth deprecates.
     "PASSWORD_RESET_SERIALIZER": "lab.accounts.serializers.PasswordResetSerializer",
+    # A reset link works once, even under parallel use (the user row is locked).
+    "PASSWORD_RESET_CONFIRM_SERIALIZER": "lab.accounts.serializers.PasswordResetConfirmSerializer",
 }
 
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------

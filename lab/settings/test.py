@@ -27,6 +27,11 @@ AUTHLAB_EXTRA_SCHEMES = ["tests.extra_scheme.HeaderKeyScheme"]
 # Logins are throttled in production settings; tests log in hundreds of times.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "100000/minute"}}
 
+# Throttle counts in memory, in the same store as the default cache (same LocMem
+# LOCATION), so the suites' cache.clear() resets them too. Real-server tests run the
+# serve settings: their workers share the file cache in their own var folder.
+CACHES = {**CACHES, "throttle": CACHES["default"]}  # noqa: F405
+
 # Email: pytest-django's test environment swaps every mailer for the in-memory one.
 
 # Client() builds the middleware stack per test; WhiteNoise would rescan every app

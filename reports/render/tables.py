@@ -29,6 +29,7 @@ PROPERTY_COLUMNS = (
     ("transport", "credential transport", fmt.text),
     ("user_checked_per_request", "user checked per request", fmt.yes_no),
     ("logout_immediate", "logout immediate", fmt.yes_no),
+    ("revoked_by_password_change", "password change revokes", fmt.yes_no),
 )
 
 
