@@ -6,8 +6,9 @@ from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from lab.docs import DocsView
 from lab.throttles import refuse_when_throttled
-from lab.views import DocsView, SchemeIndexView
+from lab.views import SchemeIndexView
 from schemes import registry
 
 #: rest_framework.urls' login view, as it configures it (the browsable API's template).

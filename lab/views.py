@@ -1,9 +1,7 @@
 """The one measured endpoint, the scheme index, and helpers shared by login views."""
 
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -59,17 +57,3 @@ class LoginThrottleMixin:
 
     throttle_classes = (LoginRateThrottle,)
     throttle_scope = "login"
-
-
-class DocsView(SpectacularSwaggerView):
-    """drf-spectacular's Swagger UI page; every method but GET answers in JSON.
-
-    Its only renderer is an HTML template that exists for the GET page alone, so
-    ``OPTIONS`` (DRF's metadata) had no template to render: a 500.
-    """
-
-    def get_renderers(self) -> list[BaseRenderer]:
-        """The page's template renderer for GET and HEAD, JSON for the rest."""
-        if self.request.method in ("GET", "HEAD"):
-            return super().get_renderers()
-        return [JSONRenderer()]
