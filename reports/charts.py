@@ -17,8 +17,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from reports import fmt
-from reports.analyse import request_ratio
 from reports.collect import BASELINE, Run
+from reports.figures import request_ratio
 
 matplotlib.use("Agg")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from reports import fmt
-from reports.analyse import request_ratio
 from reports.collect import BASELINE, Run
+from reports.figures import request_ratio
 
 
 def _measured(run: Run) -> list[dict[str, Any]]:

@@ -38,7 +38,17 @@ def test_index_lists_every_scheme_with_its_urls_and_properties(db, client):
             "stored_at_rest",
             "csrf_on_unsafe",
             "transport",
+            "carriers",
         }
+    assert index["session"]["properties"]["carriers"][0] == {
+        "location": "cookie",
+        "name": "sessionid",
+        "kind": "session",
+        "auth_scheme": "",
+        "unsafe_only": False,
+        "format": "",
+    }
+    assert index["basic"]["properties"]["transport"] == "Authorization: Basic base64(user:pass)"
 
 
 def test_every_action_url_resolves(db, client):
@@ -70,6 +80,15 @@ def test_duplicate_names_are_refused():
         pytest.raises(ImproperlyConfigured, match="two schemes are named 'basic'"),
     ):
         registry.names()
+
+
+def test_a_carrier_refuses_an_unknown_location_or_kind():
+    from schemes.base import Carrier
+
+    with pytest.raises(ValueError, match="'query' is not one of"):
+        Carrier("query", "key", "token")
+    with pytest.raises(ValueError, match="'magic' is not one of"):
+        Carrier("header", "X-Key", "magic")
 
 
 def test_credential_wire_bytes_count_header_lines():

@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # drf-spectacular's AutoSchema plus a free-form fallback for serializer-less views.
-    "DEFAULT_SCHEMA_CLASS": "schemes.openapi.LabAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "lab.openapi.LabAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env.LOGIN_THROTTLE_RATE},
     # DRF's JSON parser lets 1e999, "\ud800" and deep nesting through to a 500; the
     # strict one answers 400 (hardening, tests/test_fuzz.py). Form parsers as DRF's.
@@ -289,8 +289,8 @@ REST_AUTH = {
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 # Swagger UI's JS, CSS and favicon come from drf-spectacular-sidecar through WhiteNoise:
-# the docs page makes no request outside the lab. schemes/openapi.py documents each
-# scheme's security scheme.
+# the docs page makes no request outside the lab. lab/openapi.py (and through it
+# schemes/openapi.py) documents each scheme's security scheme.
 SPECTACULAR_SETTINGS = {
     "TITLE": "authlab",
     "DESCRIPTION": "One endpoint under every DRF authentication scheme, side by side.",
