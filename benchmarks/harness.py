@@ -172,9 +172,7 @@ class WSGITransport:
 
 def expected_username(scheme: Scheme, username: str) -> str | None:
     """The name ``whoami/`` must answer with: none for the baseline (anonymous)."""
-    from schemes.registry import BASELINE
-
-    return None if scheme.name == BASELINE else username
+    return None if scheme.is_baseline else username
 
 
 def verify(
@@ -187,7 +185,6 @@ def verify(
     the credentialed request and its duration (see :func:`probes.probe_request`).
     """
     from benchmarks.probes import probe_request
-    from schemes.registry import BASELINE
 
     url = scheme.url("whoami")
     probed = {
@@ -201,7 +198,7 @@ def verify(
     got, posted = probed["GET"][0], probed["POST"][0]
     bare = client.request("GET", url)
     want = expected_username(scheme, username)
-    refused_ok = bare.status == 200 if scheme.name == BASELINE else bare.status in (401, 403)
+    refused_ok = bare.status == 200 if scheme.is_baseline else bare.status in (401, 403)
     name = got.json().get("username") if got.status == 200 else None
     posted_name = posted.json().get("username") if posted.status == 200 else None
     ok = (

@@ -12,7 +12,7 @@ from typing import Any
 
 from reports import fmt
 from reports.claims import judge_all
-from reports.collect import BASELINE, Run
+from reports.collect import Run
 from reports.figures import ratio, request_ratio
 from reports.picks import what_to_pick
 
@@ -124,7 +124,7 @@ def warnings_for(run: Run) -> list[str]:
         )
     elif missing:
         out.append(f"No request cost measured for: {', '.join(missing)}.")
-    if run.schemes and BASELINE not in run.by_name:
+    if run.schemes and not run.has_baseline:
         out.append("No none baseline in this run: ratios to none cannot be computed.")
     return out
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports import fmt
-from reports.collect import BASELINE, Run
+from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
 
 CONFIRMED = "confirmed"
@@ -78,7 +78,9 @@ def _authenticated(run: Run, *exclude: str) -> list[dict[str, Any]]:
     return [
         s
         for s in run.schemes
-        if s["scheme"] not in {BASELINE, *exclude} and s.get("request_us") is not None
+        if not is_baseline(s["scheme"])
+        and s["scheme"] not in exclude
+        and s.get("request_us") is not None
     ]
 
 

@@ -210,6 +210,11 @@ class Scheme:
         )
         return [path("whoami/", whoami, name=f"{self.name}-whoami"), *self.flow_urls()]
 
+    @property
+    def is_baseline(self) -> bool:
+        """Whether this is the ``none`` baseline every other scheme is compared with."""
+        return self.name == BASELINE
+
     # --- client side ---------------------------------------------------------------
     @property
     def prefix(self) -> str:

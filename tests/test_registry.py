@@ -102,3 +102,11 @@ def test_credential_wire_bytes_count_header_lines():
     get_lines = "Authorization: Token abc\r\nCookie: sessionid=s1; csrftoken=c1\r\n"
     assert credential.wire_bytes("GET") == len(get_lines)
     assert credential.wire_bytes("POST") == len(get_lines) + len("X-CSRFToken: c1\r\n")
+
+
+def test_one_baseline_and_it_is_the_only_scheme_without_authentication():
+    baselines = [s for s in registry.all_schemes() if s.is_baseline]
+    assert baselines == [registry.baseline()]
+    assert registry.baseline().name == registry.BASELINE == registry.names()[0]
+    # Why "no authentication classes" could stand in for the predicate: it must not.
+    assert [s for s in registry.all_schemes() if not s.authentication_classes] == baselines
