@@ -150,7 +150,7 @@ class Reply:
     @classmethod
     def from_http(cls, status: int, header_pairs: Iterable[tuple[str, str]], raw: bytes) -> Reply:
         """Build a reply from the status, the header pairs (``Set-Cookie`` may repeat)
-        and the body: every HTTP transport reads an answer this one way."""
+        and the body: every transport builds its reply this one way."""
         pairs = list(header_pairs)
         cookies: dict[str, str] = {}
         for name, value in pairs:
