@@ -259,7 +259,7 @@ def baseline_send(wsgi):
     """GET ``whoami/`` of the baseline scheme: what paired timings compare with."""
     from schemes import registry
 
-    return wsgi.prepare("GET", registry.get(registry.BASELINE).url("whoami"))
+    return wsgi.prepare("GET", registry.baseline().url("whoami"))
 
 
 @pytest.fixture(scope="session")
@@ -347,9 +347,8 @@ class WhoAmITimer:
         ``paired``: in blocks beside ``baseline`` (default: the ``none`` request), see
         :meth:`Measure.paired`.
         """
-        from schemes import registry
 
-        if paired and (baseline is not None or scheme.name != registry.BASELINE):
+        if paired and (baseline is not None or not scheme.is_baseline):
             response = self.measure.paired(send, seconds, baseline or self.baseline, label)
         else:
             response = self.measure(send, seconds)

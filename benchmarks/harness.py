@@ -12,7 +12,6 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIHandler
@@ -64,15 +63,6 @@ class Response:
     def total_bytes(self) -> int:
         """Headers plus body, as sent on the wire by the application."""
         return self.head_bytes + len(self.body)
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        """Cookies set by ``Set-Cookie`` headers, name to value."""
-        jar: dict[str, str] = {}
-        for name, value in self.headers:
-            if name.lower() == "set-cookie":
-                jar.update({k: m.value for k, m in SimpleCookie(value).items()})
-        return jar
 
 
 def environ_for(method: str, path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -161,20 +151,12 @@ class WSGITransport:
         """POST ``data`` as JSON through the handler and return the reply."""
         response = self.client.request("POST", path, headers, data)
         self.last = response
-        return Reply(
-            status=response.status,
-            headers={k.lower(): v for k, v in response.headers},
-            body=response.json(),
-            cookies=response.cookies,
-            raw=response.body,
-        )
+        return Reply.from_http(response.status, response.headers, response.body)
 
 
 def expected_username(scheme: Scheme, username: str) -> str | None:
     """The name ``whoami/`` must answer with: none for the baseline (anonymous)."""
-    from schemes.registry import BASELINE
-
-    return None if scheme.name == BASELINE else username
+    return None if scheme.is_baseline else username
 
 
 def verify(
@@ -187,7 +169,6 @@ def verify(
     the credentialed request and its duration (see :func:`probes.probe_request`).
     """
     from benchmarks.probes import probe_request
-    from schemes.registry import BASELINE
 
     url = scheme.url("whoami")
     probed = {
@@ -201,7 +182,7 @@ def verify(
     got, posted = probed["GET"][0], probed["POST"][0]
     bare = client.request("GET", url)
     want = expected_username(scheme, username)
-    refused_ok = bare.status == 200 if scheme.name == BASELINE else bare.status in (401, 403)
+    refused_ok = bare.status == 200 if scheme.is_baseline else bare.status in (401, 403)
     name = got.json().get("username") if got.status == 200 else None
     posted_name = posted.json().get("username") if posted.status == 200 else None
     ok = (

@@ -9,9 +9,7 @@ from django.db import connection
 
 from schemes import registry
 
-SCHEMES = [
-    pytest.param(s, id=s.name) for s in registry.all_schemes() if s.name != registry.BASELINE
-]
+SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes() if not s.is_baseline]
 AGES = [pytest.param(0, id="0-reconnect"), pytest.param(None, id="persistent")]
 
 

@@ -28,7 +28,7 @@ def test_time_bare_django_view_floor(wsgi, measure, baseline_send, benchmark):
         benchmark.extra_info.update(kind="floor", method="GET")
         assert measure.paired(send, seconds, baseline_send).status == 200
     # Leaving the override dropped the URL caches: rebuild them untimed.
-    assert wsgi.request("GET", registry.get(registry.BASELINE).url("whoami")).status == 200
+    assert wsgi.request("GET", registry.baseline().url("whoami")).status == 200
 
 
 @pytest.mark.benchmark(group="request: POST whoami/ (full WSGI request, JSON body)")
@@ -42,4 +42,4 @@ def test_time_whoami_post(scheme, whoami, benchmark):
 def test_time_baseline_again_at_end(whoami, benchmark):
     """Run last (see conftest): the baseline again, to tell drift from differences."""
     benchmark.extra_info["kind"] = "baseline_end"
-    whoami(registry.get(registry.BASELINE), "GET")
+    whoami(registry.baseline(), "GET")

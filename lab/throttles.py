@@ -27,17 +27,10 @@ from django.http import JsonResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
+from schemes.views import THROTTLE_CACHE
+
 #: The cache alias every throttle counts in (one store for all workers).
-CACHE_ALIAS = "throttle"
-
-
-class LoginRateThrottle(ScopedRateThrottle):
-    """DRF's ScopedRateThrottle, counting in the shared ``throttle`` cache."""
-
-    @property
-    def cache(self):
-        """The shared cache, looked up per use so ``override_settings`` applies."""
-        return caches[CACHE_ALIAS]
+CACHE_ALIAS = THROTTLE_CACHE
 
 
 class PasswordGuessingThrottled(Throttled):

@@ -200,7 +200,7 @@ def verify(user_class: type, answers: list[dict[str, Any]], status_without: int)
     """The scheme's verification: every user's first answer was right, and no credential
     is refused (except by the baseline, which has no authentication)."""
     scheme = registry.get(user_class.scheme_name)
-    refused = status_without in (401, 403) or not scheme.authentication_classes
+    refused = status_without in (401, 403) or scheme.is_baseline
     problems = sorted({a["problem"] for a in answers if a["problem"]})
     return {
         "ok": bool(answers) and not problems and refused,

@@ -46,8 +46,8 @@ class SchemeUser(FastHttpUser):
         """Pick this user's account and log in once, as the scheme does it."""
         self.scheme: Scheme = registry.get(self.scheme_name)
         self.username = self._account()
-        # Anonymous schemes (the baseline) answer with no username at all.
-        self.expected = self.username if self.scheme.authentication_classes else None
+        # The baseline is anonymous: it answers with no username at all.
+        self.expected = None if self.scheme.is_baseline else self.username
         self.weights = _weights(self.environment.parsed_options)
         self.credential = self._obtain()
         self.first = True

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reports import fmt
-from reports.collect import BASELINE, Run
+from reports.claims import judge_all
+from reports.collect import Run
+from reports.figures import ratio, request_ratio
+from reports.picks import what_to_pick
 
 
 @dataclass(frozen=True)
@@ -69,19 +72,6 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
 
 
-def ratio(value: float | None, base: float | None) -> float | None:
-    """``value / base``, or ``None`` when either is missing or the base is zero."""
-    if value is None or not base:
-        return None
-    return value / base
-
-
-def request_ratio(run: Run, entry: dict[str, Any]) -> float | None:
-    """A scheme's GET request cost as a multiple of ``none``'s, recomputed from medians."""
-    computed = ratio(entry.get("request_us"), run.baseline["request_us"])
-    return computed if computed is not None else entry.get("ratio_to_none")
-
-
 def headline_row(run: Run, entry: dict[str, Any]) -> Row:
     """Build one scheme's :class:`Row`; load figures are ``None`` when load did not run."""
     base = run.baseline
@@ -134,16 +124,13 @@ def warnings_for(run: Run) -> list[str]:
         )
     elif missing:
         out.append(f"No request cost measured for: {', '.join(missing)}.")
-    if run.schemes and BASELINE not in run.by_name:
+    if run.schemes and not run.has_baseline:
         out.append("No none baseline in this run: ratios to none cannot be computed.")
     return out
 
 
 def analyse(run: Run) -> Analysis:
     """Compute the headline rows, test the claims and derive the picks for ``run``."""
-    from reports.claims import judge_all
-    from reports.picks import what_to_pick
-
     analysis = Analysis(
         run=run,
         rows=[headline_row(run, s) for s in run.schemes],

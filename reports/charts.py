@@ -17,8 +17,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from reports import fmt
-from reports.analyse import request_ratio
-from reports.collect import BASELINE, Run
+from reports.collect import Run, is_baseline
+from reports.figures import request_ratio
 
 matplotlib.use("Agg")
 
@@ -44,9 +44,9 @@ class Chart:
 
 def colour(run: Run, name: str) -> str:
     """A stable colour per scheme (registry order); the baseline is grey."""
-    if name == BASELINE:
+    if is_baseline(name):
         return GREY
-    names = [s["scheme"] for s in run.schemes if s["scheme"] != BASELINE]
+    names = [s["scheme"] for s in run.schemes if not is_baseline(s["scheme"])]
     return PALETTE[names.index(name) % len(PALETTE)] if name in names else GREY
 
 

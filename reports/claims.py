@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports import fmt
-from reports.analyse import request_ratio
-from reports.collect import BASELINE, Run
+from reports.collect import Run, is_baseline
+from reports.figures import request_ratio
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -25,6 +25,8 @@ VERDICTS = (CONFIRMED, REFUTED, DEPENDS, NOT_MEASURED)
 NOTES = "Django for APIs notes"
 #: Largest header a browser keeps in one cookie, and below the 8 KiB many proxies allow.
 HEADER_LIMIT_BYTES = 4096
+#: Credential kinds (``Carrier.kind``) the notes call token authentication.
+TOKEN_KINDS = ("token", "jwt")
 
 
 @dataclass(frozen=True)
@@ -76,18 +78,21 @@ def _authenticated(run: Run, *exclude: str) -> list[dict[str, Any]]:
     return [
         s
         for s in run.schemes
-        if s["scheme"] not in {BASELINE, *exclude} and s.get("request_us") is not None
+        if not is_baseline(s["scheme"])
+        and s["scheme"] not in exclude
+        and s.get("request_us") is not None
     ]
+
+
+def credential_kind(entry: dict[str, Any]) -> str | None:
+    """What the scheme's credential is: the ``kind`` of its first declared carrier."""
+    carriers = entry["properties"].get("carriers") or []
+    return carriers[0].get("kind") if carriers else None
 
 
 def _token_style(run: Run) -> list[dict[str, Any]]:
-    """Schemes whose credential is a token in the Authorization header (Token or Bearer)."""
-    return [
-        s
-        for s in _authenticated(run)
-        if s["properties"].get("transport", "").startswith("Authorization")
-        and "Basic" not in s["properties"]["transport"]
-    ]
+    """Schemes whose credential is a token: opaque (looked up) or a JWT."""
+    return [s for s in _authenticated(run) if credential_kind(s) in TOKEN_KINDS]
 
 
 def _cost(run: Run, entry: dict[str, Any]) -> str:
@@ -117,9 +122,9 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
         return _missing("basic" if basic is None else "other schemes")
     cheapest = min(others, key=lambda s: s["request_us"])
     factor = basic["request_us"] / cheapest["request_us"]
-    hashes = "password" in basic["properties"].get("crypto_per_request", "") or "hash" in (
-        basic.get("crypto") or ""
-    )
+    # The password itself is the credential, so it is verified per request (declared),
+    # or a hash was observed running (measured).
+    hashes = credential_kind(basic) == "password" or "hash" in (basic.get("crypto") or "")
     evidence = [
         _baseline(run),
         _cost(run, basic),
@@ -319,7 +324,7 @@ def drf_token_one_per_user(run: Run) -> tuple[str, list[str]]:
 
 def jwt_revocation(run: Run) -> tuple[str, list[str]]:
     """A JWT access token cannot be revoked: logging out leaves it valid until expiry."""
-    jwts = [s for s in _authenticated(run) if "Bearer" in s["properties"].get("transport", "")]
+    jwts = [s for s in _authenticated(run) if credential_kind(s) == "jwt"]
     if not jwts:
         return _missing("jwt schemes")
     evidence = [
@@ -416,7 +421,7 @@ CLAIMS: tuple[Claim, ...] = (
         "jwt-revocation",
         "A JWT cannot be revoked: after logout the access token works until it expires.",
         NOTES,
-        "confirmed when no Bearer scheme's logout stops the access token at once",
+        "confirmed when no JWT scheme's logout stops the access token at once",
         jwt_revocation,
     ),
     Claim(

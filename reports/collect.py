@@ -17,10 +17,16 @@ from typing import Any
 from lab.runs import COMPLETE_MARKER, DIMENSIONS, IN_PROCESS_NUMBERS, LOAD_FIELDS, SCHEMA_VERSION
 
 SUMMARY = "summary.json"
+#: The scheme every figure is compared with (``ratio_to_none``); see :func:`is_baseline`.
 BASELINE = "none"
 
 #: Numeric per-scheme figures of schema version 1; absent ones become ``None``.
 SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *LOAD_FIELDS)
+
+
+def is_baseline(name: str) -> bool:
+    """Whether the scheme called ``name`` is the ``none`` baseline."""
+    return name == BASELINE
 
 
 class ReportInputError(Exception):
@@ -60,6 +66,11 @@ class Run:
             "scheme": BASELINE, "title": BASELINE, "properties": {},
             **dict.fromkeys(SCHEME_NUMBERS),
         }  # fmt: skip
+
+    @property
+    def has_baseline(self) -> bool:
+        """Whether the run measured the baseline (without it no ratio can be computed)."""
+        return any(is_baseline(s["scheme"]) for s in self.schemes)
 
     @property
     def in_process(self) -> bool:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from reports import fmt
-from reports.analyse import request_ratio
-from reports.collect import BASELINE, Run
+from reports.collect import Run, is_baseline
+from reports.figures import request_ratio
 
 
 def _measured(run: Run) -> list[dict[str, Any]]:
-    return [s for s in run.schemes if s["scheme"] != BASELINE and s.get("request_us") is not None]
+    return [
+        s for s in run.schemes if not is_baseline(s["scheme"]) and s.get("request_us") is not None
+    ]
 
 
 def _cost(run: Run, s: dict[str, Any]) -> str:

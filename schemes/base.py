@@ -14,14 +14,51 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol, get_args
 
 from django.urls import URLPattern, path
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 
+from schemes.views import WhoAmIView
+
 API_PREFIX = "/api/v1/"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The scheme every figure is compared with (``ratio_to_none`` in summary.json).
+BASELINE = "none"
+
+Location = Literal["header", "cookie"]
+#: What a carried value is: the password itself, a server-side session key, a CSRF
+#: token, an opaque token looked up on the server, a JWT, another signed value.
+Kind = Literal["password", "session", "csrf", "token", "jwt", "signed"]
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """One part of a credential on the wire: a header or a cookie, and what it holds."""
+
+    location: Location
+    #: Header or cookie name, e.g. ``Authorization``, ``sessionid``, ``X-CSRFToken``.
+    name: str
+    kind: Kind
+    #: The ``Authorization`` auth-scheme word (``Basic``, ``Token``, ``Bearer``), else "".
+    auth_scheme: str = ""
+    #: Sent with unsafe methods only (a CSRF header).
+    unsafe_only: bool = False
+    #: How the value is written, for readers (default ``<kind>``).
+    format: str = ""
+
+    def __post_init__(self):
+        for value, allowed in ((self.location, Location), (self.kind, Kind)):
+            if value not in get_args(allowed):
+                raise ValueError(f"{value!r} is not one of {get_args(allowed)}")
+
+    def __str__(self) -> str:
+        value = " ".join(filter(None, (self.auth_scheme, self.format or f"<{self.kind}>")))
+        line = (
+            f"Cookie: {self.name}={value}" if self.location == "cookie" else f"{self.name}: {value}"
+        )
+        return line + (" (unsafe methods)" if self.unsafe_only else "")
 
 
 @dataclass(frozen=True)
@@ -42,8 +79,8 @@ class Properties:
     stored_credential_usable: bool
     #: Unsafe methods (POST, PUT, PATCH, DELETE) need a CSRF token.
     csrf_on_unsafe: bool
-    #: How the credential travels on each request.
-    transport: str
+    #: How the credential travels: the credential itself first, then what goes with it.
+    carriers: tuple[Carrier, ...]
     #: SQL statements run per authenticated request (pinned by the contract tests).
     queries_per_request: int
     #: The cryptography run on every request ("" when none).
@@ -58,9 +95,15 @@ class Properties:
     #: What a password change does to the scheme's credentials, in words ("" = nothing).
     password_change: str = ""
 
+    @property
+    def transport(self) -> str:
+        """The carriers as one line for readers, e.g. ``Authorization: Token <token>``."""
+        return "; ".join(map(str, self.carriers)) or "nothing"
+
     def as_dict(self) -> dict[str, Any]:
-        """Return the properties as a JSON-ready dict."""
-        return asdict(self)
+        """Return the properties as a JSON-ready dict, with :attr:`transport` for readers."""
+        carriers = [asdict(c) for c in self.carriers]
+        return {**asdict(self), "carriers": carriers, "transport": self.transport}
 
 
 @dataclass
@@ -112,7 +155,7 @@ class Reply:
     @classmethod
     def from_http(cls, status: int, header_pairs: Iterable[tuple[str, str]], raw: bytes) -> Reply:
         """Build a reply from the status, the header pairs (``Set-Cookie`` may repeat)
-        and the body: every HTTP transport reads an answer this one way."""
+        and the body: every transport builds its reply this one way."""
         pairs = list(header_pairs)
         cookies: dict[str, str] = {}
         for name, value in pairs:
@@ -165,14 +208,17 @@ class Scheme:
 
     def urlpatterns(self) -> list[URLPattern]:
         """Return all URL patterns of the scheme, to be mounted at :attr:`prefix`."""
-        from lab.views import WhoAmIView
-
         whoami = WhoAmIView.as_view(
             scheme_name=self.name,
             authentication_classes=self.authentication_classes,
             permission_classes=self.permission_classes,
         )
         return [path("whoami/", whoami, name=f"{self.name}-whoami"), *self.flow_urls()]
+
+    @property
+    def is_baseline(self) -> bool:
+        """Whether this is the ``none`` baseline every other scheme is compared with."""
+        return self.name == BASELINE
 
     # --- client side ---------------------------------------------------------------
     @property

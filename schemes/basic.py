@@ -2,7 +2,7 @@
 server looks the user up and verifies the password hash on every request."""
 
 from schemes.auth import BasicAuthentication
-from schemes.base import Credential, Properties, Scheme, Transport, basic_header
+from schemes.base import Carrier, Credential, Properties, Scheme, Transport, basic_header
 
 
 class BasicScheme(Scheme):
@@ -20,7 +20,9 @@ class BasicScheme(Scheme):
         stored_at_rest="the password hash only",
         stored_credential_usable=False,
         csrf_on_unsafe=False,
-        transport="Authorization: Basic header",
+        carriers=(
+            Carrier("header", "Authorization", "password", "Basic", format="base64(user:pass)"),
+        ),
         queries_per_request=1,
         crypto_per_request="password hash (the configured hasher, e.g. PBKDF2-SHA256)",
         logout_immediate=False,

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from lab.views import LoginThrottleMixin
 from schemes.auth import TokenAuthentication
-from schemes.base import OPEN, Credential, Properties, Scheme, Transport
+from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
+from schemes.views import LoginThrottleMixin
 
 
 class TokenLoginView(LoginThrottleMixin, ObtainAuthToken):
@@ -48,7 +48,7 @@ class TokenScheme(Scheme):
         stored_at_rest="the token key itself, in plain text",
         stored_credential_usable=True,
         csrf_on_unsafe=False,
-        transport="Authorization: Token header",
+        carriers=(Carrier("header", "Authorization", "token", "Token"),),
         queries_per_request=1,
         crypto_per_request="",
         revoked_by_password_change=True,

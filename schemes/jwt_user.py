@@ -18,8 +18,8 @@ from rest_framework_simplejwt.views import (
     TokenRefreshView,
 )
 
-from lab.views import LoginThrottleMixin
-from schemes.base import Credential, Properties, Reply, Scheme, Transport
+from schemes.base import Carrier, Credential, Properties, Reply, Scheme, Transport
+from schemes.views import LoginThrottleMixin
 
 
 class UsernameClaimMixin:
@@ -164,7 +164,7 @@ class JWTScheme(JWTFlowMixin, Scheme):
         stored_at_rest="outstanding refresh tokens and their blacklist",
         stored_credential_usable=True,
         csrf_on_unsafe=False,
-        transport="Authorization: Bearer header",
+        carriers=(Carrier("header", "Authorization", "jwt", "Bearer"),),
         queries_per_request=1,
         crypto_per_request=f"JWT signature verify ({settings.SIMPLE_JWT['ALGORITHM']})",
         logout_immediate=False,

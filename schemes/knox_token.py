@@ -6,9 +6,9 @@ from django.urls import URLPattern, path
 from knox.views import LoginView, LogoutAllView, LogoutView
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
-from lab.views import LoginThrottleMixin
 from schemes.auth import KnoxTokenAuthentication
-from schemes.base import OPEN, Credential, Properties, Scheme, Transport
+from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
+from schemes.views import LoginThrottleMixin
 
 
 class KnoxLoginView(LoginThrottleMixin, LoginView):
@@ -56,7 +56,7 @@ class KnoxScheme(Scheme):
         stored_at_rest="SHA-512 digest of the token and its first characters",
         stored_credential_usable=False,
         csrf_on_unsafe=False,
-        transport="Authorization: Token header",
+        carriers=(Carrier("header", "Authorization", "token", "Token"),),
         # knox reads the matching token, then every token of its user (_cleanup_token,
         # to delete expired ones): 2 queries, and Python work that grows per token.
         queries_per_request=2,

@@ -20,7 +20,7 @@ class NoneScheme(Scheme):
         stored_at_rest="nothing",
         stored_credential_usable=False,
         csrf_on_unsafe=False,
-        transport="nothing",
+        carriers=(),
         queries_per_request=0,
         crypto_per_request="",
         user_checked_per_request=False,

@@ -1,101 +1,31 @@
-"""OpenAPI 3 for the lab (drf-spectacular): each scheme's security scheme, the schemas
-of the lab's own views, and fallbacks so that a user's own scheme is documented
-instead of warned about.
+"""OpenAPI 3 for the schemes (drf-spectacular): each scheme's security scheme, the
+schemas of the schemes' views, and a fallback so that a user's own scheme is
+documented instead of warned about. The project's own views are in ``lab.openapi``.
 
 drf-spectacular ships security schemes for DRF's classes, simplejwt and knox; here
 they are adjusted where the lab differs (session needs the CSRF header on writes,
 the lab subclasses knox, both JWT schemes would share one name), and any other
-authentication class gets a definition read from its scheme's declared transport.
+authentication class gets a definition read from its scheme's declared carriers.
 https://drf-spectacular.readthedocs.io/en/latest/customization.html
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
-from dj_rest_auth.registration.views import VerifyEmailView
 from django.conf import settings
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTStatelessUserScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
-from rest_framework.authentication import BasicAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.permissions import AllowAny
-from rest_framework_simplejwt.views import TokenViewBase
 
-from schemes.base import UNSAFE_METHODS
-from schemes.session import SessionLoginView
+from schemes import registry
+from schemes.base import UNSAFE_METHODS, Carrier
 
 Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
-
-#: Refusals some third-party views answer beyond the general rule of ``_refusals``.
-EXTRA_REFUSALS: dict[type, list[tuple[str, Any]]] = {
-    TokenViewBase: [("401", Detail)],  # simplejwt: a bad password or token is a 401
-    VerifyEmailView: [("404", Detail)],  # allauth: an unknown confirmation key
-    SessionLoginView: [("403", Detail)],  # login CSRF: no token, or a foreign Origin
-}
-
-
-class LabAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema; a view that names no serializer at all is
-    documented as taking and returning a JSON object, instead of being dropped."""
-
-    def _names_no_serializer(self) -> bool:
-        view = self.view
-        return not (
-            hasattr(view, "serializer_class")
-            or callable(getattr(view, "get_serializer", None))
-            or callable(getattr(view, "get_serializer_class", None))
-        )
-
-    def get_request_serializer(self) -> Any:
-        """A free-form object when the view gives nothing to go on."""
-        if self._names_no_serializer():
-            return OpenApiTypes.OBJECT
-        return super().get_request_serializer()
-
-    def get_response_serializers(self) -> Any:
-        """A free-form object when the view gives nothing to go on."""
-        if self._names_no_serializer():
-            return OpenApiTypes.OBJECT
-        return super().get_response_serializers()
-
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
-        """The view's own responses, plus the refusals it can answer with."""
-        responses = super()._get_response_bodies(direction)
-        for code, body in self._refusals():
-            responses.setdefault(code, self._get_response_for_code(body, code, direction=direction))
-        return responses
-
-    def _refusals(self) -> list[tuple[str, Any]]:
-        """Error statuses of this operation: bad body, no/bad credential, throttled.
-
-        Every refusal is JSON: ``{"detail": ...}``, or field errors for a 400.
-        """
-        view = self.view
-        refusals = []
-        if self.method in UNSAFE_METHODS:
-            refusals.append(("400", OpenApiTypes.OBJECT))  # parse or field errors
-            refusals.append(("415", Detail))  # a body no parser of the view takes
-        if not all(isinstance(p, AllowAny) for p in view.get_permissions()):
-            refusals += [("401", Detail), ("403", Detail)]
-        elif self.method in UNSAFE_METHODS and view.get_authenticators():
-            refusals.append(("403", Detail))  # e.g. CSRF on a session-aware open view
-        # Basic checks a password per request: past the failed-check limit it is a 429.
-        checks_password = any(isinstance(a, BasicAuthentication) for a in view.get_authenticators())
-        if view.get_throttles() or checks_password:
-            refusals.append(("429", Detail))
-        if "{" in self.path:
-            refusals.append(("404", Detail))  # a key in the path that matches nothing
-        refusals += [
-            r for base, extra in EXTRA_REFUSALS.items() if isinstance(view, base) for r in extra
-        ]
-        return refusals
 
 
 # --- Security schemes ----------------------------------------------------------------------
@@ -153,41 +83,47 @@ class JWTStatelessScheme(SimpleJWTStatelessUserScheme):
     priority = 1
 
 
-#: ``Properties.transport`` forms the generic definition understands.
-_AUTHORIZATION = re.compile(r"Authorization: (?P<prefix>[\w-]+) header")
-_HEADER = re.compile(r"(?P<header>[A-Za-z][\w-]*) header")
-_COOKIE = re.compile(r"Cookie: (?P<cookie>[\w-]+)\b.*")
-
-
-def transport_of(auth_class: type) -> str:
-    """The declared transport of the registry scheme using ``auth_class`` ("" if none)."""
-    from schemes import registry
-
+def carriers_of(auth_class: type) -> tuple[Carrier, ...]:
+    """The declared carriers of the registry scheme using ``auth_class`` (none if no scheme)."""
     for scheme in registry.all_schemes():
         if auth_class in scheme.authentication_classes:
-            return scheme.properties.transport
-    return ""
+            return scheme.properties.carriers
+    return ()
 
 
-def definition_from_transport(transport: str, description: str) -> dict[str, Any]:
-    """An OpenAPI security scheme object for a transport such as ``X-Api-Key header``."""
-    where, name = "header", "Authorization"
-    if match := _AUTHORIZATION.fullmatch(transport):
-        if match["prefix"].lower() in {"basic", "bearer"}:
-            return {"type": "http", "scheme": match["prefix"].lower(), "description": description}
-        description += f' Sent as "Authorization: {match["prefix"]} <credential>".'
-    elif match := _HEADER.fullmatch(transport):
-        name = match["header"]
-    elif match := _COOKIE.fullmatch(transport):
-        where, name = "cookie", match["cookie"]
-    else:
+def definition_from_carriers(carriers: tuple[Carrier, ...], description: str) -> dict[str, Any]:
+    """An OpenAPI security scheme object for the credential, the first of ``carriers``."""
+    if not carriers:
         description += " How the credential travels is not declared; read the class."
-    return {"type": "apiKey", "in": where, "name": name, "description": description}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": description,
+        }
+    credential = carriers[0]
+    is_authorization = (
+        credential.location == "header" and credential.name.lower() == "authorization"
+    )
+    if is_authorization and credential.auth_scheme.lower() in {"basic", "bearer"}:
+        return {
+            "type": "http",
+            "scheme": credential.auth_scheme.lower(),
+            "description": description,
+        }
+    if is_authorization:
+        description += f' Sent as "{credential}".'
+    return {
+        "type": "apiKey",
+        "in": credential.location,
+        "name": credential.name,
+        "description": description,
+    }
 
 
 class GenericScheme(OpenApiAuthenticationExtension):
     """Any other authentication class (a user's own scheme): named by its dotted path,
-    defined from the transport its registry scheme declares."""
+    defined from the carriers its registry scheme declares."""
 
     target_class = "rest_framework.authentication.BaseAuthentication"
     match_subclasses = True
@@ -200,10 +136,10 @@ class GenericScheme(OpenApiAuthenticationExtension):
         self.name = f"{cls.__module__}.{cls.__qualname__}"
 
     def get_security_definition(self, auto_schema):
-        """Read the definition from the scheme's ``Properties.transport``."""
+        """Read the definition from the scheme's ``Properties.carriers``."""
         doc = (self.auth_class.__doc__ or "").strip().splitlines()
         description = f"{self.name}: {doc[0] if doc else 'custom authentication class.'}"
-        return definition_from_transport(transport_of(self.auth_class), description)
+        return definition_from_carriers(carriers_of(self.auth_class), description)
 
 
 # --- The lab's own views -------------------------------------------------------------------
@@ -211,19 +147,6 @@ _WHOAMI = {"username": serializers.CharField(allow_null=True), "scheme": seriali
 WhoAmI = inline_serializer("WhoAmI", _WHOAMI)
 WhoAmIEcho = inline_serializer("WhoAmIEcho", {**_WHOAMI, "echo": serializers.JSONField()})
 Username = inline_serializer("Username", {"username": serializers.CharField()})
-SchemeEntry = inline_serializer(
-    "SchemeEntry",
-    {
-        "name": serializers.CharField(),
-        "title": serializers.CharField(),
-        "summary": serializers.CharField(),
-        "endpoint": serializers.CharField(),
-        "authentication_classes": serializers.ListField(child=serializers.CharField()),
-        "actions": serializers.DictField(child=serializers.CharField()),
-        "properties": serializers.DictField(),
-    },
-    many=True,
-)
 KnoxToken = inline_serializer(
     "KnoxToken", {"expiry": serializers.DateTimeField(), "token": serializers.CharField()}
 )
@@ -244,18 +167,11 @@ class DocumentedView(OpenApiViewExtension):
 class WhoAmIDoc(DocumentedView):
     """The measured endpoint: who the request authenticated as; POST echoes its body."""
 
-    target_class = "lab.views.WhoAmIView"
+    target_class = "schemes.views.WhoAmIView"
     schemas: ClassVar = {
         "get": {"responses": WhoAmI},
         "post": {"request": OpenApiTypes.OBJECT, "responses": WhoAmIEcho},
     }
-
-
-class SchemeIndexDoc(DocumentedView):
-    """The scheme index."""
-
-    target_class = "lab.views.SchemeIndexView"
-    schemas: ClassVar = {"get": {"responses": SchemeEntry}}
 
 
 class SessionLoginDoc(DocumentedView):
@@ -296,10 +212,3 @@ class TokenLogoutDoc(SessionLogoutDoc):
     """The token logout."""
 
     target_class = "schemes.drf_token.TokenLogoutView"
-
-
-class ResendEmailDoc(DocumentedView):
-    """dj-rest-auth's resend-email answers 200 (drf-spectacular would guess 201)."""
-
-    target_class = "lab.accounts.views.ResendEmailView"
-    schemas: ClassVar = {"post": {"responses": {200: Detail}}}

@@ -15,7 +15,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from schemes.base import Scheme
+from schemes.base import BASELINE, Scheme
 
 #: The lab's schemes, in report order; ``none`` (the baseline) first.
 BUILTIN = (
@@ -27,7 +27,7 @@ BUILTIN = (
     "schemes.jwt_stateless.JWTStatelessScheme",
     "schemes.knox_token.KnoxScheme",
 )
-BASELINE = "none"
+__all__ = ["BASELINE", "BUILTIN", "all_schemes", "baseline", "get", "names"]
 
 
 def _load(dotted_path: str) -> Scheme:
@@ -65,6 +65,11 @@ def names() -> list[str]:
 def get(name: str) -> Scheme:
     """Return the scheme called ``name``; ``KeyError`` if there is none."""
     return _registry()[name]
+
+
+def baseline() -> Scheme:
+    """Return the baseline scheme (:attr:`Scheme.is_baseline`)."""
+    return get(BASELINE)
 
 
 @receiver(setting_changed)

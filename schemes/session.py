@@ -16,8 +16,11 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lab.views import LoginThrottleMixin
-from schemes.base import OPEN, Credential, Properties, Scheme, Transport
+from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
+from schemes.views import LoginThrottleMixin
+
+#: The header unsafe methods carry the CSRF token in (``CSRF_HEADER_NAME`` is its WSGI form).
+CSRF_HEADER = "X-CSRFToken"
 
 
 class SessionLoginView(LoginThrottleMixin, APIView):
@@ -68,7 +71,11 @@ class SessionScheme(Scheme):
         stored_at_rest="session key and data, in plain text (db engine)",
         stored_credential_usable=True,
         csrf_on_unsafe=True,
-        transport="Cookie: sessionid (+ csrftoken cookie and X-CSRFToken header on writes)",
+        carriers=(
+            Carrier("cookie", settings.SESSION_COOKIE_NAME, "session"),
+            Carrier("cookie", settings.CSRF_COOKIE_NAME, "csrf"),
+            Carrier("header", CSRF_HEADER, "csrf", unsafe_only=True),
+        ),
         queries_per_request=2,
         crypto_per_request="HMAC of the session hash against the user's password hash",
         revoked_by_password_change=True,
@@ -99,4 +106,4 @@ class SessionScheme(Scheme):
         session_cookie = settings.SESSION_COOKIE_NAME
         csrf_cookie = settings.CSRF_COOKIE_NAME
         cookies = {name: reply.cookies[name] for name in (session_cookie, csrf_cookie)}
-        return Credential(cookies=cookies, unsafe_headers={"X-CSRFToken": cookies[csrf_cookie]})
+        return Credential(cookies=cookies, unsafe_headers={CSRF_HEADER: cookies[csrf_cookie]})

@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from schemes.base import Reply, parse_json
+from schemes.base import Reply
 
 
 class DjangoClientTransport:
@@ -31,12 +31,12 @@ class DjangoClientTransport:
         """POST ``data`` as JSON and return the reply; the jar is left empty."""
         response = self.client.post(path, data, content_type="application/json", headers=headers)
         self.client.cookies.clear()
-        return Reply(
-            status=response.status_code,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            body=parse_json(response.content),
-            cookies={name: morsel.value for name, morsel in response.cookies.items()},
-            raw=response.content,
+        # Django keeps Set-Cookie apart from the other headers; hand both over as sent.
+        set_cookies = [
+            ("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()
+        ]
+        return Reply.from_http(
+            response.status_code, [*response.items(), *set_cookies], response.content
         )
 
 

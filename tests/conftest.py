@@ -19,8 +19,7 @@ def scheme_params(*, exclude_baseline: bool = True, having: str | None = None) -
     return [
         pytest.param(s, id=s.name)
         for s in registry.all_schemes()
-        if not (exclude_baseline and s.name == registry.BASELINE)
-        and (having is None or having in s.actions)
+        if not (exclude_baseline and s.is_baseline) and (having is None or having in s.actions)
     ]
 
 

@@ -14,7 +14,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from schemes.base import OPEN, Credential, Properties, Scheme, Transport
+from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
 
 SALT = "authlab.tests.header-key"
 MAX_AGE = 3600
@@ -70,7 +70,7 @@ class HeaderKeyScheme(Scheme):
         stored_at_rest="nothing",
         stored_credential_usable=False,
         csrf_on_unsafe=False,
-        transport="X-Api-Key header",
+        carriers=(Carrier("header", "X-Api-Key", "signed"),),
         queries_per_request=1,
         crypto_per_request="HMAC-SHA256 signature verify",
     )

@@ -36,6 +36,30 @@ def test_valid_credential_names_the_user(scheme, method, user, transport, call):
         assert body["echo"] == data
 
 
+def sent_parts(credential, method: str) -> set[tuple[str, str]]:
+    """``(location, name)`` of every header and cookie the credential sends for ``method``."""
+    headers = credential.headers_for(method)
+    headers.pop("Cookie", None)
+    return {("header", h.lower()) for h in headers} | {("cookie", c) for c in credential.cookies}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("scheme", scheme_params(exclude_baseline=False))
+def test_declared_carriers_are_what_the_client_sends(scheme, method, user, transport):
+    carriers = scheme.properties.carriers
+    credential = scheme.obtain(transport, "alice", PASSWORD)
+    declared = {
+        (c.location, c.name.lower() if c.location == "header" else c.name)
+        for c in carriers
+        if method == "POST" or not c.unsafe_only
+    }
+    assert sent_parts(credential, method) == declared
+    for carrier in carriers:
+        if carrier.auth_scheme:
+            value = credential.headers_for(method)[carrier.name]
+            assert value.startswith(f"{carrier.auth_scheme} "), value
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_no_credential_is_refused(scheme, method, db, call):
@@ -49,7 +73,7 @@ def test_basic_challenge_names_the_realm(db, call):
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_baseline_serves_anyone(method, db, call):
-    response = call(registry.get("none"), method=method, data={"x": 1})
+    response = call(registry.baseline(), method=method, data={"x": 1})
     assert response.status_code == 200
     assert response.json()["username"] is None
 
@@ -153,7 +177,7 @@ def test_queries_per_request_match_the_declared_property(
 
 def test_baseline_makes_no_query(db, call, django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert call(registry.get("none")).status_code == 200
+        assert call(registry.baseline()).status_code == 200
 
 
 @pytest.mark.parametrize("scheme", scheme_params(having="login"))

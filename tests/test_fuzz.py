@@ -239,7 +239,7 @@ def rolled_back():
 
 
 def is_baseline(scheme: Scheme) -> bool:
-    return scheme.name == registry.BASELINE
+    return scheme.is_baseline
 
 
 #: One client for every request: building a Client loads the middleware again, and

@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from schemes import registry
-from schemes.openapi import definition_from_transport
+from schemes.base import Carrier
+from schemes.openapi import definition_from_carriers
 
 #: The security scheme objects each built-in scheme's whoami/ must name (GET).
 EXPECTED = {
@@ -82,7 +83,7 @@ def test_every_whoami_documents_its_security(scheme, schema):
     operations = schema["paths"][scheme.url("whoami")]
     assert set(operations) >= {"get", "post"}
     get = security_of(schema, operations["get"])
-    if scheme.name == registry.BASELINE:
+    if scheme.is_baseline:
         assert get == [[]]  # anonymous: the empty requirement only
         return
     assert get and all(get), get  # every alternative names a scheme; none is anonymous
@@ -157,23 +158,46 @@ def test_unknown_class_gets_a_generic_definition():
 
 
 @pytest.mark.parametrize(
-    ("transport", "expected"),
+    ("carriers", "expected"),
     [
-        ("Authorization: Bearer header", {"type": "http", "scheme": "bearer"}),
-        ("Authorization: Basic header", {"type": "http", "scheme": "basic"}),
         (
-            "Authorization: Token header",
+            (Carrier("header", "Authorization", "jwt", "Bearer"),),
+            {"type": "http", "scheme": "bearer"},
+        ),
+        (
+            (Carrier("header", "Authorization", "password", "Basic"),),
+            {"type": "http", "scheme": "basic"},
+        ),
+        (
+            (Carrier("header", "Authorization", "token", "Token"),),
             {"type": "apiKey", "in": "header", "name": "Authorization"},
         ),
-        ("X-Api-Key header", {"type": "apiKey", "in": "header", "name": "X-Api-Key"}),
-        ("Cookie: sid (+ CSRF)", {"type": "apiKey", "in": "cookie", "name": "sid"}),
-        ("carrier pigeon", {"type": "apiKey", "in": "header", "name": "Authorization"}),
+        (
+            (Carrier("header", "X-Api-Key", "signed"),),
+            {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+        ),
+        (
+            (
+                Carrier("cookie", "sid", "session"),
+                Carrier("header", "X-CSRF", "csrf", unsafe_only=True),
+            ),
+            {"type": "apiKey", "in": "cookie", "name": "sid"},
+        ),
+        ((), {"type": "apiKey", "in": "header", "name": "Authorization"}),
     ],
 )
-def test_definition_from_transport(transport, expected):
-    definition = definition_from_transport(transport, "Doc.")
+def test_definition_from_carriers(carriers, expected):
+    definition = definition_from_carriers(carriers, "Doc.")
     assert {k: v for k, v in definition.items() if k != "description"} == expected
     assert definition["description"].startswith("Doc.")
+
+
+def test_a_token_header_definition_says_how_it_is_written():
+    carriers = (Carrier("header", "Authorization", "token", "Token"),)
+    assert (
+        'Sent as "Authorization: Token <token>"'
+        in definition_from_carriers(carriers, "Doc.")["description"]
+    )
 
 
 def test_schema_is_served_to_anyone(db):

@@ -38,7 +38,17 @@ def test_index_lists_every_scheme_with_its_urls_and_properties(db, client):
             "stored_at_rest",
             "csrf_on_unsafe",
             "transport",
+            "carriers",
         }
+    assert index["session"]["properties"]["carriers"][0] == {
+        "location": "cookie",
+        "name": "sessionid",
+        "kind": "session",
+        "auth_scheme": "",
+        "unsafe_only": False,
+        "format": "",
+    }
+    assert index["basic"]["properties"]["transport"] == "Authorization: Basic base64(user:pass)"
 
 
 def test_every_action_url_resolves(db, client):
@@ -72,6 +82,15 @@ def test_duplicate_names_are_refused():
         registry.names()
 
 
+def test_a_carrier_refuses_an_unknown_location_or_kind():
+    from schemes.base import Carrier
+
+    with pytest.raises(ValueError, match="'query' is not one of"):
+        Carrier("query", "key", "token")
+    with pytest.raises(ValueError, match="'magic' is not one of"):
+        Carrier("header", "X-Key", "magic")
+
+
 def test_credential_wire_bytes_count_header_lines():
     from schemes.base import Credential
 
@@ -83,3 +102,11 @@ def test_credential_wire_bytes_count_header_lines():
     get_lines = "Authorization: Token abc\r\nCookie: sessionid=s1; csrftoken=c1\r\n"
     assert credential.wire_bytes("GET") == len(get_lines)
     assert credential.wire_bytes("POST") == len(get_lines) + len("X-CSRFToken: c1\r\n")
+
+
+def test_one_baseline_and_it_is_the_only_scheme_without_authentication():
+    baselines = [s for s in registry.all_schemes() if s.is_baseline]
+    assert baselines == [registry.baseline()]
+    assert registry.baseline().name == registry.BASELINE == registry.names()[0]
+    # Why "no authentication classes" could stand in for the predicate: it must not.
+    assert [s for s in registry.all_schemes() if not s.authentication_classes] == baselines

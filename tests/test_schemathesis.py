@@ -50,7 +50,7 @@ def test_no_server_error_and_responses_match_the_schema(case, raw_wsgi):
 def credential_for(path: str, transport) -> Credential | None:
     """alice's real credential for the scheme that serves ``path``, if it has one."""
     for scheme in registry.all_schemes():
-        if path.startswith(scheme.prefix) and scheme.name != registry.BASELINE:
+        if path.startswith(scheme.prefix) and not scheme.is_baseline:
             return scheme.obtain(transport, "alice", PASSWORD)
     return None
 

@@ -181,7 +181,7 @@ def read(base: str, username: str, deadline: float, tally: Tally) -> None:
     try:
         schemes = served(base)
         creds = {s.name: s.obtain(http, username, SEED_PASSWORD) for s in schemes}
-        expected = {s.name: None if s.name == registry.BASELINE else username for s in schemes}
+        expected = {s.name: None if s.is_baseline else username for s in schemes}
         while time.monotonic() < deadline:
             for s in schemes:
                 reply = whoami(http, s, creds[s.name], "GET")

@@ -16,7 +16,7 @@ from lab.accounts.views import (
     PasswordResetLinkView,
     ResendEmailView,
 )
-from lab.throttles import LoginRateThrottle
+from schemes.views import LoginRateThrottle
 
 #: as_view() keyword arguments that put a view under the ``login`` rate (per client IP,
 #: counted in the cache every worker shares).

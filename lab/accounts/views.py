@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lab.accounts.serializers import PasswordResetConfirmSerializer
-from lab.views import LoginThrottleMixin
+from schemes.views import LoginThrottleMixin
 
 _Detail = inline_serializer("AccountDetail", {"detail": serializers.CharField()})
 

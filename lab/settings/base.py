@@ -260,7 +260,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # drf-spectacular's AutoSchema plus a free-form fallback for serializer-less views.
-    "DEFAULT_SCHEMA_CLASS": "schemes.openapi.LabAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "lab.openapi.LabAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env.LOGIN_THROTTLE_RATE},
     # Django's refusals of hostile bodies (too many fields, data too big) as JSON.
     "EXCEPTION_HANDLER": "lab.limits.api_exception_handler",
@@ -353,8 +353,8 @@ REST_AUTH = {
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 # Swagger UI's JS, CSS and favicon come from drf-spectacular-sidecar through WhiteNoise:
-# the docs page makes no request outside the lab. schemes/openapi.py documents each
-# scheme's security scheme.
+# the docs page makes no request outside the lab. lab/openapi.py (and through it
+# schemes/openapi.py) documents each scheme's security scheme.
 SPECTACULAR_SETTINGS = {
     "TITLE": "authlab",
     "DESCRIPTION": "One endpoint under every DRF authentication scheme, side by side.",

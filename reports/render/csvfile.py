@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from reports.analyse import Analysis, request_ratio
+from reports.analyse import Analysis
 from reports.collect import SCHEME_NUMBERS
+from reports.figures import request_ratio
 
 
 def render(analysis: Analysis) -> str:

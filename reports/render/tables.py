@@ -7,7 +7,7 @@ from typing import Any
 
 from reports import fmt
 from reports.analyse import HEADLINE, Analysis, Row
-from reports.collect import BASELINE, Run
+from reports.collect import Run, is_baseline
 
 PACKAGE_LABELS = {
     "Django": "Django",
@@ -54,7 +54,7 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
         return fmt.us_spread(value, row.spreads.get(figure.key))
     cell = figure.write(value)
     vs = row.vs_none.get(figure.key)
-    if figure.load and vs is not None and row.scheme != BASELINE:
+    if figure.load and vs is not None and not is_baseline(row.scheme):
         cell += f" ({fmt.ratio(vs)})"
     return cell
 
@@ -65,7 +65,7 @@ def headline(analysis: Analysis) -> Table:
         "Headline",
         ["scheme", *(f.label for f in HEADLINE)],
         [[r.scheme, *(headline_cell(analysis, r, f) for f in HEADLINE)] for r in analysis.rows],
-        [r.scheme == BASELINE for r in analysis.rows],
+        [is_baseline(r.scheme) for r in analysis.rows],
     )
 
 
@@ -79,7 +79,7 @@ def properties(analysis: Analysis) -> Table:
         "Properties",
         ["scheme", *(label for _, label, _ in PROPERTY_COLUMNS)],
         rows,
-        [r.scheme == BASELINE for r in analysis.rows],
+        [is_baseline(r.scheme) for r in analysis.rows],
     )
 
 
@@ -192,7 +192,7 @@ def verification(run: Run) -> Table:
         "Verified before timing",
         ["scheme", "ok", "with credential", "user", "without"],
         rows,
-        [r[0] == BASELINE for r in rows],
+        [is_baseline(r[0]) for r in rows],
     )
 
 

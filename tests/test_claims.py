@@ -1,0 +1,155 @@
+"""Each claim of ``reports.claims`` on small synthetic runs: its verdict follows the
+evidence it names, and flips when that evidence flips."""
+
+from __future__ import annotations
+
+import pytest
+
+from reports.claims import CLAIMS, CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED
+from tests.synthetic_run import all_builtin, entry, summary, with_properties, write_run
+
+CLAIM = {claim.key: claim for claim in CLAIMS}
+
+
+@pytest.fixture
+def verdict(tmp_path):
+    """``verdict(key, schemes, **sections)``: the claim's verdict on that run."""
+    runs = iter(range(1000))
+
+    def judge(key: str, schemes: list[dict], **sections) -> str:
+        run = write_run(tmp_path / f"run-{next(runs)}", summary(schemes, **sections))
+        return CLAIM[key].test(run).verdict
+
+    return judge
+
+
+def test_every_claim_is_tested_here():
+    tested = {name.removeprefix("test_").split("__")[0] for name in globals()}
+    assert {key.replace("-", "_") for key in CLAIM} <= tested
+
+
+def test_an_empty_run_measures_no_claim(verdict):
+    assert {key: verdict(key, [entry("none")]) for key in CLAIM} == dict.fromkeys(
+        CLAIM, NOT_MEASURED
+    )
+
+
+def test_basic_every_request__follows_basics_cost(verdict):
+    assert verdict("basic-every-request", all_builtin()) == CONFIRMED
+    cheap = all_builtin({"basic": {"request_us": 150.0}})  # ≈ the cheapest token
+    assert verdict("basic-every-request", cheap) == REFUTED
+    middling = all_builtin({"basic": {"request_us": 700.0}})  # 5x the cheapest
+    assert verdict("basic-every-request", middling) == DEPENDS
+
+
+def test_basic_every_request__needs_a_query_per_request(verdict):
+    no_query = all_builtin({"basic": {"queries": 0}})
+    assert verdict("basic-every-request", no_query) == DEPENDS
+
+
+def test_session_lookup_fast__follows_the_sessions_cost(verdict):
+    assert verdict("session-lookup-fast", all_builtin()) == CONFIRMED
+    slow = all_builtin({"session": {"request_us": 1000.0}})  # > 5x the cheapest lookup
+    assert verdict("session-lookup-fast", slow) == REFUTED
+    near_basic = all_builtin({"basic": {"request_us": 300.0}})  # basic within 2x session
+    assert verdict("session-lookup-fast", near_basic) == REFUTED
+
+
+def test_session_cookie_every_request__follows_the_measured_bytes(verdict):
+    assert verdict("session-cookie-every-request", all_builtin()) == CONFIRMED
+    empty = all_builtin({"session": {"credential_bytes": 0}})
+    assert verdict("session-cookie-every-request", empty) == REFUTED
+    no_post = all_builtin({"session": {"credential_bytes_post": 0}})
+    assert verdict("session-cookie-every-request", no_post) == REFUTED
+
+
+def test_tokens_stateless__follows_the_queries_of_each_token_scheme(verdict):
+    stateless_only = [entry("none"), entry("jwt-stateless")]
+    assert verdict("tokens-stateless", stateless_only) == CONFIRMED
+    looked_up = [entry("none"), entry("jwt-stateless", queries=1)]
+    assert verdict("tokens-stateless", looked_up) == REFUTED
+    assert verdict("tokens-stateless", all_builtin()) == DEPENDS
+
+
+def test_tokens_stateless__reads_which_schemes_are_tokens_from_their_carriers(verdict):
+    # session is not a token scheme; declared as carrying a token, its lookups count.
+    token_session = with_properties(
+        entry("session"), carriers=[{**entry("token")["properties"]["carriers"][0]}]
+    )
+    assert verdict("tokens-stateless", [entry("none"), entry("jwt-stateless")]) == CONFIRMED
+    assert verdict("tokens-stateless", [entry("none"), entry("jwt-stateless"), token_session]) == (
+        DEPENDS
+    )
+
+
+def test_jwt_size__follows_the_jwt_bytes(verdict):
+    assert verdict("jwt-size", all_builtin()) == DEPENDS
+    huge = all_builtin({"jwt": {"credential_bytes": 5000}})
+    assert verdict("jwt-size", huge) == CONFIRMED
+    small = all_builtin({"jwt": {"credential_bytes": 70}})  # < 1.5x the token's 63 B
+    assert verdict("jwt-size", small) == REFUTED
+
+
+def test_jwt_size__reads_the_claims_dimension(verdict):
+    big_claims = {
+        "jwt_claims": [
+            {"claims": ["sub"], "token_bytes": 200, "header_bytes": 220},
+            {"claims": ["sub"] * 40, "token_bytes": 4200, "header_bytes": 4222},
+        ]
+    }
+    small = all_builtin({"jwt": {"credential_bytes": 70}})
+    assert verdict("jwt-size", small, dimensions=big_claims) == CONFIRMED
+
+
+def test_drf_token_no_expiry__follows_the_declared_expiry(verdict):
+    assert verdict("drf-token-no-expiry", all_builtin()) == CONFIRMED
+    expiring = [
+        with_properties(e, expiry_seconds=3600) if e["scheme"] == "token" else e
+        for e in all_builtin()
+    ]
+    assert verdict("drf-token-no-expiry", expiring) == REFUTED
+
+
+def test_drf_token_one_per_user__follows_the_repeated_login(verdict):
+    assert verdict("drf-token-one-per-user", all_builtin()) == CONFIRMED
+    fresh = all_builtin({"token": {"login_repeat_same_credential": False}})
+    assert verdict("drf-token-one-per-user", fresh) == REFUTED
+    untried = all_builtin({"token": {"login_repeat_same_credential": None}})
+    assert verdict("drf-token-one-per-user", untried) == NOT_MEASURED
+
+
+def test_jwt_revocation__follows_each_jwt_schemes_logout(verdict):
+    def jwt_logout(jwt: bool, stateless: bool) -> list[dict]:
+        immediate = {"jwt": jwt, "jwt-stateless": stateless}
+        return [
+            with_properties(e, logout_immediate=immediate[e["scheme"]])
+            if e["scheme"] in immediate
+            else e
+            for e in all_builtin()
+        ]
+
+    assert verdict("jwt-revocation", jwt_logout(False, False)) == CONFIRMED
+    assert verdict("jwt-revocation", jwt_logout(True, True)) == REFUTED
+    assert verdict("jwt-revocation", jwt_logout(True, False)) == DEPENDS
+
+
+def test_jwt_revocation__reads_which_schemes_are_jwts_from_their_carriers(verdict):
+    opaque = entry("token")["properties"]["carriers"]
+    schemes = [entry("none"), with_properties(entry("jwt"), carriers=opaque)]
+    assert verdict("jwt-revocation", schemes) == NOT_MEASURED
+    assert verdict("jwt-revocation", [entry("none"), entry("jwt")]) == CONFIRMED
+
+
+def knox_rows(*costs: float) -> dict:
+    """The knox_tokens dimension: request cost at 1, 10, 100... tokens per user."""
+    return {
+        "knox_tokens": [{"tokens_per_user": 10**i, "request_us": us} for i, us in enumerate(costs)]
+    }
+
+
+def test_knox_cost_grows__follows_the_tokens_dimension(verdict):
+    schemes = all_builtin()
+    assert verdict("knox-cost-grows", schemes, dimensions=knox_rows(170, 400, 3000)) == CONFIRMED
+    assert verdict("knox-cost-grows", schemes, dimensions=knox_rows(170, 171, 180)) == REFUTED
+    assert verdict("knox-cost-grows", schemes, dimensions=knox_rows(170, 200, 250)) == DEPENDS
+    assert verdict("knox-cost-grows", schemes, dimensions=knox_rows(170)) == NOT_MEASURED
