@@ -46,7 +46,7 @@ seed: $(STAMP) ## migrate and create the seeded users (COUNT=100)
 	$(PY) manage.py seed_users --count $(or $(COUNT),100)
 
 serve: $(STAMP) ## migrate, seed, and serve the lab under gunicorn on HOST:PORT
-	@exec $(WITH_STORES) $(PY) -m lab.serve --host $(HOST) --port $(PORT)
+	@exec $(WITH_STORES) $(PY) -m infra.serve --host $(HOST) --port $(PORT)
 
 clean: ## remove generated files (keeps .venv and var/secrets.json)
 	rm -rf reports/out .pytest_cache .benchmarks .hypothesis .ruff_cache
@@ -67,14 +67,14 @@ bench: $(STAMP) ## measure every scheme; prints the run folder and report path (
 # environment). WITH_STORES starts a throwaway PostgreSQL / Redis on 127.0.0.1 for the
 # length of one command, unless DATABASE_URL / REDIS_URL name one, and stops it after;
 # with the defaults it just runs the command. Targets touching the stores run through it.
-WITH_STORES = $(PY) -m lab.services run --
+WITH_STORES = $(PY) -m infra.services run --
 SCALE_MAX ?=
 
 scale: $(STAMP) ## lookup cost vs 10^3..10^6 rows on SQLite and PostgreSQL (SCALE_MAX=N stops earlier)
 	$(PY) -m lab.scale $(if $(SCALE_MAX),--max $(SCALE_MAX))
 
 matrix: $(STAMP) ## QUICK bench on sqlite/postgres x locmem/redis, compared in matrix.md
-	$(PY) -m lab.matrix
+	$(PY) -m infra.matrix
 
 # --- report ---
 # Rebuild one run's report (index.html, report.md, summary.csv, charts/) from its

@@ -4,7 +4,7 @@ POST) with a real credential, and refuses a request without one."""
 import pytest
 
 from benchmarks.harness import REQUEST_USER, verify
-from lab.runs import atomic_write_json
+from results.runs import atomic_write_json
 from schemes import registry
 
 VERIFICATION_FILE = "verification.json"

@@ -6,7 +6,7 @@ sessions, DRF tokens, knox tokens and outstanding + blacklisted JWTs in bulk (SQ
 time, and at each size times the schemes' ``authenticate()`` (what a request pays to
 find its credential) with real credentials. Each store runs in its own child process
 on a fresh database (a temporary SQLite file; a throwaway PostgreSQL cluster from
-:mod:`lab.services`), and the run folder gets ``dimensions.scale`` (reports/SCHEMA.md).
+:mod:`infra.services`), and the run folder gets ``dimensions.scale`` (results/SCHEMA.md).
 """
 
 from __future__ import annotations
@@ -546,7 +546,7 @@ def run_store(store: str, sizes: list[int], rounds: int, log=print) -> dict[str,
     from django.core.management import call_command
     from django.db import connection
 
-    from lab import runs
+    from results import runs
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the expected 401s
     call_command("migrate", interactive=False, verbosity=0)
@@ -796,7 +796,7 @@ def scheme_rows(store_result: dict) -> list[dict]:
 def summary(run_id: str, stores: list[dict], quick: bool) -> dict[str, Any]:
     """A summary.json (schema 1): ``dimensions.scale``, and ``schemes`` from the first
     store at its largest size (full requests, so the report has its baseline)."""
-    from lab.runs import SCHEMA_VERSION
+    from results.schema import SCHEMA_VERSION
 
     points = [p for s in stores for p in s["points"]]
     first = stores[0]
@@ -860,7 +860,7 @@ def _child_env(store: str, folder: Path, database_url: str = "") -> dict[str, st
 
 def run_child(store: str, sizes: list[int], rounds: int) -> dict[str, Any]:
     """Measure one store in a fresh child process (Django is configured once per process)."""
-    from lab import procs, services
+    from infra import procs, services
 
     with tempfile.TemporaryDirectory(prefix="authlab-scale-") as tmp:
         folder, out = Path(tmp), Path(tmp) / "result.json"
@@ -918,7 +918,7 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        from lab.runs import atomic_write_json
+        from results.runs import atomic_write_json
 
         atomic_write_json(
             args.out, run_store(args.child, sizes, args.rounds, log=lambda m: print(m, flush=True))
@@ -933,7 +933,8 @@ def orchestrate(sizes: list[int], stores: list[str], rounds: int) -> int:
     import django
 
     django.setup()
-    from lab import runs, services
+    from infra import services
+    from results import runs
 
     started = time.monotonic()
     run_dir = runs.new_run_dir(label="scale")

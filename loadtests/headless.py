@@ -22,15 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lab import procs
-from lab.env import BASE_DIR
-from lab.runs import (
-    DIMENSIONS,
-    IN_PROCESS_NUMBERS,
-    IN_PROCESS_TEXT,
-    LOAD_FIELDS,
-    atomic_write_json,
-)
+from infra import procs
+from results.runs import BASE_DIR, atomic_write_json
 
 #: Settings of the server and of the load generators (login throttling lifted).
 SETTINGS = "lab.settings.bench"
@@ -312,38 +305,22 @@ def meta(
 
 # --- make load --------------------------------------------------------------------------
 def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[str, Any]:
-    """A schema-version-1 ``summary.json`` with the load figures and nothing else measured."""
-    from lab.runs import SCHEMA_VERSION, provenance
+    """A ``summary.json`` with the load figures and nothing else measured."""
+    from results.provenance import provenance
+    from results.summary import build
     from schemes import registry
 
-    nulls = dict.fromkeys((*IN_PROCESS_NUMBERS, *IN_PROCESS_TEXT))
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_dir.name,
-        "quick": quick,
-        "provenance": provenance(profile="load", load=result["meta"]),
-        "noise": {
-            "baseline_start_us": None,
-            "baseline_end_us": None,
-            "drift_pct": None,
-            "noisy": None,
-        },
-        "verification": result["verification"],
-        "floor": {"bare_django_view_us": None, "bare_django_view_iqr_us": None},
-        "schemes": [
-            {
-                "scheme": s.name,
-                "title": s.title,
-                "properties": s.properties.as_dict(),
-                **nulls,
-                **dict.fromkeys(LOAD_FIELDS),
-                **result["schemes"].get(s.name, {}),
-            }
+    return build(
+        run_dir.name,
+        quick=quick,
+        provenance=provenance(profile="load", load=result["meta"]),
+        schemes=[
+            {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
             for s in registry.all_schemes()
         ],
-        "dimensions": {k: [] for k in DIMENSIONS},
-        "load": result["meta"],
-    }
+        verification=result["verification"],
+        load=result,
+    )
 
 
 def table(result: dict[str, Any]) -> str:
@@ -409,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from lab.runs import mark_complete, new_run_dir
+    from results.runs import mark_complete, new_run_dir
 
     run_dir = new_run_dir(label="load")
     print(f"Load test run: {run_dir}", flush=True)

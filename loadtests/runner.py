@@ -29,10 +29,10 @@ from locust.argument_parser import get_parser
 from locust.env import Environment
 from locust.runners import STATE_STOPPED, MasterRunner
 
-from lab import procs
-from lab.runs import atomic_write_json
+from infra import procs
 from loadtests import locustfile, recorder
 from loadtests.stats import summarise
+from results.runs import atomic_write_json
 from schemes import registry
 from schemes.transports import HttpTransport
 

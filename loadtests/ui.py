@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 
-from lab import procs
+from infra import procs
 from lab.env import BASE_DIR
 
 SETTINGS = "lab.settings.bench"  # login throttling lifted: the UI load-tests logins too

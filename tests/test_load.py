@@ -16,6 +16,7 @@ import pytest
 
 from loadtests import headless
 from loadtests.stats import Batch, Sample, latency_summary, percentile, summarise
+from results.schema import LOAD_FIELDS
 from schemes import registry
 
 pytestmark = pytest.mark.slow
@@ -67,7 +68,7 @@ def assert_every_scheme_loaded(result: dict, run_dir) -> None:
         assert result["verification"][name]["ok"], (name, result["verification"][name])
         raw = json.loads((run_dir / "load" / f"{name}.json").read_text())
         assert raw["scheme"] == name and raw["requests"] == fields["load_requests"]
-        assert set(headless.LOAD_FIELDS) <= fields.keys()
+        assert set(LOAD_FIELDS) <= fields.keys()
     latencies = [f[k] for f in result["schemes"].values() for k in ("load_p50_us", "load_max_us")]
     # Raw float timings, not locust's whole milliseconds.
     assert any(value % 1000 for value in latencies)
