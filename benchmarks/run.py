@@ -5,7 +5,7 @@ Usage: ``python -m benchmarks [--quick] [--no-load] [--no-report]``.
 1. a fresh SQLite file (temp dir), migrated and seeded; 2. the pytest-benchmark
 suites in a child process (they verify every scheme first, then time it) with
 ``--benchmark-json``; 3. ``summary.json`` (results/SCHEMA.md) with provenance;
-4. the load phase (``loadtests.headless.run_load``) unless ``--no-load``; 5. the
+4. the load phase (``loadtests.orchestrate.run_load``) unless ``--no-load``; 5. the
 report (``reports.build.build_report``); 6. ``COMPLETE`` last, which moves
 ``reports/out/latest``. Files are written atomically: an interrupted run leaves
 earlier runs and ``latest`` as they were.
@@ -195,9 +195,9 @@ def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
     from results.summary import add_load
 
     try:
-        from loadtests.headless import run_load
+        from loadtests.orchestrate import run_load
     except ImportError as exc:
-        summary["load"] = {"ran": False, "reason": f"loadtests.headless unavailable: {exc}"}
+        summary["load"] = {"ran": False, "reason": f"loadtests.orchestrate unavailable: {exc}"}
         say(f"load phase skipped: {exc}")
         return
     say("load phase: every scheme under HTTP load (gunicorn + locust) ...")

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     procs.die_with_parent()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
-    from loadtests.headless import prepare_database
+    from loadtests.orchestrate import prepare_database
 
     prepare_database(env, args.seed)
     port = args.port or procs.free_port()

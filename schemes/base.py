@@ -152,6 +152,9 @@ class Scheme:
     properties: ClassVar[Properties]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
+    #: The tables its credential lookup reads, as "app_label.Model" (``make scale``
+    #: reports their row counts); empty when the lookup reads no table.
+    stored_models: ClassVar[tuple[str, ...]] = ()
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:

@@ -251,7 +251,8 @@ def test_session_engines_on_redis(engine, redis_server, user, transport, call):
 
 # --- Scale seeding ------------------------------------------------------------------------------
 def test_scale_seeding_grows_every_table_to_the_size_asked(db):
-    from lab.scale import Seeder, sample_usernames
+    from scale.measure import sample_usernames
+    from scale.seed import Seeder
 
     seeder = Seeder()
     for size in (120, 300):
@@ -271,7 +272,7 @@ def test_scale_on_postgres_uses_copy_and_times_real_credentials(pg, tmp_path):
         [
             sys.executable,
             "-m",
-            "lab.scale",
+            "scale",
             "--child",
             "postgres",
             "--sizes",
