@@ -15,9 +15,9 @@ SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes()]
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_time_whoami_get(scheme, whoami, observed, benchmark):
+def test_time_whoami_get(scheme, whoami, observations, benchmark):
     benchmark.extra_info["kind"] = Kind.REQUEST
-    observed[scheme.name] = whoami(scheme, "GET", paired=True)["median_s"]
+    observations.add_request_seconds(scheme.name, whoami(scheme, "GET", paired=True)["median_s"])
 
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")

@@ -10,12 +10,12 @@ from schemes import registry
 VERIFICATION_FILE = "verification.json"
 
 
-def test_every_scheme_answers_before_timing(wsgi, credentials, verified, run_dir):
+def test_every_scheme_answers_before_timing(wsgi, credentials, observations, run_dir):
     results = {}
     for scheme in registry.all_schemes():
         results[scheme.name], probed = verify(wsgi, scheme, credentials.get(scheme), REQUEST_USER)
         for method, facts in probed.items():  # the request benchmarks reuse slow ones
-            verified[(scheme.name, method)] = facts
+            observations.add_verified(scheme.name, method, facts)
     if run_dir is not None:
         atomic_write_json(run_dir / VERIFICATION_FILE, results)
     failed = {name: r for name, r in results.items() if not r["ok"]}

@@ -34,6 +34,7 @@ from loadtests import locustfile, recorder
 from loadtests.options import FULL, Profile
 from loadtests.stats import summarise
 from results.runs import atomic_write_json
+from results.verify import Answer, verdict
 from schemes import registry
 from schemes.transports import HttpTransport
 
@@ -188,19 +189,16 @@ def anonymous_status(host: str, user_class: type) -> int:
 
 
 def verify(user_class: type, answers: list[dict[str, Any]], status_without: int) -> dict:
-    """The scheme's verification: every user's first answer was right, and no credential
+    """The scheme's verification by the lab's one rule (:func:`results.verify.verdict`):
+    every user's first answer was right (each user checked its own), and no credential
     is refused (except by the baseline, which has no authentication)."""
-    scheme = registry.get(user_class.scheme_name)
-    refused = status_without in (401, 403) or not scheme.authentication_classes
-    problems = sorted({a["problem"] for a in answers if a["problem"]})
-    return {
-        "ok": bool(answers) and not problems and refused,
-        "status_with": answers[0]["status"] if answers else None,
-        "username": answers[0]["username"] if answers else None,
-        "status_without": status_without,
-        "users_checked": len(answers),
-        "problems": problems,
-    }
+    baseline = user_class.scheme_name == registry.BASELINE
+    checked = [
+        Answer("GET", a["status"], a["username"], a["username"] if a["status"] == 200 else "")
+        for a in answers
+    ]
+    problems = [a["problem"] for a in answers if a["problem"]]
+    return verdict(checked, status_without, baseline=baseline, problems=problems)
 
 
 def measured_window(runner, generators_: int, mine: argparse.Namespace) -> None:
