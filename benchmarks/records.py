@@ -1,14 +1,13 @@
-"""The records the benchmark suites leave behind: one kind name each, one way to write them.
+"""The records the benchmark suites leave behind, each kind named once.
 
-Every benchmark states what it measured through :func:`record` (its facts go to
-pytest-benchmark's ``extra_info`` and from there into benchmark.json);
-:mod:`benchmarks.summary` reads them back by the same :class:`Kind`.
+Every benchmark states what it measured as ``kind=Kind.X`` in pytest-benchmark's
+``extra_info`` (from there into benchmark.json); :mod:`benchmarks.summary` reads the
+records back by the same :class:`Kind`.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 
 class Kind(enum.StrEnum):
@@ -30,8 +29,3 @@ class Kind(enum.StrEnum):
     MIDDLEWARE = "middleware"
     BACKENDS = "backends"
     ENUMERATION = "enumeration"
-
-
-def record(benchmark, kind: Kind, **facts: Any) -> None:
-    """Label ``benchmark``'s result as ``kind`` with ``facts`` (scheme, queries, bytes...)."""
-    benchmark.extra_info.update(kind=str(kind), **facts)

@@ -193,24 +193,26 @@ def _jwt_claims(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -
     }
 
 
-def _session_engine(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+def _request_vs_none(r: dict[str, Any], baseline_us, **first: Any) -> dict[str, Any]:
+    """A request row: ``first``, its median and IQR, its ratio to none, its queries."""
     return {
-        "engine": r["engine"],
+        **first,
         **_timed(r),
         "ratio_to_none": ratio_to_baseline(r, baseline_us),
+        "queries": r.get("queries"),
+    }
+
+
+def _session_engine(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return {
+        **_request_vs_none(r, baseline_us, engine=r["engine"]),
         "cookie_bytes": r["cookie_bytes"],
         "credential_bytes": r.get("credential_bytes"),
-        "queries": r.get("queries"),
     }
 
 
 def _knox_tokens(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
-    return {
-        "tokens_per_user": r["tokens_per_user"],
-        **_timed(r),
-        "ratio_to_none": ratio_to_baseline(r, baseline_us),
-        "queries": r.get("queries"),
-    }
+    return _request_vs_none(r, baseline_us, tokens_per_user=r["tokens_per_user"])
 
 
 def _conn_max_age(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
