@@ -53,7 +53,7 @@ seed: $(STAMP) ## migrate and create the seeded users (COUNT=100)
 	$(PY) manage.py seed_users --count $(or $(COUNT),100)
 
 serve: $(STAMP) ## migrate, seed, and serve the lab under gunicorn on HOST:PORT
-	@exec $(WITH_STORES) $(PY) -m lab.serve --host $(HOST) --port $(PORT)
+	@exec $(WITH_STORES) $(PY) -m infra.serve --host $(HOST) --port $(PORT)
 
 clean: ## remove generated files (keeps .venv and var/secrets.json)
 	rm -rf reports/out .pytest_cache .benchmarks .hypothesis .ruff_cache
@@ -74,14 +74,14 @@ bench: $(STAMP) ## measure every scheme; prints the run folder and report path (
 # environment). WITH_STORES starts a throwaway PostgreSQL / Redis on 127.0.0.1 for the
 # length of one command, unless DATABASE_URL / REDIS_URL name one, and stops it after;
 # with the defaults it just runs the command. Targets touching the stores run through it.
-WITH_STORES = $(PY) -m lab.services run --
+WITH_STORES = $(PY) -m infra.services run --
 SCALE_MAX ?=
 
 scale: $(STAMP) ## lookup cost vs 10^3..10^6 rows on SQLite and PostgreSQL (SCALE_MAX=N stops earlier)
-	$(PY) -m lab.scale $(if $(SCALE_MAX),--max $(SCALE_MAX))
+	$(PY) -m scale $(if $(SCALE_MAX),--max $(SCALE_MAX))
 
 matrix: $(STAMP) ## QUICK bench on sqlite/postgres x locmem/redis, compared in matrix.md
-	$(PY) -m lab.matrix
+	$(PY) -m infra.matrix
 
 # --- report ---
 # Rebuild one run's report (index.html, report.md, summary.csv, charts/) from its
@@ -97,13 +97,12 @@ compare: $(STAMP) ## per-scheme change of every headline figure between two runs
 # locust drives every scheme over real HTTP (loadtests/). Defaults fit a 2-core machine:
 # WORKERS=2 sync gunicorn workers (THREADS>1: gthread), USERS=4 closed-loop users, one
 # locust process (LOCUST_WORKERS=N: a master and N local workers). QUICK=1 shortens
-# each scheme to WARMUP=0.25 + DURATION=1.5 s. HOST=http://host:port loads a running lab
-# (seeded with make seed, login throttle lifted) instead of starting one.
-USERS          ?= 4
+# each scheme to WARMUP=0.25 + DURATION=1.5 s. The defaults of USERS, DURATION and
+# WARMUP are declared once, in loadtests/options.py; set them here only to override.
+# HOST=http://host:port loads a running lab (seeded with make seed, login throttle
+# lifted) instead of starting one.
 WORKERS        ?= 2
 THREADS        ?= 1
-DURATION       ?= $(if $(filter 1 yes true,$(QUICK)),1.5,8)
-WARMUP         ?= $(if $(filter 1 yes true,$(QUICK)),0.25,2)
 LOCUST_WORKERS ?= 0
 EXPECT_WORKERS ?= 0
 MASTER         ?= 127.0.0.1
@@ -116,8 +115,9 @@ locust: $(STAMP) ## seeded lab under gunicorn + locust web UI on 127.0.0.1:8089 
 	@exec $(WITH_STORES) $(PY) -m loadtests.ui --web-port $(WEB_PORT) --workers $(WORKERS) --threads $(THREADS)
 
 load: $(STAMP) ## headless load on every scheme (USERS, DURATION, WORKERS, THREADS, LOCUST_WORKERS, SCHEMES)
-	$(WITH_STORES) $(PY) -m loadtests.headless $(if $(filter 1 yes true,$(QUICK)),--quick) \
-		--users $(USERS) --duration $(DURATION) --warmup $(WARMUP) \
+	$(WITH_STORES) $(PY) -m loadtests.orchestrate $(if $(filter 1 yes true,$(QUICK)),--quick) \
+		$(if $(USERS),--users $(USERS)) $(if $(DURATION),--duration $(DURATION)) \
+		$(if $(WARMUP),--warmup $(WARMUP)) \
 		--workers $(WORKERS) --threads $(THREADS) --locust-workers $(LOCUST_WORKERS) \
 		$(if $(SCHEMES),--schemes $(SCHEMES)) $(if $(findstring ://,$(HOST)),--target $(HOST)) \
 		$(if $(filter-out 0,$(EXPECT_WORKERS)),--remote-workers $(EXPECT_WORKERS) \

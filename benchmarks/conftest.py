@@ -10,9 +10,6 @@ here and rolled back after each test, and each benchmark runs once, untimed.
 from __future__ import annotations
 
 import dataclasses
-import math
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -20,17 +17,9 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from benchmarks import policy as bench_policy
-from benchmarks.harness import (
-    POST_BODY,
-    REQUEST_USER,
-    SEED_COUNT,
-    WSGIClient,
-    WSGITransport,
-    assert_whoami,
-)
-from benchmarks.probes import probe_request, timed_once
-from lab.seed import SEED_PASSWORD, seed_users
-from schemes.base import Credential, Scheme
+from benchmarks.harness import SEED_COUNT, WSGIClient
+from benchmarks.timing import Credentials, Measure, Observations, WhoAmITimer
+from lab.seed import seed_users
 
 RUN_DIR = bench_policy.run_dir_from_env()
 QUICK = bench_policy.quick_from_env()
@@ -60,10 +49,6 @@ FULL_ONLY = {
 #: Modules whose slow benchmarks get QUICK's rounds in full runs too: each call hashes
 #: twice and there are many, so more rounds would take minutes for little precision.
 FEW_SLOW_ROUNDS = {"test_bench_enumeration"}
-#: Length of each block of a paired timing (see Measure.paired).
-PAIR_BLOCK_SECONDS = 0.002
-#: Baseline time after each round of a slow paired call.
-PAIR_SLOW_BASELINE_SECONDS = 0.02
 HERE = Path(__file__).parent
 
 
@@ -134,116 +119,10 @@ def wsgi() -> WSGIClient:
     return WSGIClient()
 
 
-class Credentials:
-    """Credentials per (scheme, user), obtained through each scheme's real login flow.
-
-    Renewed after :attr:`MAX_AGE` seconds, well inside a JWT access token's life.
-    """
-
-    MAX_AGE = 120.0
-
-    def __init__(self, client: WSGIClient):
-        self.client = client
-        self.cache: dict[tuple[str, str], tuple[float, Credential]] = {}
-
-    def get(self, scheme: Scheme, username: str = REQUEST_USER) -> Credential:
-        """A live credential of ``username`` for ``scheme``."""
-        key = (scheme.name, username)
-        hit = self.cache.get(key)
-        if hit and time.monotonic() - hit[0] < self.MAX_AGE:
-            return hit[1]
-        credential = scheme.obtain(WSGITransport(self.client), username, SEED_PASSWORD)
-        self.cache[key] = (time.monotonic(), credential)
-        return credential
-
-
 @pytest.fixture(scope=bench_policy.per_run)
 def credentials(bench_db, wsgi) -> Credentials:
     """The session's credential cache."""
     return Credentials(wsgi)
-
-
-class Measure:
-    """Time a function by the run's policy (``probe_seconds``: one untimed call's duration).
-
-    Fast calls get pytest-benchmark's calibration; slow ones (a password hash) and
-    calls needing fresh state per round (``setup``) get explicit rounds.
-    """
-
-    def __init__(self, benchmark, policy: bench_policy.Policy):
-        self.benchmark, self.policy = benchmark, policy
-
-    def __call__(self, fn, probe_seconds: float, setup=None):
-        """Time ``fn``; return its last result."""
-        benchmark = self.benchmark
-        if benchmark.disabled:
-            return benchmark.pedantic(fn, setup=setup) if setup else benchmark(fn)
-        slow = probe_seconds >= bench_policy.SLOW_SECONDS
-        if setup is None and not slow:
-            benchmark.extra_info["rounds_policy"] = "calibrated"
-            return benchmark(fn)
-        rounds = self.policy.rounds_for(probe_seconds)
-        benchmark.extra_info["rounds_policy"] = "slow" if slow else "explicit"
-        warmup = 0 if slow else min(rounds, self.policy.warmup_iterations)
-        return benchmark.pedantic(fn, setup=setup, rounds=rounds, warmup_rounds=warmup)
-
-    def paired(self, fn, probe_seconds: float, baseline, label: str = "none"):
-        """Time ``fn`` with a block of ``baseline`` calls right after each of its rounds.
-
-        Another process slows both sides of a pair alike, so the median of the
-        per-round ratios (``ratio_paired``, or ``ratio_to_<label>``) holds still on a
-        busy machine where two medians taken minutes apart do not. Fast calls run in
-        blocks of ~2 ms against equal blocks of the baseline (both warm, as in a hot
-        loop); a slow call (a password hash) is one round against ~20 ms of
-        baseline calls, whose median leaves out the first, cold ones.
-        """
-        benchmark = self.benchmark
-        if benchmark.disabled:
-            return benchmark(fn)
-        base_seconds = min(timed_once(baseline)[1] for _ in range(3))
-        if probe_seconds < bench_policy.SLOW_SECONDS:  # the probe ran under the profiler
-            probe_seconds = min(timed_once(fn)[1] for _ in range(3))
-        slow = probe_seconds >= bench_policy.SLOW_SECONDS
-        if slow:
-            block, rounds, warmup = 1, self.policy.slow_rounds, 0
-            base_block = max(3, math.ceil(PAIR_SLOW_BASELINE_SECONDS / base_seconds))
-        else:
-            block = base_block = max(1, math.ceil(PAIR_BLOCK_SECONDS / probe_seconds))
-            per_round = block * (probe_seconds + base_seconds)  # half the time: baseline
-            budget = 2 * self.policy.max_time
-            rounds = max(self.policy.min_rounds, min(int(budget / per_round), 20_000))
-            warmup = min(rounds, 5)
-        samples: list[float] = []
-
-        def baseline_block():
-            times = [timed_once(baseline)[1] for _ in range(base_block)]
-            samples.append(statistics.median(times) if slow else statistics.fmean(times))
-
-        kind = "slow" if slow else f"blocks of {block}"
-        benchmark.extra_info["rounds_policy"] = f"{kind}, paired with {label}"
-        result = benchmark.pedantic(
-            fn, rounds=rounds, iterations=block, warmup_rounds=warmup, teardown=baseline_block
-        )
-        timings, base = benchmark.stats.stats.data, samples[warmup : warmup + rounds]
-        ratios = [t / b for t, b in zip(timings, base, strict=True)]
-        keys = ("baseline_paired_us", "ratio_paired", "ratio_paired_iqr")
-        if label != "none":
-            keys = (f"{label}_paired_us", f"ratio_to_{label}", f"ratio_to_{label}_iqr")
-        values = (
-            round(statistics.median(base) * 1e6, 3),
-            round(statistics.median(ratios), 4),
-            round(iqr(ratios), 4),
-        )
-        benchmark.extra_info.update(dict(zip(keys, values, strict=True)))
-        return result
-
-
-def iqr(values: list[float]) -> float:
-    """Interquartile range (0 for fewer than two values)."""
-    if len(values) < 2:
-        return 0.0
-    q1, _, q3 = statistics.quantiles(values, n=4)
-    return q3 - q1
 
 
 @pytest.fixture
@@ -263,120 +142,12 @@ def baseline_send(wsgi):
 
 
 @pytest.fixture(scope="session")
-def observed() -> dict[str, float]:
-    """Median seconds of each scheme's GET request, as measured in this session."""
-    return {}
-
-
-@pytest.fixture(scope="session")
-def verified() -> dict[tuple[str, str], tuple[dict, float]]:
-    """(scheme, method) -> the verification request's facts and seconds."""
-    return {}
-
-
-class WhoAmITimer:
-    """Verify, probe, then time ``whoami/`` of one scheme; facts go to ``extra_info``."""
-
-    def __init__(self, benchmark, measure, wsgi, credentials, observed, verified, baseline):
-        self.benchmark, self.measure = benchmark, measure
-        self.wsgi, self.credentials = wsgi, credentials
-        self.observed, self.verified, self.baseline = observed, verified, baseline
-
-    def probe(
-        self,
-        scheme: Scheme,
-        method: str = "GET",
-        *,
-        client: WSGIClient | None = None,
-        credential: Credential | None = None,
-        username: str = REQUEST_USER,
-        **info,
-    ):
-        """Send one verified, untimed request; return (send, facts, seconds).
-
-        A ``client`` other than the session's (a new handler) is warmed up first, so
-        the facts and the rounds policy are those of a warm server. A slow request
-        (a password hash) that verification already sent as is is not sent again:
-        its facts are reused and it is timed without a probe.
-        """
-        reuse = self.verified.get((scheme.name, method))
-        # Slow for sure: both verification requests were (the first alone may be cold).
-        slow_seen = min(
-            (
-                self.verified[(scheme.name, m)][1]
-                for m in ("GET", "POST")
-                if (scheme.name, m) in self.verified
-            ),
-            default=0.0,
-        )
-        default = client is None and credential is None and username == REQUEST_USER
-        credential = credential or self.credentials.get(scheme, username)
-        data = POST_BODY if method == "POST" else None
-        send = (client or self.wsgi).prepare(
-            method, scheme.url("whoami"), credential.headers_for(method), data
-        )
-        if default and reuse and slow_seen >= bench_policy.SLOW_SECONDS:
-            facts, seconds = reuse[0], bench_policy.KNOWN_SLOW
-        else:
-            if client is not None:
-                assert_whoami(send(), scheme, username)
-            response, facts, seconds = probe_request(send)
-            assert_whoami(response, scheme, username)
-        self.benchmark.extra_info.update(
-            scheme=scheme.name,
-            method=method,
-            username=username,
-            credential_bytes=credential.wire_bytes(method),
-            **facts,
-            **info,
-        )
-        return send, facts, seconds
-
-    def time(
-        self,
-        scheme: Scheme,
-        send,
-        seconds: float,
-        username: str = REQUEST_USER,
-        paired: bool = False,
-        baseline=None,
-        label: str = "none",
-    ):
-        """Time ``send`` and check its last answer again; return the median seconds.
-
-        ``paired``: in blocks beside ``baseline`` (default: the ``none`` request), see
-        :meth:`Measure.paired`.
-        """
-
-        if paired and (baseline is not None or not scheme.is_baseline):
-            response = self.measure.paired(send, seconds, baseline or self.baseline, label)
-        else:
-            response = self.measure(send, seconds)
-        assert_whoami(response, scheme, username)
-        stats = getattr(self.benchmark, "stats", None)
-        return stats.stats.median if stats else seconds
-
-    def __call__(self, scheme: Scheme, method: str = "GET", paired: bool = False, **kwargs):
-        """Probe and time in one go; return the probe's facts (and ``median_s``)."""
-        send, facts, seconds = self.probe(scheme, method, **kwargs)
-        median = self.time(scheme, send, seconds, kwargs.get("username", REQUEST_USER), paired)
-        return {**facts, "median_s": median}
-
-    def hides_overheads(self, scheme: Scheme) -> float | None:
-        """Seconds per request when the scheme's own work (a password hash) is too
-        large for a ~0.1 ms overhead to show; ``None`` otherwise, and always when
-        timing is off (``make test`` runs everything once)."""
-        if self.benchmark.disabled:
-            return None
-        seconds = self.observed.get(scheme.name)
-        if seconds is None:
-            credential = self.credentials.get(scheme)
-            send = self.wsgi.prepare("GET", scheme.url("whoami"), credential.headers_for("GET"))
-            seconds = timed_once(send)[1]
-        return seconds if seconds >= bench_policy.SLOW_SECONDS else None
+def observations() -> Observations:
+    """The session's :class:`Observations` (verification facts, GET medians)."""
+    return Observations()
 
 
 @pytest.fixture
-def whoami(benchmark, measure, wsgi, credentials, observed, verified, baseline_send) -> WhoAmITimer:
+def whoami(benchmark, measure, wsgi, credentials, observations, baseline_send) -> WhoAmITimer:
     """A :class:`WhoAmITimer` for this benchmark."""
-    return WhoAmITimer(benchmark, measure, wsgi, credentials, observed, verified, baseline_send)
+    return WhoAmITimer(benchmark, measure, wsgi, credentials, observations, baseline_send)

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.handlers.wsgi import WSGIHandler
 
 from lab.seed import seed_username
+from results import verify as verify_rule
 from schemes.base import Reply, Scheme, parse_json
 
 #: Seeded accounts, one per purpose, so one benchmark's side effects (knox tokens
@@ -156,17 +157,17 @@ class WSGITransport:
 
 def expected_username(scheme: Scheme, username: str) -> str | None:
     """The name ``whoami/`` must answer with: none for the baseline (anonymous)."""
-    return None if scheme.is_baseline else username
+    return verify_rule.expected_username(username, baseline=scheme.is_baseline)
 
 
 def verify(
     client: WSGIClient, scheme: Scheme, credential, username: str
 ) -> tuple[dict[str, Any], dict[str, tuple[dict[str, Any], float]]]:
-    """Check ``whoami/`` before timing: 200 + right user with the credential (GET and
-    POST), refused (401/403) without it.
+    """Check ``whoami/`` before timing (GET and POST with the credential, GET without)
+    by the lab's one rule, :func:`results.verify.verdict`.
 
-    Returns the verdict (``ok`` and what was seen) and, per method, the probe facts of
-    the credentialed request and its duration (see :func:`probes.probe_request`).
+    Returns the verdict and, per method, the probe facts of the credentialed request
+    and its duration (see :func:`probes.probe_request`).
     """
     from benchmarks.probes import probe_request
 
@@ -179,26 +180,18 @@ def verify(
         )
         for method in ("GET", "POST")
     }
-    got, posted = probed["GET"][0], probed["POST"][0]
-    bare = client.request("GET", url)
     want = expected_username(scheme, username)
-    refused_ok = bare.status == 200 if scheme.is_baseline else bare.status in (401, 403)
-    name = got.json().get("username") if got.status == 200 else None
-    posted_name = posted.json().get("username") if posted.status == 200 else None
-    ok = (
-        got.status == 200
-        and name == want
-        and posted.status == 200
-        and posted_name == want
-        and refused_ok
-    )
-    verdict = {
-        "ok": ok,
-        "status_with": got.status,
-        "username": name,
-        "status_post": posted.status,
-        "status_without": bare.status,
-    }
+    answers = [
+        verify_rule.Answer(
+            method,
+            response.status,
+            response.json().get("username") if response.status == 200 else None,
+            want,
+        )
+        for method, (response, _, _) in probed.items()
+    ]
+    bare = client.request("GET", url)
+    verdict = verify_rule.verdict(answers, bare.status, baseline=scheme.is_baseline)
     return verdict, {method: (facts, seconds) for method, (_, facts, seconds) in probed.items()}
 
 

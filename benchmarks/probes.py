@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lab.runs import hasher_params
+from results.provenance import hasher_params
 
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 COMPARE = "constant-time compare"

@@ -4,8 +4,8 @@ Usage: ``python -m benchmarks [--quick] [--no-load] [--no-report]``.
 
 1. a fresh SQLite file (temp dir), migrated and seeded; 2. the pytest-benchmark
 suites in a child process (they verify every scheme first, then time it) with
-``--benchmark-json``; 3. ``summary.json`` (reports/SCHEMA.md) with provenance;
-4. the load phase (``loadtests.headless.run_load``) unless ``--no-load``; 5. the
+``--benchmark-json``; 3. ``summary.json`` (results/SCHEMA.md) with provenance;
+4. the load phase (``loadtests.orchestrate.run_load``) unless ``--no-load``; 5. the
 report (``reports.build.build_report``); 6. ``COMPLETE`` last, which moves
 ``reports/out/latest``. Files are written atomically: an interrupted run leaves
 earlier runs and ``latest`` as they were.
@@ -93,7 +93,7 @@ def setup_django() -> None:
 
 def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: str) -> int:
     """Run the suites in a child pytest; stream one progress line per benchmark."""
-    from lab import procs
+    from infra import procs
 
     cmd = [
         sys.executable,
@@ -174,8 +174,8 @@ def scheme_metas() -> list[dict[str, Any]]:
 
 
 def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> dict[str, Any]:
-    """Provenance of this run: lab.runs.provenance() plus how it was measured."""
-    from lab.runs import provenance
+    """Provenance of this run: results.provenance.provenance() plus how it was measured."""
+    from results.provenance import provenance
 
     return provenance(
         profile=SETTINGS,
@@ -192,18 +192,18 @@ def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> 
 
 def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
     """Run the load tests and merge their figures; record why when they cannot run."""
-    from benchmarks.summary import merge_load
+    from results.summary import add_load
 
     try:
-        from loadtests.headless import run_load
+        from loadtests.orchestrate import run_load
     except ImportError as exc:
-        summary["load"] = {"ran": False, "reason": f"loadtests.headless unavailable: {exc}"}
+        summary["load"] = {"ran": False, "reason": f"loadtests.orchestrate unavailable: {exc}"}
         say(f"load phase skipped: {exc}")
         return
     say("load phase: every scheme under HTTP load (gunicorn + locust) ...")
     started = time.monotonic()
     try:
-        merge_load(summary, run_load(run_dir, quick=quick))
+        add_load(summary, run_load(run_dir, quick=quick))
     except Exception as exc:  # the in-process figures stand on their own
         summary["load"] = {"ran": False, "reason": f"load phase failed: {exc!r}"}
         say(f"load phase FAILED ({exc!r}); the in-process figures are kept")
@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         use_database(db_path)
         args = parse_args(argv)
         pol = bench_policy.policy(args.quick)
-        from lab import runs
+        from results import runs
 
         run_dir = runs.new_run_dir("quick" if args.quick else "full")
         say(f"authlab bench ({'QUICK' if args.quick else 'full'}): run folder {run_dir}")
@@ -285,7 +285,7 @@ def finish(
 ) -> int:
     """Write the summary, run the load phase and the report, mark the run complete."""
     from benchmarks.summary import build_summary, queries_by_scheme, read_records
-    from lab import runs
+    from results import runs
     from schemes import registry
 
     summary = build_summary(

@@ -1,16 +1,21 @@
-"""Turn pytest-benchmark's JSON into ``summary.json`` (reports/SCHEMA.md, version 1).
+"""Turn pytest-benchmark's JSON into the figures of ``summary.json`` (results/SCHEMA.md).
 
 Pure functions over plain data: every benchmark carries its facts in
 ``extra_info`` (``kind``, scheme, queries, bytes...), so the summary is a matter of
-picking records and joining them. Times become microseconds; a figure that was
-not measured stays ``None``.
+picking records and joining them; :func:`results.summary.build` writes the file.
+Times become microseconds, spreads are :func:`results.stats.iqr` of the rounds; a
+figure that was not measured stays ``None``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from lab.runs import DIMENSIONS, LOAD_FIELDS
+from benchmarks.records import Kind
+from results import stats
+from results import summary as results_summary
 
 #: The scheme the hashers dimension times requests of (HTTP Basic hashes per request).
 BASIC = "basic"
@@ -26,15 +31,16 @@ def read_records(benchmark_json: dict[str, Any]) -> list[dict[str, Any]]:
     """One flat record per benchmark: its ``extra_info`` plus median, IQR and rounds (µs)."""
     records = []
     for bench in benchmark_json.get("benchmarks", []):
-        stats = bench.get("stats") or {}
+        measured = bench.get("stats") or {}
         records.append(
             {
                 **bench.get("extra_info", {}),
                 "name": bench.get("name"),
                 "group": bench.get("group"),
-                "median_us": _us(stats.get("median")),
-                "iqr_us": _us(stats.get("iqr")),
-                "rounds": stats.get("rounds"),
+                "median_us": _us(measured.get("median")),
+                # The lab's one IQR definition over the rounds (not pytest-benchmark's).
+                "iqr_us": _us(stats.iqr(measured["data"]) if measured.get("data") else None),
+                "rounds": measured.get("rounds"),
             }
         )
     return records
@@ -86,17 +92,14 @@ def scheme_entry(
     baseline_us: float | None,
     baseline_headers: list[str] | None,
 ) -> dict[str, Any]:
-    """The ``schemes[]`` entry of one scheme (load fields left ``None``)."""
+    """The in-process fields of one scheme's ``schemes[]`` entry."""
     name = meta["scheme"]
-    get = pick(records, "request", scheme=name, method="GET")
-    post = pick(records, "request", scheme=name, method="POST")
-    auth = pick(records, "authenticate", scheme=name)
-    login = pick(records, "login", scheme=name)
+    get = pick(records, Kind.REQUEST, scheme=name, method="GET")
+    post = pick(records, Kind.REQUEST, scheme=name, method="POST")
+    auth = pick(records, Kind.AUTHENTICATE, scheme=name)
+    login = pick(records, Kind.LOGIN, scheme=name)
     extra_bytes, extra_lines = extra_headers(_get(get, "response_headers"), baseline_headers)
     return {
-        "scheme": name,
-        "title": meta.get("title", name),
-        "properties": meta.get("properties", {}),
         "request_us": _get(get, "median_us"),
         "request_iqr_us": _get(get, "iqr_us"),
         "request_rounds": _get(get, "rounds"),
@@ -122,14 +125,13 @@ def scheme_entry(
         "login_response_bytes": _get(login, "login_response_bytes"),
         "login_set_cookie_bytes": _get(login, "set_cookie_bytes"),
         "login_repeat_same_credential": _get(login, "repeat_same_credential"),
-        **dict.fromkeys(LOAD_FIELDS),
     }
 
 
 def noise(records: list[dict[str, Any]], baseline: str) -> dict[str, Any]:
     """The baseline at the start and at the end of the session, and whether it drifted."""
-    start = _get(pick(records, "request", scheme=baseline, method="GET"), "median_us")
-    end = _get(pick(records, "baseline_end", scheme=baseline), "median_us")
+    start = _get(pick(records, Kind.REQUEST, scheme=baseline, method="GET"), "median_us")
+    end = _get(pick(records, Kind.BASELINE_END, scheme=baseline), "median_us")
     drift = None if start is None or end is None else round((end - start) / start * 100, 2)
     paired = sorted(r["baseline_paired_us"] for r in records if r.get("baseline_paired_us"))
     return {
@@ -148,127 +150,154 @@ def _timed(record: dict[str, Any], prefix: str = "request") -> dict[str, Any]:
     return {f"{prefix}_us": record["median_us"], f"{prefix}_iqr_us": record["iqr_us"]}
 
 
+def _hasher(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict[str, Any]:
+    basic = pick(records, Kind.HASHER_BASIC_REQUEST, hasher=r["hasher"])
+    if basic is None and r.get("default"):  # not measured twice: the same request
+        basic = pick(records, Kind.REQUEST, scheme=BASIC, method="GET")
+    return {
+        "hasher": r["hasher"],
+        "algorithm": r.get("algorithm"),
+        "params": r.get("params", {}),
+        "insecure": r.get("insecure", False),
+        "default": r.get("default", False),
+        "verify_us": r["median_us"],
+        "verify_iqr_us": r["iqr_us"],
+        "basic_request_us": _get(basic, "median_us"),
+        "basic_request_iqr_us": _get(basic, "iqr_us"),
+        "ratio_to_none": ratio_to_baseline(basic, baseline_us),
+    }
+
+
+def _jwt_algorithm(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    verify = pick(records, Kind.JWT_VERIFY, algorithm=r["algorithm"])
+    return {
+        "algorithm": r["algorithm"],
+        "sign_us": r["median_us"],
+        "sign_iqr_us": r["iqr_us"],
+        "verify_us": _get(verify, "median_us"),
+        "verify_iqr_us": _get(verify, "iqr_us"),
+        "token_bytes": r["token_bytes"],
+    }
+
+
+def _jwt_claims(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return {
+        "step": r["step"],
+        "claims": r["claims"],
+        "algorithm": r.get("algorithm"),
+        "token_bytes": r["token_bytes"],
+        "header_bytes": r["header_bytes"],
+        "groups": r.get("groups"),
+        "permissions": r.get("permissions"),
+        **_timed(r, "sign"),
+    }
+
+
+def _request_vs_none(r: dict[str, Any], baseline_us, **first: Any) -> dict[str, Any]:
+    """A request row: ``first``, its median and IQR, its ratio to none, its queries."""
+    return {
+        **first,
+        **_timed(r),
+        "ratio_to_none": ratio_to_baseline(r, baseline_us),
+        "queries": r.get("queries"),
+    }
+
+
+def _session_engine(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return {
+        **_request_vs_none(r, baseline_us, engine=r["engine"]),
+        "cookie_bytes": r["cookie_bytes"],
+        "credential_bytes": r.get("credential_bytes"),
+    }
+
+
+def _knox_tokens(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return _request_vs_none(r, baseline_us, tokens_per_user=r["tokens_per_user"])
+
+
+def _conn_max_age(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return {
+        "scheme": r["scheme"],
+        "conn_max_age": r["conn_max_age"],
+        "label": "persistent" if r["conn_max_age"] is None else str(r["conn_max_age"]),
+        **_timed(r),
+        "queries": r.get("queries"),
+    }
+
+
+def _middleware(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return {
+        "scheme": r["scheme"],
+        "stack": r["stack"],
+        **_timed(r),
+        "ratio_to_full": r.get("ratio_to_full", 1.0 if r["stack"] == "full" else None),
+        "middleware_count": r.get("middleware_count"),
+        "dropped": r.get("dropped", []),
+    }
+
+
+def _backends(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return {
+        "backends": r["backends"],
+        "backend_paths": r.get("backend_paths", []),
+        "case": r["case"],
+        "us": r["median_us"],
+        "iqr_us": r["iqr_us"],
+        "queries": r.get("queries"),
+    }
+
+
+def _enumeration(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -> dict:
+    return {
+        "scheme": r["scheme"],
+        "case": r["case"],
+        "endpoint": r.get("endpoint"),
+        "status": r.get("status"),
+        "password_hashes": r.get("password_hashes"),
+        "us": r["median_us"],
+        "iqr_us": r["iqr_us"],
+    }
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One ``dimensions`` list: its name in summary.json, the records it is made of,
+    and how one record (with the others, for joins) becomes one row."""
+
+    name: str
+    kind: Kind
+    row: Callable[[dict[str, Any], list[dict[str, Any]], float | None], dict[str, Any]]
+
+
+#: Every dimension the suites measure, in schema order (``scale`` comes from make scale).
+DIMENSION_TABLE = (
+    Dimension("hashers", Kind.HASHER_VERIFY, _hasher),
+    Dimension("jwt_algorithms", Kind.JWT_SIGN, _jwt_algorithm),
+    Dimension("jwt_claims", Kind.JWT_CLAIMS, _jwt_claims),
+    Dimension("session_engines", Kind.SESSION_ENGINE, _session_engine),
+    Dimension("knox_tokens", Kind.KNOX_TOKENS, _knox_tokens),
+    Dimension("conn_max_age", Kind.CONN_MAX_AGE, _conn_max_age),
+    Dimension("middleware", Kind.MIDDLEWARE, _middleware),
+    Dimension("backends", Kind.BACKENDS, _backends),
+    Dimension("enumeration", Kind.ENUMERATION, _enumeration),
+)
+
+
 def dimensions(records: list[dict[str, Any]], baseline_us: float | None) -> dict[str, list]:
-    """Every dimension list of the schema, from the records that measured it."""
-    dims: dict[str, list] = {name: [] for name in DIMENSIONS}
-    for verify in (r for r in records if r.get("kind") == "hasher_verify"):
-        basic = pick(records, "hasher_basic_request", hasher=verify["hasher"])
-        if basic is None and verify.get("default"):  # not measured twice: the same request
-            basic = pick(records, "request", scheme=BASIC, method="GET")
-        basic_us = _get(basic, "median_us")
-        dims["hashers"].append(
-            {
-                "hasher": verify["hasher"],
-                "algorithm": verify.get("algorithm"),
-                "params": verify.get("params", {}),
-                "insecure": verify.get("insecure", False),
-                "default": verify.get("default", False),
-                "verify_us": verify["median_us"],
-                "verify_iqr_us": verify["iqr_us"],
-                "basic_request_us": basic_us,
-                "basic_request_iqr_us": _get(basic, "iqr_us"),
-                "ratio_to_none": ratio_to_baseline(basic, baseline_us),
-            }
-        )
-    for sign in (r for r in records if r.get("kind") == "jwt_sign"):
-        verify = pick(records, "jwt_verify", algorithm=sign["algorithm"])
-        dims["jwt_algorithms"].append(
-            {
-                "algorithm": sign["algorithm"],
-                "sign_us": sign["median_us"],
-                "sign_iqr_us": sign["iqr_us"],
-                "verify_us": _get(verify, "median_us"),
-                "verify_iqr_us": _get(verify, "iqr_us"),
-                "token_bytes": sign["token_bytes"],
-            }
-        )
-    for r in (r for r in records if r.get("kind") == "jwt_claims"):
-        dims["jwt_claims"].append(
-            {
-                "step": r["step"],
-                "claims": r["claims"],
-                "algorithm": r.get("algorithm"),
-                "token_bytes": r["token_bytes"],
-                "header_bytes": r["header_bytes"],
-                "groups": r.get("groups"),
-                "permissions": r.get("permissions"),
-                **_timed(r, "sign"),
-            }
-        )
-    for r in (r for r in records if r.get("kind") == "session_engine"):
-        dims["session_engines"].append(
-            {
-                "engine": r["engine"],
-                **_timed(r),
-                "ratio_to_none": ratio_to_baseline(r, baseline_us),
-                "cookie_bytes": r["cookie_bytes"],
-                "credential_bytes": r.get("credential_bytes"),
-                "queries": r.get("queries"),
-            }
-        )
-    for r in (r for r in records if r.get("kind") == "knox_tokens"):
-        dims["knox_tokens"].append(
-            {
-                "tokens_per_user": r["tokens_per_user"],
-                **_timed(r),
-                "ratio_to_none": ratio_to_baseline(r, baseline_us),
-                "queries": r.get("queries"),
-            }
-        )
-    for r in (r for r in records if r.get("kind") == "conn_max_age"):
-        dims["conn_max_age"].append(
-            {
-                "scheme": r["scheme"],
-                "conn_max_age": r["conn_max_age"],
-                "label": "persistent" if r["conn_max_age"] is None else str(r["conn_max_age"]),
-                **_timed(r),
-                "queries": r.get("queries"),
-            }
-        )
-    for r in (r for r in records if r.get("kind") == "middleware"):
-        dims["middleware"].append(
-            {
-                "scheme": r["scheme"],
-                "stack": r["stack"],
-                **_timed(r),
-                "ratio_to_full": r.get("ratio_to_full", 1.0 if r["stack"] == "full" else None),
-                "middleware_count": r.get("middleware_count"),
-                "dropped": r.get("dropped", []),
-            }
-        )
-    for r in (r for r in records if r.get("kind") == "backends"):
-        dims["backends"].append(
-            {
-                "backends": r["backends"],
-                "backend_paths": r.get("backend_paths", []),
-                "case": r["case"],
-                "us": r["median_us"],
-                "iqr_us": r["iqr_us"],
-                "queries": r.get("queries"),
-            }
-        )
-    for r in (r for r in records if r.get("kind") == "enumeration"):
-        dims["enumeration"].append(
-            {
-                "scheme": r["scheme"],
-                "case": r["case"],
-                "endpoint": r.get("endpoint"),
-                "status": r.get("status"),
-                "password_hashes": r.get("password_hashes"),
-                "us": r["median_us"],
-                "iqr_us": r["iqr_us"],
-            }
-        )
-    return dims
+    """Every dimension list of :data:`DIMENSION_TABLE`, from the records that measured it."""
+    return {
+        d.name: [d.row(r, records, baseline_us) for r in records if r.get("kind") == d.kind]
+        for d in DIMENSION_TABLE
+    }
 
 
 def queries_by_scheme(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The SQL of one request per scheme and method, and of a first login (queries.json)."""
     out: dict[str, dict[str, Any]] = {}
     for r in records:
-        if r.get("kind") == "request":
+        if r.get("kind") == Kind.REQUEST:
             out.setdefault(r["scheme"], {})[r["method"]] = r.get("sql", [])
-        elif r.get("kind") == "login":
+        elif r.get("kind") == Kind.LOGIN:
             out.setdefault(r["scheme"], {})["login_writes"] = r.get("write_sql", [])
     return out
 
@@ -284,39 +313,27 @@ def build_summary(
     benchmark_json: dict[str, Any],
 ) -> dict:
     """The whole ``summary.json`` except the load figures (``load.ran`` is false)."""
-    from lab.runs import SCHEMA_VERSION
-
     records = read_records(benchmark_json)
-    base = pick(records, "request", scheme=baseline, method="GET")
+    base = pick(records, Kind.REQUEST, scheme=baseline, method="GET")
     baseline_us = _get(base, "median_us")
     headers = _get(base, "response_headers")
-    floor = pick(records, "floor")
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "quick": quick,
-        "provenance": provenance,
-        "noise": noise(records, baseline),
-        "verification": verification,
-        "floor": {
+    floor = pick(records, Kind.FLOOR)
+    summary = results_summary.build(
+        run_id,
+        quick=quick,
+        provenance=provenance,
+        schemes=schemes,
+        figures={
+            meta["scheme"]: scheme_entry(meta, records, baseline_us, headers) for meta in schemes
+        },
+        noise=noise(records, baseline),
+        verification=verification,
+        floor={
             "bare_django_view_us": _get(floor, "median_us"),
             "bare_django_view_iqr_us": _get(floor, "iqr_us"),
             "ratio_to_none": ratio_to_baseline(floor, baseline_us),
         },
-        "schemes": [scheme_entry(meta, records, baseline_us, headers) for meta in schemes],
-        "dimensions": dimensions(records, baseline_us),
-        "load": {"ran": False, "reason": "not run yet"},
-    }
-
-
-def merge_load(summary: dict[str, Any], load: dict[str, Any]) -> dict[str, Any]:
-    """Add ``run_load()``'s figures: ``load`` meta and each scheme's ``load_*`` fields."""
-    figures = load.get("schemes", {})
-    for entry in summary["schemes"]:
-        for key, value in figures.get(entry["scheme"], {}).items():
-            if key in LOAD_FIELDS:
-                entry[key] = value
-    summary["load"] = {"ran": True, **load.get("meta", {})}
-    if "verification" in load:
-        summary["load"]["verification"] = load["verification"]
+        dimensions=dimensions(records, baseline_us),
+    )
+    summary["load"]["reason"] = "not run yet"
     return summary

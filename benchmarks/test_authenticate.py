@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from benchmarks.harness import REQUEST_USER, environ_for
 from benchmarks.policy import KNOWN_SLOW, SLOW_SECONDS
 from benchmarks.probes import capture_queries, timed_once
+from benchmarks.records import Kind
 from schemes import registry
 
 SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes() if not s.is_baseline]
@@ -52,11 +53,11 @@ def authenticate(request: Request, classes):
 
 @pytest.mark.benchmark(group="authenticate(): the scheme's classes alone")
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_time_authenticate(scheme, credentials, observed, measure, benchmark):
+def test_time_authenticate(scheme, credentials, observations, measure, benchmark):
     make = request_factory(scheme.url("whoami"), credentials.get(scheme).headers_for("GET"))
     classes = scheme.authentication_classes
-    benchmark.extra_info.update(kind="authenticate", scheme=scheme.name)
-    if observed.get(scheme.name, 0) >= SLOW_SECONDS and not benchmark.disabled:
+    benchmark.extra_info.update(kind=Kind.AUTHENTICATE, scheme=scheme.name)
+    if (observations.request_seconds(scheme.name) or 0) >= SLOW_SECONDS and not benchmark.disabled:
         seconds = KNOWN_SLOW  # its request hashes a password: no untimed probe call
     else:
         request = make()

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from benchmarks.harness import BACKENDS_USER, environ_for
 from benchmarks.policy import KNOWN_SLOW
 from benchmarks.probes import Counted
+from benchmarks.records import Kind
 
 #: Each prefix of the configured list: the bounds guard alone, then with each next entry.
 BACKEND_SETS = [
@@ -51,7 +52,7 @@ def test_time_failed_authenticate_by_backends(backends, case, measure, benchmark
     ):
         refused(measure(call, KNOWN_SLOW))  # at least one password hash per call
     benchmark.extra_info.update(
-        kind="backends",
+        kind=Kind.BACKENDS,
         backends=short_names(backends),
         backend_paths=list(backends),
         case=case,

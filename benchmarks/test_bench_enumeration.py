@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import get_hasher
 
 from benchmarks.harness import REQUEST_USER, WSGIClient
 from benchmarks.probes import timed_once
+from benchmarks.records import Kind
 from lab.seed import SEED_PASSWORD
 from schemes import registry
 from schemes.base import Scheme, basic_header
@@ -77,7 +78,7 @@ def test_time_refused_login(scheme, case, wsgi, measure, benchmark):
     assert_refused(response, scheme)
     response, seconds = timed_once(send)
     benchmark.extra_info.update(
-        kind="enumeration",
+        kind=Kind.ENUMERATION,
         scheme=scheme.name,
         case=case,
         status=response.status,

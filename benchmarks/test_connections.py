@@ -7,6 +7,7 @@ import contextlib
 import pytest
 from django.db import connection
 
+from benchmarks.records import Kind
 from schemes import registry
 
 SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes() if not s.is_baseline]
@@ -40,7 +41,7 @@ def test_time_whoami_by_conn_max_age(scheme, age, credentials, whoami, benchmark
     if slow:
         pytest.skip(f"{slow * 1000:.0f} ms per request (crypto) hides a reconnect")
     with conn_max_age(age):
-        benchmark.extra_info.update(kind="conn_max_age", conn_max_age=age)
+        benchmark.extra_info.update(kind=Kind.CONN_MAX_AGE, conn_max_age=age)
         send, facts, seconds = whoami.probe(scheme, "GET", credential=credentials.get(scheme))
         if facts["queries"] == 0:
             pytest.skip("no SQL per request: the connection is never opened")

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from benchmarks.harness import HASHER_USER_BASE, WSGITransport, assert_whoami
 from benchmarks.probes import Counted, hasher_params, timed_once
+from benchmarks.records import Kind
 from lab.seed import SEED_PASSWORD, seed_username
 from schemes import registry
 
@@ -39,7 +40,7 @@ def test_time_password_verify(index, short, dotted, measure, benchmark):
     encoded, seconds = timed_once(lambda: hasher.encode(SEED_PASSWORD, hasher.salt()))
     default = dotted == settings.PASSWORD_HASHERS[0]
     benchmark.extra_info.update(
-        kind="hasher_verify", default=default, **hasher_facts(short, hasher)
+        kind=Kind.HASHER_VERIFY, default=default, **hasher_facts(short, hasher)
     )
     verify = Counted(lambda: hasher.verify(SEED_PASSWORD, encoded), check=assert_true)
     assert_true(measure(verify, seconds))
@@ -73,7 +74,7 @@ def test_time_basic_request_by_hasher(
             # Each request hashes once, as make_password just did: no probe needed.
             assert_whoami(measure.paired(call, seconds, baseline_send), basic, username)
     benchmark.extra_info.update(
-        kind="hasher_basic_request",
+        kind=Kind.HASHER_BASIC_REQUEST,
         scheme=basic.name,
         username=username,
         queries=len(captured.captured_queries) // call.calls,

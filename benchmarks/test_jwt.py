@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from benchmarks.harness import CLAIMS_USER
 from benchmarks.probes import timed_once
+from benchmarks.records import Kind
 
 ALGORITHMS = ("HS256", "HS512", "RS256", "ES256", "EdDSA")
 #: Claims added step by step, cumulatively, after simplejwt's own.
@@ -106,7 +107,7 @@ def payload_for(user, step: int) -> dict:
 def test_time_jwt_sign(algorithm, backends, claims_user, measure, benchmark):
     backend, payload = backends[algorithm], lab_payload(claims_user)
     token, seconds = timed_once(lambda: backend.encode(payload))
-    benchmark.extra_info.update(kind="jwt_sign", algorithm=algorithm, token_bytes=len(token))
+    benchmark.extra_info.update(kind=Kind.JWT_SIGN, algorithm=algorithm, token_bytes=len(token))
     assert backend.decode(measure(lambda: backend.encode(payload), seconds))["username"]
 
 
@@ -117,7 +118,7 @@ def test_time_jwt_verify(algorithm, backends, claims_user, measure, benchmark):
     token = backend.encode(payload)
     claims, seconds = timed_once(lambda: backend.decode(token, verify=True))
     assert claims == payload
-    benchmark.extra_info.update(kind="jwt_verify", algorithm=algorithm, token_bytes=len(token))
+    benchmark.extra_info.update(kind=Kind.JWT_VERIFY, algorithm=algorithm, token_bytes=len(token))
     assert measure(lambda: backend.decode(token, verify=True), seconds) == payload
 
 
@@ -130,7 +131,7 @@ def test_time_jwt_sign_by_claims(step, claims_user, measure, benchmark):
     token, seconds = timed_once(lambda: token_backend.encode(payload))
     assert token_backend.decode(token) == payload
     benchmark.extra_info.update(
-        kind="jwt_claims",
+        kind=Kind.JWT_CLAIMS,
         step=CLAIM_STEPS[step][0],
         claims=list(payload),
         algorithm=settings.SIMPLE_JWT["ALGORITHM"],

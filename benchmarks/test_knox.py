@@ -7,6 +7,7 @@ from django.db import transaction
 
 from benchmarks.harness import KNOX_USER, WSGITransport
 from benchmarks.policy import per_run
+from benchmarks.records import Kind
 from lab.seed import SEED_PASSWORD
 from schemes import registry
 
@@ -51,5 +52,5 @@ def test_time_knox_request_by_token_count(count, knox_login, whoami, benchmark):
     scheme, user, credential = knox_login
     token = credential.headers["Authorization"].split()[-1]
     assert ensure_tokens(user, count, token[: CONSTANTS.TOKEN_KEY_LENGTH]) == count
-    benchmark.extra_info.update(kind="knox_tokens", tokens_per_user=count)
+    benchmark.extra_info.update(kind=Kind.KNOX_TOKENS, tokens_per_user=count)
     whoami(scheme, "GET", credential=credential, username=KNOX_USER, paired=True)

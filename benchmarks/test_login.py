@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from benchmarks.harness import LOGIN_USER, WSGITransport, assert_whoami
 from benchmarks.policy import KNOWN_SLOW
 from benchmarks.probes import writes
+from benchmarks.records import Kind
 from lab.seed import SEED_PASSWORD
 from schemes import registry
 
@@ -41,7 +42,7 @@ def test_time_login(scheme, wsgi, measure, benchmark):
     )
     changed, login = writes(statements), first["response"]
     benchmark.extra_info.update(
-        kind="login",
+        kind=Kind.LOGIN,
         scheme=scheme.name,
         writes=len(changed),
         write_sql=changed,

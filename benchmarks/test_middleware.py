@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from benchmarks.harness import WSGIClient
+from benchmarks.records import Kind
 from schemes import registry
 
 #: What a header-only API can drop: they serve cookies, browsers and allauth.
@@ -40,7 +41,7 @@ def test_time_whoami_by_middleware_stack(scheme, stack_name, wsgi, credentials, 
     with override_settings(MIDDLEWARE=stack(stack_name)):
         client = WSGIClient()  # middleware is loaded when the handler is built
         benchmark.extra_info.update(
-            kind="middleware",
+            kind=Kind.MIDDLEWARE,
             stack=stack_name,
             middleware_count=len(stack(stack_name)),
             dropped=[m for m in settings.MIDDLEWARE if m not in stack(stack_name)],

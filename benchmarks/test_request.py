@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 
 from benchmarks.probes import timed_once
+from benchmarks.records import Kind
 from benchmarks.urls import BARE_PATH
 from schemes import registry
 
@@ -14,9 +15,9 @@ SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes()]
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_time_whoami_get(scheme, whoami, observed, benchmark):
-    benchmark.extra_info["kind"] = "request"
-    observed[scheme.name] = whoami(scheme, "GET", paired=True)["median_s"]
+def test_time_whoami_get(scheme, whoami, observations, benchmark):
+    benchmark.extra_info["kind"] = Kind.REQUEST
+    observations.add_request_seconds(scheme.name, whoami(scheme, "GET", paired=True)["median_s"])
 
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
@@ -25,7 +26,7 @@ def test_time_bare_django_view_floor(wsgi, measure, baseline_send, benchmark):
         send = wsgi.prepare("GET", BARE_PATH)
         response, seconds = timed_once(send)
         assert response.status == 200, response.body
-        benchmark.extra_info.update(kind="floor", method="GET")
+        benchmark.extra_info.update(kind=Kind.FLOOR, method="GET")
         assert measure.paired(send, seconds, baseline_send).status == 200
     # Leaving the override dropped the URL caches: rebuild them untimed.
     assert wsgi.request("GET", registry.baseline().url("whoami")).status == 200
@@ -34,12 +35,12 @@ def test_time_bare_django_view_floor(wsgi, measure, baseline_send, benchmark):
 @pytest.mark.benchmark(group="request: POST whoami/ (full WSGI request, JSON body)")
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_time_whoami_post(scheme, whoami, benchmark):
-    benchmark.extra_info["kind"] = "request"
+    benchmark.extra_info["kind"] = Kind.REQUEST
     whoami(scheme, "POST", paired=True)
 
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
 def test_time_baseline_again_at_end(whoami, benchmark):
     """Run last (see conftest): the baseline again, to tell drift from differences."""
-    benchmark.extra_info["kind"] = "baseline_end"
+    benchmark.extra_info["kind"] = Kind.BASELINE_END
     whoami(registry.baseline(), "GET")

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 
 from benchmarks.harness import ENGINE_USER, WSGIClient
+from benchmarks.records import Kind
 from schemes import registry
 from schemes.base import Credential
 
@@ -35,7 +36,7 @@ def test_time_session_request_by_engine(engine, bench_db, whoami, benchmark):
         credential = Credential(cookies={settings.SESSION_COOKIE_NAME: session_cookie(ENGINE_USER)})
         client = WSGIClient()  # SessionMiddleware binds the engine when it is loaded
         benchmark.extra_info.update(
-            kind="session_engine",
+            kind=Kind.SESSION_ENGINE,
             engine=engine,
             engine_path=settings.SESSION_ENGINE,
             cookie_bytes=len(credential.headers_for("GET")["Cookie"].encode()),

@@ -4,18 +4,18 @@ POST) with a real credential, and refuses a request without one."""
 import pytest
 
 from benchmarks.harness import REQUEST_USER, verify
-from lab.runs import atomic_write_json
+from results.runs import atomic_write_json
 from schemes import registry
 
 VERIFICATION_FILE = "verification.json"
 
 
-def test_every_scheme_answers_before_timing(wsgi, credentials, verified, run_dir):
+def test_every_scheme_answers_before_timing(wsgi, credentials, observations, run_dir):
     results = {}
     for scheme in registry.all_schemes():
         results[scheme.name], probed = verify(wsgi, scheme, credentials.get(scheme), REQUEST_USER)
         for method, facts in probed.items():  # the request benchmarks reuse slow ones
-            verified[(scheme.name, method)] = facts
+            observations.add_verified(scheme.name, method, facts)
     if run_dir is not None:
         atomic_write_json(run_dir / VERIFICATION_FILE, results)
     failed = {name: r for name, r in results.items() if not r["ok"]}

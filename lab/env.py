@@ -161,7 +161,7 @@ def jwt_keys(algorithm: str) -> tuple[str, str]:
 CONN_MAX_AGE = get_int_or_none("AUTHLAB_CONN_MAX_AGE", None)
 #: Path of the SQLite database that serve, manage.py and the load tests share.
 SQLITE_PATH = Path(get("AUTHLAB_SQLITE_PATH", str(VAR_DIR / "authlab.sqlite3")))
-#: Database and cache choices (``DB``, ``CACHE``). ``python -m lab.services run -- cmd``
+#: Database and cache choices (``DB``, ``CACHE``). ``python -m infra.services run -- cmd``
 #: starts the servers they need and hands ``cmd`` their URLs.
 DATABASES = ("sqlite", "postgres")
 CACHES = ("locmem", "redis")

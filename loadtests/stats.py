@@ -6,41 +6,11 @@ every difference under ~1 ms here; these functions work on the raw float timings
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Percentiles reported for every scheme (and per method in the raw files).
-PERCENTILES = (50, 95, 99)
-
-
-def percentile(sorted_values: Sequence[float], pct: float) -> float | None:
-    """Return the ``pct``-th percentile of ascending ``sorted_values`` (linear interpolation).
-
-    Same definition as NumPy's default (``method="linear"``); ``None`` when empty.
-    """
-    if not sorted_values:
-        return None
-    rank = (len(sorted_values) - 1) * pct / 100
-    low = math.floor(rank)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
-
-
-def latency_summary(times_us: Iterable[float]) -> dict[str, float | int | None]:
-    """Return ``count``, ``p50_us``, ``p95_us``, ``p99_us``, ``max_us``, ``mean_us``."""
-    ordered = sorted(times_us)
-    summary: dict[str, float | int | None] = {"count": len(ordered)}
-    for pct in PERCENTILES:
-        summary[f"p{pct}_us"] = _round(percentile(ordered, pct))
-    summary["max_us"] = _round(ordered[-1]) if ordered else None
-    summary["mean_us"] = _round(sum(ordered) / len(ordered)) if ordered else None
-    return summary
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+from results.stats import latency_summary
 
 
 @dataclass

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 
-from lab import procs
+from infra import procs
 from lab.env import BASE_DIR
 
 SETTINGS = "lab.settings.bench"  # login throttling lifted: the UI load-tests logins too
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     procs.die_with_parent()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
-    from loadtests.headless import prepare_database
+    from loadtests.orchestrate import prepare_database
 
     prepare_database(env, args.seed)
     port = args.port or procs.free_port()

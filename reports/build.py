@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.runs import atomic_write_text
 from reports import charts, compare
 from reports.analyse import analyse
 from reports.collect import load_run
 from reports.render import csvfile, html, markdown
+from results.runs import atomic_write_text
 
 INDEX = "index.html"
 CHARTS_DIR = "charts"

@@ -1,4 +1,4 @@
-"""Collect and validate one run folder (``reports/SCHEMA.md``) into a :class:`Run`.
+"""Collect and validate one run folder (``results/SCHEMA.md``) into a :class:`Run`.
 
 This is the only module that reads a run folder. It refuses what it cannot trust
 (missing file, wrong ``schema_version``, truncated JSON, an unfinished run) with a
@@ -14,13 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.runs import COMPLETE_MARKER, DIMENSIONS, IN_PROCESS_NUMBERS, LOAD_FIELDS, SCHEMA_VERSION
+from results.runs import COMPLETE_MARKER
+from results.schema import (
+    BASELINE,
+    DIMENSIONS,
+    IN_PROCESS_NUMBERS,
+    LOAD_FIELDS,
+    READABLE_VERSIONS,
+    SCALE_FIELDS,
+)
 
 SUMMARY = "summary.json"
-#: The scheme every figure is compared with (``ratio_to_none``); see :func:`is_baseline`.
-BASELINE = "none"
 
-#: Numeric per-scheme figures of schema version 1; absent ones become ``None``.
+#: Numeric per-scheme figures (results.schema); absent ones become ``None``.
 SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *LOAD_FIELDS)
 
 
@@ -52,6 +58,8 @@ class Run:
     schemes: list[dict[str, Any]]
     dimensions: dict[str, list[dict[str, Any]]]
     load: dict[str, Any]
+    #: ``make scale``'s meta (stores, seeding, sample size); every key, ``None`` when absent.
+    scale: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -118,9 +126,10 @@ def _validate(run_dir: Path, path: Path, data: Any) -> Run:
     if not isinstance(data, dict):
         raise ReportInputError(path, "top level is not a JSON object")
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
+        readable = " or ".join(map(str, READABLE_VERSIONS))
         raise ReportInputError(
-            path, f"schema_version is {version!r}; this report builder reads {SCHEMA_VERSION}"
+            path, f"schema_version is {version!r}; this report builder reads {readable}"
         )
     schemes = data.get("schemes")
     if not isinstance(schemes, list):
@@ -144,6 +153,7 @@ def _validate(run_dir: Path, path: Path, data: Any) -> Run:
         schemes=entries,
         dimensions=dimensions,
         load=_section(path, data, "load"),
+        scale={**dict.fromkeys(SCALE_FIELDS), **_section(path, data, "scale")},
         raw=data,
     )
 

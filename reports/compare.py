@@ -14,10 +14,10 @@ from pathlib import Path
 
 from django.template import Context
 
-from lab.runs import OUT_DIR
 from reports import fmt
 from reports.analyse import HEADLINE, Figure, headline_row
 from reports.collect import Run
+from results.runs import OUT_DIR
 
 NOISE_MARK = "≈"
 

@@ -20,12 +20,12 @@ from django.urls import URLPattern, path
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 
+from results.schema import BASELINE
 from schemes.views import WhoAmIView
 
 API_PREFIX = "/api/v1/"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The scheme every figure is compared with (``ratio_to_none`` in summary.json).
-BASELINE = "none"
 
 Location = Literal["header", "cookie"]
 #: What a carried value is: the password itself, a server-side session key, a CSRF
@@ -200,6 +200,9 @@ class Scheme:
     properties: ClassVar[Properties]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
+    #: The tables its credential lookup reads, as "app_label.Model" (``make scale``
+    #: reports their row counts); empty when the lookup reads no table.
+    stored_models: ClassVar[tuple[str, ...]] = ()
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:

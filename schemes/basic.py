@@ -9,6 +9,7 @@ class BasicScheme(Scheme):
     """DRF's ``BasicAuthentication``: ``Authorization: Basic base64(user:pass)``."""
 
     name = "basic"
+    stored_models = ("auth.User",)
     title = "HTTP Basic"
     summary = "Username and password on every request; the password hash is checked each time."
     authentication_classes = (BasicAuthentication,)

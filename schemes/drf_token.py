@@ -37,6 +37,7 @@ class TokenScheme(Scheme):
     """DRF's ``TokenAuthentication`` with ``rest_framework.authtoken``."""
 
     name = "token"
+    stored_models = ("authtoken.Token",)
     title = "DRF Token"
     summary = "One long-lived random key per user, stored in plain text, looked up per request."
     authentication_classes = (TokenAuthentication,)

@@ -153,6 +153,7 @@ class JWTScheme(JWTFlowMixin, Scheme):
     """simplejwt's ``JWTAuthentication``: verify the signature, then load the user."""
 
     name = "jwt"
+    stored_models = ("auth.User",)
     title = "JWT (simplejwt)"
     summary = "Signed access token; signature checked and the user row loaded per request."
     authentication_classes = (JWTAuthentication,)

@@ -45,6 +45,7 @@ class KnoxScheme(Scheme):
     """django-rest-knox's ``TokenAuthentication``."""
 
     name = "knox"
+    stored_models = ("knox.AuthToken",)
     title = "Knox token"
     summary = "Per-client tokens with expiry; only a digest is stored; logout one or all."
     authentication_classes = (KnoxTokenAuthentication,)

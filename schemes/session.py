@@ -60,6 +60,7 @@ class SessionScheme(Scheme):
     """DRF's ``SessionAuthentication`` over Django's session framework."""
 
     name = "session"
+    stored_models = ("sessions.Session",)
     title = "Django session"
     summary = "A session cookie set at login; CSRF token required for unsafe methods."
     authentication_classes = (SessionAuthentication,)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lab import procs
+from infra import procs
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_HINT = "sudo apt-get install chromium (or: make system-deps)"

@@ -91,3 +91,18 @@ def expected_denial(scheme: Scheme) -> int:
     first = scheme.authentication_classes[0]()
     challenge = first.authenticate_header(APIRequestFactory().get("/"))
     return 401 if challenge else 403
+
+
+def answer_after(scheme: Scheme, transport, call, lifetime) -> tuple[int, object]:
+    """Log alice in at a fixed instant; (status while fresh, the answer just after
+    ``lifetime`` has passed), the clock frozen both times."""
+    import datetime as dt
+
+    import time_machine
+
+    start = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        credential = scheme.obtain(transport, "alice", PASSWORD)
+        fresh = call(scheme, credential).status_code
+    with time_machine.travel(start + lifetime + dt.timedelta(seconds=1), tick=False):
+        return fresh, call(scheme, credential)

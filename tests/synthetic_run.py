@@ -11,8 +11,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from lab.runs import SCHEMA_VERSION, atomic_write_json, mark_complete
 from reports.collect import Run, load_run
+from results.runs import atomic_write_json, mark_complete
+from results.schema import SCHEMA_VERSION
 from schemes import registry
 
 #: Plausible figures per built-in scheme (µs, counts, bytes); tests change what they test.

@@ -14,7 +14,9 @@ import pytest
 from benchmarks import summary as bench_summary
 from benchmarks.run import progress_line
 from lab.env import BASE_DIR
-from lab.runs import COMPLETE_MARKER, LATEST, SCHEMA_VERSION
+from results import summary as results_summary
+from results.runs import COMPLETE_MARKER, LATEST
+from results.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow
 SELECT = "(whoami_get and (none or token or jwt-stateless)) or test_time_login"
@@ -158,10 +160,11 @@ def test_extra_headers_counts_what_a_scheme_adds():
     assert lines == ["Vary: Accept, Cookie"] and size == len(", Cookie")
 
 
-def test_merge_load_fills_the_load_fields_only():
+def test_add_load_fills_the_load_fields_only():
     summary = {"schemes": [{"scheme": "token", "load_rps": None}], "load": {"ran": False}}
-    bench_summary.merge_load(
-        summary, {"meta": {"duration_s": 2.0}, "schemes": {"token": {"load_rps": 50.0, "other": 1}}}
+    results_summary.add_load(
+        summary,
+        {"meta": {"duration_s": 2.0}, "schemes": {"token": {"load_rps": 50.0, "request_us": 1}}},
     )
     assert summary["schemes"][0] == {"scheme": "token", "load_rps": 50.0}
     assert summary["load"] == {"ran": True, "duration_s": 2.0}

@@ -112,7 +112,7 @@ def test_django_login_pages_are_throttled(path, rate_of_three, db):
 def test_two_gunicorn_workers_share_the_failure_count(tmp_path):
     """Real gunicorn, 2 workers, fresh connection per request (so both workers serve):
     the 4th wrong password from this client is a 429 whichever worker answers."""
-    from lab import procs
+    from infra import procs
 
     env = {
         "DJANGO_SETTINGS_MODULE": "lab.settings.serve",

@@ -3,7 +3,7 @@
 byte for byte as it was, ``latest`` still names the last complete run, no child
 process outlives the driver, and the report builder refuses the killed folder.
 
-Results go to a temporary ``AUTHLAB_OUT_DIR`` (read by lab.runs), so real results
+Results go to a temporary ``AUTHLAB_OUT_DIR`` (read by results.runs), so real results
 are never touched. In ``make test`` the killed runs are partial (``-k``: a few
 benchmarks; a partial run is never marked complete either). ``INTERRUPT_FULL=1``
 (a knob of this test only) kills whole QUICK runs too, and lets one finish.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import runs
+from results import runs
 
 pytestmark = pytest.mark.slow
 

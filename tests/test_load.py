@@ -14,8 +14,10 @@ import json
 import psutil
 import pytest
 
-from loadtests import headless
-from loadtests.stats import Batch, Sample, latency_summary, percentile, summarise
+from loadtests import orchestrate
+from loadtests.stats import Batch, Sample, summarise
+from results.schema import LOAD_FIELDS
+from results.stats import latency_summary, percentile
 from schemes import registry
 
 pytestmark = pytest.mark.slow
@@ -37,7 +39,7 @@ def single_process_run(load_env, tmp_path_factory):
     """One gunicorn started for the run, one locust process, every scheme."""
     run_dir = tmp_path_factory.mktemp("load")
     with orphans_checked():
-        return run_dir, headless.run_load(run_dir, quick=True, **SHORT)
+        return run_dir, orchestrate.run_load(run_dir, quick=True, **SHORT)
 
 
 @contextlib.contextmanager
@@ -67,7 +69,7 @@ def assert_every_scheme_loaded(result: dict, run_dir) -> None:
         assert result["verification"][name]["ok"], (name, result["verification"][name])
         raw = json.loads((run_dir / "load" / f"{name}.json").read_text())
         assert raw["scheme"] == name and raw["requests"] == fields["load_requests"]
-        assert set(headless.LOAD_FIELDS) <= fields.keys()
+        assert set(LOAD_FIELDS) <= fields.keys()
     latencies = [f[k] for f in result["schemes"].values() for k in ("load_p50_us", "load_max_us")]
     # Raw float timings, not locust's whole milliseconds.
     assert any(value % 1000 for value in latencies)
@@ -102,7 +104,9 @@ def test_distributed_load_two_workers(tmp_path, load_env):
     """
     chosen = ["none", "basic", "session", "token"]
     with orphans_checked():
-        result = headless.run_load(tmp_path, quick=True, schemes=chosen, locust_workers=2, **SHORT)
+        result = orchestrate.run_load(
+            tmp_path, quick=True, schemes=chosen, locust_workers=2, **SHORT
+        )
     assert list(result["schemes"]) == chosen
     for name, fields in result["schemes"].items():
         assert fields["load_requests"] > 0 and fields["load_failures"] == 0, name

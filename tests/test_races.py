@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import procs
+from infra import procs
 from lab.seed import SEED_PASSWORD
 from schemes import registry
 from schemes.transports import HttpTransport

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from lab import runs
+from results import runs
 
 
 def test_atomic_write_replaces_whole_files_with_shareable_mode(tmp_path):

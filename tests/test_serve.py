@@ -13,7 +13,7 @@ import time
 import psutil
 import pytest
 
-from lab import procs
+from infra import procs
 from lab.seed import SEED_PASSWORD, seed_username
 from schemes import registry
 from schemes.transports import HttpTransport
@@ -41,7 +41,7 @@ def serve_env(tmp_path_factory):
 
 @pytest.fixture
 def launch(tmp_path, serve_env):
-    """Start ``python -m lab.serve`` on a free port with a copy of the database."""
+    """Start ``python -m infra.serve`` on a free port with a copy of the database."""
     started = []
 
     def start():
@@ -51,7 +51,7 @@ def launch(tmp_path, serve_env):
         env = {**serve_env, "AUTHLAB_SQLITE_PATH": str(db)}
         with open(tmp_path / f"serve-{port}.log", "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "lab.serve", "--port", str(port), "--seed", "3"],
+                [sys.executable, "-m", "infra.serve", "--port", str(port), "--seed", "3"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from lab import procs
+from infra import procs
 from lab.gunicorn_worker import HEAD_TIMEOUT
 from schemes import registry
 from tests.conftest import PASSWORD

@@ -1,4 +1,4 @@
-"""Real credential stores: the throwaway PostgreSQL and Redis of lab.services, the
+"""Real credential stores: the throwaway PostgreSQL and Redis of infra.services, the
 contract's query counts on PostgreSQL, sessions on Redis, and scale seeding.
 
 The servers are started by the project's own code once per test session; when a
@@ -20,7 +20,8 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import override_settings
 
-from lab import env, services
+from infra import services
+from lab import env
 from schemes import registry
 from tests.conftest import PASSWORD, scheme_params
 
@@ -102,7 +103,7 @@ def test_wrapper_runs_the_command_untouched_without_services():
         [
             sys.executable,
             "-m",
-            "lab.services",
+            "infra.services",
             "run",
             "--db",
             "sqlite",
@@ -167,7 +168,7 @@ def test_wrapper_starts_both_stores_for_a_command_and_settings_use_them():
         [
             sys.executable,
             "-m",
-            "lab.services",
+            "infra.services",
             "run",
             "--db",
             "postgres",
@@ -250,7 +251,8 @@ def test_session_engines_on_redis(engine, redis_server, user, transport, call):
 
 # --- Scale seeding ------------------------------------------------------------------------------
 def test_scale_seeding_grows_every_table_to_the_size_asked(db):
-    from lab.scale import Seeder, sample_usernames
+    from scale.measure import sample_usernames
+    from scale.seed import Seeder
 
     seeder = Seeder()
     for size in (120, 300):
@@ -270,7 +272,7 @@ def test_scale_on_postgres_uses_copy_and_times_real_credentials(pg, tmp_path):
         [
             sys.executable,
             "-m",
-            "lab.scale",
+            "scale",
             "--child",
             "postgres",
             "--sizes",

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lab import procs
+from infra import procs
 from lab.seed import SEED_PASSWORD, seed_username
 from schemes import registry
 from schemes.base import Credential, Reply, Scheme

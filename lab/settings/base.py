@@ -123,7 +123,7 @@ DATABASES = {
         },
     }
 }
-# DB=postgres: psycopg 3 on DATABASE_URL (`python -m lab.services run` starts a throwaway
+# DB=postgres: psycopg 3 on DATABASE_URL (`python -m infra.services run` starts a throwaway
 # cluster and sets it). Same persistent connection per worker thread as SQLite
 # (CONN_MAX_AGE); no psycopg pool (Django's pool needs CONN_MAX_AGE=0, and a pooled
 # checkout per request is a different cost); client-side parameter binding and no
@@ -134,8 +134,8 @@ if env.DB == "postgres":
     DATABASES["default"] = {
         "ENGINE": "django.db.backends.postgresql",
         # Without a URL, a clear error on first connection (not at import: `manage.py
-        # help` keeps working); lab.services supplies the URL.
-        "NAME": _pg.get("NAME", "DB=postgres needs DATABASE_URL (run through lab.services)"),
+        # help` keeps working); infra.services supplies the URL.
+        "NAME": _pg.get("NAME", "DB=postgres needs DATABASE_URL (run through infra.services)"),
         "USER": _pg.get("USER", ""),
         "PASSWORD": _pg.get("PASSWORD", ""),
         "HOST": _pg.get("HOST", ""),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reports import fmt
+from reports import fmt, scale
 from reports.analyse import HEADLINE, Analysis, Row
 from reports.collect import Run, is_baseline
 
@@ -231,8 +231,8 @@ def dimension(name: str, rows: list[dict[str, Any]]) -> Table:
 def dimensions(run: Run) -> list[Table]:
     """Every non-empty dimension of the run, as tables (the data behind the charts)."""
     tables = [dimension(name, rows) for name, rows in run.dimensions.items() if rows]
-    verdicts = (run.raw.get("scale") or {}).get("verdicts") if isinstance(run.raw, dict) else None
-    if isinstance(verdicts, list) and verdicts and all(isinstance(v, dict) for v in verdicts):
-        # make scale's own flat-or-grows verdict per store and credential kind
-        tables.append(dimension("scale_verdicts", verdicts))
+    points = run.dimensions.get("scale") or []
+    if any(p.get("lookup_us") is not None for p in points):
+        # make scale's flat-or-grows verdict per store and credential kind
+        tables.append(dimension("scale_verdicts", scale.verdicts(points)))
     return tables

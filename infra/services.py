@@ -5,7 +5,7 @@ port, with a random password, runs as an unprivileged account when we are root
 (PostgreSQL refuses to run as root), dies with the process that started it
 (``PR_SET_PDEATHSIG``) and is removed with its folder afterwards.
 
-``python -m lab.services run -- <cmd>`` runs ``cmd`` with the stores that ``DB`` and
+``python -m infra.services run -- <cmd>`` runs ``cmd`` with the stores that ``DB`` and
 ``CACHE`` ask for: it starts what is not given by ``DATABASE_URL`` / ``REDIS_URL``,
 passes their URLs to ``cmd`` in the environment, and stops them when ``cmd`` ends.
 Everything downstream (settings, bench, load test) only sees those variables.
@@ -29,7 +29,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab import env, procs
+from infra import procs
+from lab import env
 
 #: Where Debian / Ubuntu put the server binaries, newest major version last.
 PG_GLOB = "/usr/lib/postgresql/*/bin"
@@ -397,7 +398,7 @@ def run(cmd: list[str], db: str | None = None, cache: str | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: ``run [--db D] [--cache C] -- cmd...``."""
-    parser = argparse.ArgumentParser(prog="python -m lab.services", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m infra.services", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     run_p = sub.add_parser("run", help="run a command with the stores DB/CACHE ask for")
     run_p.add_argument("--db", choices=env.DATABASES, help="default: $DB")
@@ -406,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
-        parser.error("no command given (python -m lab.services run -- <cmd>)")
+        parser.error("no command given (python -m infra.services run -- <cmd>)")
     try:
         return run(cmd, args.db, args.cache)
     except ServiceUnavailable as exc:

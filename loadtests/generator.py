@@ -1,6 +1,6 @@
-"""Run each scheme in turn inside one locust process (locust as a library).
+"""The load generator: each scheme in turn inside one locust process (locust as a library).
 
-    python -m loadtests.runner --host URL --out DIR [--schemes a,b] [-u N]
+    python -m loadtests.generator --host URL --out DIR [--schemes a,b] [-u N]
         [--warmup S] [--duration S] [--max-requests N] [--workers K] [--server-pid PID]
 
 For each scheme: spawn the users, wait until every one has logged in, discard a
@@ -9,7 +9,7 @@ the users; write ``DIR/<scheme>.json``. With ``--workers K`` and/or ``--master
 --expect-workers N`` this process is a locust master and the load comes from worker
 processes: K local ones it starts itself, the rest started elsewhere with
 ``make locust-worker``.
-``loadtests.headless`` runs this as a child process: locust monkey-patches the
+``loadtests.orchestrate`` runs this as a child process: locust monkey-patches the
 standard library with gevent, which must not happen inside the caller.
 """
 
@@ -29,10 +29,12 @@ from locust.argument_parser import get_parser
 from locust.env import Environment
 from locust.runners import STATE_STOPPED, MasterRunner
 
-from lab import procs
-from lab.runs import atomic_write_json
+from infra import procs
 from loadtests import locustfile, recorder
+from loadtests.options import FULL, Profile
 from loadtests.stats import summarise
+from results.runs import atomic_write_json
+from results.verify import Answer, verdict
 from schemes import registry
 from schemes.transports import HttpTransport
 
@@ -45,14 +47,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
     own = argparse.ArgumentParser(description=__doc__, add_help=False)
     own.add_argument("--out", type=Path, required=True, help="folder for <scheme>.json")
     own.add_argument("--schemes", default="", help="comma-separated (default: all)")
-    own.add_argument("--warmup", type=float, default=2.0, help="seconds discarded per scheme")
-    own.add_argument("--duration", type=float, default=8.0, help="measured seconds per scheme")
-    own.add_argument(
-        "--max-requests",
-        type=int,
-        default=200_000,
-        help="stop a scheme's window after this many measured requests",
-    )
+    Profile.add_arguments(own, skip=("users",))  # users: locust's own -u
     own.add_argument(
         "--workers",
         type=int,
@@ -65,16 +60,13 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
         help="be a master for --expect-workers workers started elsewhere "
         "(binds --master-bind-host:--master-bind-port)",
     )
-    own.add_argument(
-        "--min-requests",
-        type=int,
-        default=0,
-        help="extend a window shorter than this many requests (slow schemes), up to --max-window",
-    )
-    own.add_argument("--max-window", type=float, default=0, help="default: 4 x --duration")
     own.add_argument("--server-pid", type=int, default=0, help="gunicorn master, for its CPU")
     own.add_argument("--login-timeout", type=float, default=120.0)
     mine, rest = own.parse_known_args(argv)
+    profile = FULL.updated(mine)
+    vars(mine).update({f: getattr(profile, f) for f in ("warmup_s", "duration_s")})
+    vars(mine).update(min_requests=profile.min_requests, max_window_s=profile.max_window_s)
+    mine.max_requests = profile.max_requests
     # locust's parser: -u, --host, --expect-workers, --master-bind-*, our custom options,
     # with defaults from [tool.locust] in pyproject.toml.
     options = get_parser().parse_args(["-f", str(LOCUSTFILE), *rest])
@@ -132,7 +124,7 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
     )
     verification = verify(user_class, recorder.COLLECTOR.ready, status_without)
     clock.lap("login_and_first_answer")
-    gevent.sleep(mine.warmup)
+    gevent.sleep(mine.warmup_s)
     clock.lap("warmup")
 
     n = generators(runner)
@@ -155,8 +147,8 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
         "user_class": user_class.__name__,
         "verification": verification,
         "users": users,
-        "warmup_s": mine.warmup,
-        "duration_s": mine.duration,
+        "warmup_s": mine.warmup_s,
+        "duration_s": mine.duration_s,
         **figures,
         "server_cpu_s": None if server_cpu is None else round(server_cpu, 4),
         "server_window_s": round(t1 - t0, 4),
@@ -197,19 +189,16 @@ def anonymous_status(host: str, user_class: type) -> int:
 
 
 def verify(user_class: type, answers: list[dict[str, Any]], status_without: int) -> dict:
-    """The scheme's verification: every user's first answer was right, and no credential
+    """The scheme's verification by the lab's one rule (:func:`results.verify.verdict`):
+    every user's first answer was right (each user checked its own), and no credential
     is refused (except by the baseline, which has no authentication)."""
-    scheme = registry.get(user_class.scheme_name)
-    refused = status_without in (401, 403) or scheme.is_baseline
-    problems = sorted({a["problem"] for a in answers if a["problem"]})
-    return {
-        "ok": bool(answers) and not problems and refused,
-        "status_with": answers[0]["status"] if answers else None,
-        "username": answers[0]["username"] if answers else None,
-        "status_without": status_without,
-        "users_checked": len(answers),
-        "problems": problems,
-    }
+    baseline = registry.get(user_class.scheme_name).is_baseline
+    checked = [
+        Answer("GET", a["status"], a["username"], a["username"] if a["status"] == 200 else "")
+        for a in answers
+    ]
+    problems = [a["problem"] for a in answers if a["problem"]]
+    return verdict(checked, status_without, baseline=baseline, problems=problems)
 
 
 def measured_window(runner, generators_: int, mine: argparse.Namespace) -> None:
@@ -219,7 +208,7 @@ def measured_window(runner, generators_: int, mine: argparse.Namespace) -> None:
     local = generators_ == 1
     # With workers, the master only sees locust's counters (reported every 3 s).
     base = runner.stats.total.num_requests
-    longest = mine.max_window or 4 * mine.duration
+    longest = mine.max_window_s or 4 * mine.duration_s
     while True:
         if local and not recorder.RECORDER.recording:  # the request cap was reached
             return
@@ -229,7 +218,7 @@ def measured_window(runner, generators_: int, mine: argparse.Namespace) -> None:
             if local
             else runner.stats.total.num_requests - base
         )
-        if elapsed >= mine.duration and (done >= mine.min_requests or elapsed >= longest):
+        if elapsed >= mine.duration_s and (done >= mine.min_requests or elapsed >= longest):
             return
         gevent.sleep(POLL)
 

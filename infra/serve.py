@@ -1,6 +1,6 @@
 """``make serve``: migrate, seed, print every scheme's URL, run gunicorn until Ctrl-C.
 
-Usage: ``python -m lab.serve [--host H] [--port P] [--seed N]``.
+Usage: ``python -m infra.serve [--host H] [--port P] [--seed N]``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from lab import procs
+from infra import procs
 
 
 def main(argv: list[str] | None = None) -> int:

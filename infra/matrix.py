@@ -1,7 +1,7 @@
 """``make matrix``: the QUICK bench on every database x cache pair, and one comparison.
 
 Each pair runs ``python -m benchmarks --quick --no-load`` through ``python -m
-lab.services run`` (which starts PostgreSQL / Redis for it) with ``AUTHLAB_OUT_DIR``
+infra.services run`` (which starts PostgreSQL / Redis for it) with ``AUTHLAB_OUT_DIR``
 pointing inside this run's folder, so each pair leaves an ordinary run folder:
 
     reports/out/<id>-matrix/<db>-<cache>/<bench run>/summary.json ...
@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lab import env, procs, runs
+from infra import procs
+from lab import env
+from results import runs
 
 PAIRS = [(db, cache) for db in env.DATABASES for cache in env.CACHES]
 #: Sessions read through the cache, so the cache of each pair is on the request path.
@@ -39,7 +41,7 @@ def run_pair(run_dir: Path, db: str, cache: str, session_engine: str, bench: lis
         "AUTHLAB_OUT_DIR": str(out),
         "AUTHLAB_SESSION_ENGINE": session_engine,
     }
-    cmd = [sys.executable, "-m", "lab.services", "run", "--db", db, "--cache", cache, "--"]
+    cmd = [sys.executable, "-m", "infra.services", "run", "--db", db, "--cache", cache, "--"]
     started = time.monotonic()
     proc = procs.spawn([*cmd, *bench], env=child_env)
     try:
@@ -106,7 +108,7 @@ def markdown(matrix: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every pair (or those named), then write matrix.json and matrix.md."""
-    parser = argparse.ArgumentParser(prog="python -m lab.matrix", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m infra.matrix", description=__doc__)
     parser.add_argument("--pairs", help="e.g. sqlite-locmem,postgres-redis (default: all 4)")
     parser.add_argument("--session-engine", default=SESSION_ENGINE)
     parser.add_argument(

@@ -1,8 +1,8 @@
-"""Headless load tests: every scheme in turn under real HTTP load.
+"""The load-test orchestrator: every scheme in turn under real HTTP load.
 
 ``make load`` runs :func:`main` (its own run folder and ``summary.json``); ``make
 bench`` calls :func:`run_load` for its load phase. Neither imports locust here: the
-load runs in a child process (:mod:`loadtests.runner`), against a gunicorn this
+load runs in a child process (:mod:`loadtests.generator`), against a gunicorn this
 module starts on loopback (its own SQLite file, migrated and seeded) unless a
 ``base_url`` is given.
 """
@@ -22,40 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lab import procs
-from lab.env import BASE_DIR
-from lab.runs import (
-    DIMENSIONS,
-    IN_PROCESS_NUMBERS,
-    IN_PROCESS_TEXT,
-    LOAD_FIELDS,
-    atomic_write_json,
-)
+from infra import procs
+from loadtests.options import FULL, QUICK, Profile
+from results.runs import BASE_DIR, atomic_write_json
 
 #: Settings of the server and of the load generators (login throttling lifted).
 SETTINGS = "lab.settings.bench"
 #: The generator is "saturated" above this much of one core: numbers are then its limit.
 SATURATED_PCT = 90.0
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How long and how hard each scheme is loaded."""
-
-    users: int
-    warmup_s: float
-    duration_s: float
-    #: A window with fewer requests is extended (a scheme that hashes the password on
-    #: every request answers a few per second), up to ``max_window_s``.
-    min_requests: int = 20
-    max_window_s: float = 20.0
-    max_requests: int = 200_000
-
-
-#: QUICK: the whole load phase of ``make bench QUICK=1`` in ~20 s for 7 schemes.
-QUICK = Profile(users=4, warmup_s=0.25, duration_s=1.5, min_requests=5, max_window_s=5.0)
-#: Default: ~90-100 s for 7 schemes (logins with the real hasher included).
-FULL = Profile(users=4, warmup_s=2.0, duration_s=8.0)
 
 
 @dataclass(frozen=True)
@@ -110,6 +84,7 @@ def run_load(
     master_bind: str = "127.0.0.1",
     master_port: int = 5557,
     max_requests: int | None = None,
+    profile: Profile | None = None,
 ) -> dict[str, Any]:
     """Load each scheme in turn; write ``run_dir/load/<scheme>.json``; return the figures.
 
@@ -120,7 +95,7 @@ def run_load(
     (``make locust-worker MASTER=<this host>``) on ``master_bind:master_port``.
     """
     generators = Generators(locust_workers, remote_workers, master_bind, master_port)
-    base = QUICK if quick else FULL
+    base = profile or (QUICK if quick else FULL)
     profile = dataclasses.replace(
         base,
         users=users or base.users,
@@ -200,27 +175,18 @@ def run_generator(
     generators: Generators,
     accounts: int,
 ) -> None:
-    """Run :mod:`loadtests.runner` as a child process until it has measured every scheme."""
+    """Run :mod:`loadtests.generator` as a child process until it has measured every scheme."""
     cmd = [
         sys.executable,
         "-m",
-        "loadtests.runner",
+        "loadtests.generator",
         "--out",
         str(out),
         "--host",
         url,
         "-u",
         str(profile.users),
-        "--warmup",
-        str(profile.warmup_s),
-        "--duration",
-        str(profile.duration_s),
-        "--max-requests",
-        str(profile.max_requests),
-        "--min-requests",
-        str(profile.min_requests),
-        "--max-window",
-        str(profile.max_window_s),
+        *profile.args(skip=("users",)),
         "--accounts",
         str(accounts),
         "--server-pid",
@@ -312,38 +278,22 @@ def meta(
 
 # --- make load --------------------------------------------------------------------------
 def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[str, Any]:
-    """A schema-version-1 ``summary.json`` with the load figures and nothing else measured."""
-    from lab.runs import SCHEMA_VERSION, provenance
+    """A ``summary.json`` with the load figures and nothing else measured."""
+    from results.provenance import provenance
+    from results.summary import build
     from schemes import registry
 
-    nulls = dict.fromkeys((*IN_PROCESS_NUMBERS, *IN_PROCESS_TEXT))
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_dir.name,
-        "quick": quick,
-        "provenance": provenance(profile="load", load=result["meta"]),
-        "noise": {
-            "baseline_start_us": None,
-            "baseline_end_us": None,
-            "drift_pct": None,
-            "noisy": None,
-        },
-        "verification": result["verification"],
-        "floor": {"bare_django_view_us": None, "bare_django_view_iqr_us": None},
-        "schemes": [
-            {
-                "scheme": s.name,
-                "title": s.title,
-                "properties": s.properties.as_dict(),
-                **nulls,
-                **dict.fromkeys(LOAD_FIELDS),
-                **result["schemes"].get(s.name, {}),
-            }
+    return build(
+        run_dir.name,
+        quick=quick,
+        provenance=provenance(profile="load", load=result["meta"]),
+        schemes=[
+            {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
             for s in registry.all_schemes()
         ],
-        "dimensions": {k: [] for k in DIMENSIONS},
-        "load": result["meta"],
-    }
+        verification=result["verification"],
+        load=result,
+    )
 
 
 def table(result: dict[str, Any]) -> str:
@@ -384,9 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--target", default="", help="base URL of a running lab (default: start a gunicorn)"
     )
-    parser.add_argument("--users", type=int, default=0)
-    parser.add_argument("--warmup", type=float, default=None)
-    parser.add_argument("--duration", type=float, default=0)
+    Profile.add_arguments(parser)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker")
     parser.add_argument(
@@ -409,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from lab.runs import mark_complete, new_run_dir
+    from results.runs import mark_complete, new_run_dir
 
     run_dir = new_run_dir(label="load")
     print(f"Load test run: {run_dir}", flush=True)
@@ -419,9 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             quick=args.quick,
             schemes=[s.strip() for s in args.schemes.split(",") if s.strip()] or None,
             base_url=args.target or None,
-            users=args.users or None,
-            warmup_s=args.warmup,
-            duration_s=args.duration or None,
+            profile=(QUICK if args.quick else FULL).updated(args),
             gunicorn_workers=args.workers or None,
             gunicorn_threads=args.threads or None,
             locust_workers=args.locust_workers,
