@@ -10,17 +10,21 @@ WSGI handler, the bench settings, a fresh migrated and seeded SQLite file,
 ``PYTHONHASHSEED=0``).
 
 Method: start/stop instrumentation, not a differential run. Each worker runs under
-``valgrind --tool=callgrind --instr-atstart=no``: Django's start-up, the logins and the
-warm-up calls run uninstrumented (several times faster than instrumented, and not
-counted), and each counted region is bracketed by callgrind client requests issued
-through pytest-codspeed's maintained native module (``ZERO_STATS`` +
-``START_INSTRUMENTATION``, ``STOP_INSTRUMENTATION``, ``DUMP_STATS_AT(label)``). One
-process thus measures many schemes, one labelled dump per region: a differential run
-would need two processes per figure, each paying tens of seconds of start-up. Each
-region is ``N`` calls of one path after ``WARMUP_CALLS`` uncounted ones, starting from a
-``gc.collect()``; the cost of an empty bracket, counted in the same process, is
-subtracted. Schemes are split over ``JOBS`` valgrind processes, each on its own copy of
-the database (no process sees another's writes).
+``valgrind --tool=callgrind --instr-atstart=no``: Django's start-up and the warm-up
+calls run uninstrumented (several times faster, and not counted); the logins run
+natively in the driver beforehand. Once every path of the worker is verified and warm,
+instrumentation goes on for good (switching it off and on per region would flush and
+re-translate all code) and each region is bracketed by callgrind client requests issued
+through pytest-codspeed's maintained native module: ``ZERO_STATS``, ``N`` calls of one
+path, ``DUMP_STATS_AT(label)``. One process thus measures many schemes, one labelled dump
+per region, where a differential run would need two processes per figure, each paying
+tens of seconds of start-up under valgrind. Before counting, the heap is frozen
+(``gc.freeze()``: the collector then skips Django's start-up objects, as a pre-forking
+server's children do) and each region starts from a ``gc.collect()``; the cost of an
+empty bracket, counted in the same process, is subtracted. Schemes are split over
+``JOBS`` valgrind processes, each on its own copy of the database (no process sees
+another's writes). Counts depend on the configuration (``N``, warm-up, versions):
+compare figures of one configuration only.
 
 Password hashing is linear in the hasher's iterations, so a path that verifies a
 password (seen by profiling its warm-up call) is counted at reduced costs ``n1 < n2``
@@ -53,19 +57,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.instructions_worker import WARMUP_CALLS
+
 SETTINGS = "lab.settings.bench"
 OUTPUT_FILE = "instructions.json"
 SEED_DB = "seed.sqlite3"
 CREDENTIALS_FILE = "credentials.json"
 TOOL = "callgrind"
 #: No cache or branch simulation (callgrind's defaults, stated): instructions only.
-VALGRIND_ARGS = (
-    f"--tool={TOOL}",
-    "--instr-atstart=no",
-    "--cache-sim=no",
-    "--branch-sim=no",
-    "--dump-line=no",
-)
+VALGRIND_ARGS = (f"--tool={TOOL}", "--instr-atstart=no", "--cache-sim=no", "--branch-sim=no")
+VALGRIND_ARGS += ("--dump-line=no",)  # per-function totals only: smaller, faster dumps
 HASH_SEED = "0"
 #: Calls counted per path: counts are deterministic, a few average the collector's runs.
 REPETITIONS = 5
@@ -77,11 +78,6 @@ JOBS = 2
 KINDS = ("get", "post", "authenticate")
 _TRIGGER = re.compile(rb"^desc: Trigger: Client Request: (\S+)$", re.M)
 _TOTALS = re.compile(rb"^totals: (\d+)", re.M)
-
-
-def say(message: str) -> None:
-    """One progress line, flushed at once."""
-    print(message, flush=True)
 
 
 def valgrind_version(valgrind: str) -> str | None:
@@ -156,6 +152,8 @@ def run_workers(
     valgrind: str, tmp: Path, names: list[str], repetitions: int, points: list[int]
 ) -> list[tuple[Path, dict[str, Any]]]:
     """Run one callgrind worker per group at once; return each folder and its meta."""
+    from lab import procs
+
     root = Path(__file__).resolve().parent.parent
     started: list[tuple[Path, subprocess.Popen]] = []
     try:
@@ -184,7 +182,8 @@ def run_workers(
                 "AUTHLAB_SQLITE_PATH": str(folder / "db.sqlite3"),
             }
             with open(folder / "worker.log", "w") as log:
-                proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=log, stderr=log)
+                # Dies with this process: an interrupted run leaves no valgrind running.
+                proc = procs.spawn(cmd, env=env, cwd=root, stdout=log, stderr=log)
             started.append((folder, proc))
         results = []
         for folder, proc in started:
@@ -195,9 +194,7 @@ def run_workers(
         return results
     finally:
         for _, proc in started:  # an interrupted phase leaves no valgrind running
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            procs.stop(proc)
 
 
 def dump_totals(folder: Path) -> dict[str, int]:
@@ -311,21 +308,15 @@ def provenance(valgrind: str | None, repetitions: int, **extra: Any) -> dict[str
         "settings": SETTINGS,
         "database": "SQLite: a fresh file, migrated and seeded, one copy per worker",
         "repetitions": repetitions,
-        "warmup_calls": _worker_warmup(),
+        "warmup_calls": WARMUP_CALLS,
         "jobs": JOBS,
-        "method": "callgrind start/stop instrumentation around each region "
-        "(--instr-atstart=no, client requests via pytest-codspeed); the cost of an "
-        "empty bracket subtracted; per call = region / repetitions",
+        "method": "callgrind, --instr-atstart=no; instrumentation on once everything is "
+        "warm, then per region ZERO_STATS ... DUMP_STATS_AT(label) (client requests via "
+        "pytest-codspeed); an empty bracket's cost subtracted; per call = region / repetitions",
         "python": sys.version.split()[0],
         "django": django.get_version(),
         **extra,
     }
-
-
-def _worker_warmup() -> int:
-    from benchmarks.instructions_worker import WARMUP_CALLS
-
-    return WARMUP_CALLS
 
 
 def unmeasured(names: list[str], reason: str) -> dict[str, Any]:
@@ -443,10 +434,10 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in args.schemes.split(",") if n] or None
     result = measure(args.out, names, args.repetitions)
     if not result["ran"]:
-        say(f"instruction counts NOT measured: {result['reason']}")
+        print(f"instruction counts NOT measured: {result['reason']}")
     else:
-        say(table(result))
-    say(f"instruction counts in {result['wall_seconds']:.1f} s: {args.out / OUTPUT_FILE}")
+        print(table(result))
+    print(f"instruction counts in {result['wall_seconds']:.1f} s: {args.out / OUTPUT_FILE}")
     return 0
 
 

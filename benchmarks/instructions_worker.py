@@ -1,13 +1,11 @@
 """What runs under callgrind for :mod:`benchmarks.instructions`: counted regions.
 
-Started as ``valgrind --tool=callgrind --instr-atstart=no python -m
-benchmarks.instructions_worker ...`` by the driver, never by hand. Django starts,
-credentials are obtained and every path is warmed with instrumentation off; each
-counted region is bracketed by CodSpeed's instrument hooks (``ZERO_STATS`` +
-``START_INSTRUMENTATION`` ... ``STOP_INSTRUMENTATION``, then ``DUMP_STATS_AT(label)``),
-so callgrind writes one dump per region whose total is that region's instructions.
-What each label means goes to ``--meta`` (JSON) for the driver.
-"""
+Started by the driver as ``valgrind --tool=callgrind --instr-atstart=no python -m
+benchmarks.instructions_worker ...``. Django starts and every path is verified and
+warmed with instrumentation off; then instrumentation goes on once, and each counted
+region is bracketed by CodSpeed's instrument hooks (``ZERO_STATS`` ...
+``DUMP_STATS_AT(label)``), so callgrind writes one dump per region whose total is that
+region's instructions. What each label means goes to ``--meta`` (JSON) for the driver."""
 
 from __future__ import annotations
 
@@ -26,7 +24,6 @@ from typing import Any
 #: specialisation of hot bytecode happen on the first calls, not per request.
 WARMUP_CALLS = 2
 LABEL_PREFIX = "authlab"
-KINDS = ("get", "post", "authenticate")
 
 
 class Hooks:
