@@ -10,7 +10,7 @@ PORT   ?= 8000
 # PYTHON may name an interpreter; otherwise scripts/find-python picks one >= 3.12.
 PYTHON ?=
 
-.PHONY: help venv test lint serve seed clean system-deps bench scale matrix report compare \
+.PHONY: help venv test lint serve seed clean system-deps bench instructions scale matrix report compare \
 	locust load locust-master locust-worker fuzz soak
 
 help: ## list the targets, one line each
@@ -39,7 +39,7 @@ endif
 
 venv: $(STAMP) ## create .venv and install the project (done by every target)
 
-system-deps: ## install Chromium (browser tests) and Redis from Debian packages, if missing and root
+system-deps: ## install Chromium (browser tests), Redis and valgrind from Debian packages, if missing and root
 	@scripts/system-deps
 
 test: $(STAMP) system-deps ## run the test suite (benchmarks run once, untimed)
@@ -68,6 +68,13 @@ clean: ## remove generated files (keeps .venv and var/secrets.json)
 bench: $(STAMP) ## measure every scheme; prints the run folder and report path (QUICK=1, LOAD=0)
 	$(WITH_STORES) $(PY) -m benchmarks $(if $(filter 1 yes true,$(QUICK)),--quick) \
 		$(if $(filter 0 no false,$(LOAD)),--no-load)
+
+# CPU instructions per request (GET, POST, authenticate()) of every scheme under valgrind
+# (benchmarks/instructions.py): deterministic where wall time is noisy. Writes
+# instructions.json into RUN (default reports/out/latest); SCHEMES=a,b for some only.
+# make bench runs it too, after the timed suites (INSTRUCTIONS=0 skips it there).
+instructions: $(STAMP) system-deps ## count instructions per request under valgrind into RUN (reports/out/latest)
+	$(PY) -m benchmarks.instructions --out $(or $(RUN),reports/out/latest) $(if $(SCHEMES),--schemes $(SCHEMES))
 
 # --- stores ---
 # DB=sqlite|postgres and CACHE=locmem|redis (make passes command-line variables to the

@@ -57,6 +57,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=not env.get_bool("LOAD", True),
         help="skip the load phase (env LOAD=0)",
     )
+    parser.add_argument(
+        "--no-instructions",
+        action="store_true",
+        default=not env.get_bool("INSTRUCTIONS", True),
+        help="skip the instruction counts under valgrind (env INSTRUCTIONS=0)",
+    )
     parser.add_argument("--no-report", action="store_true", help="skip the report")
     parser.add_argument(
         "-k",
@@ -190,6 +196,21 @@ def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> 
     )
 
 
+def instructions_phase(run_dir: Path) -> None:
+    """Count instructions per request under valgrind into ``instructions.json``: after
+    the timed suites and before the load phase, so valgrind never runs beside timing."""
+    from lab import procs
+
+    say("instruction counts: every scheme under valgrind (benchmarks.instructions) ...")
+    cmd = [sys.executable, "-m", "benchmarks.instructions", "--out", str(run_dir)]
+    proc = procs.spawn(cmd, cwd=Path(__file__).resolve().parent.parent)
+    try:
+        if proc.wait():
+            say(f"instruction counts FAILED (exit {proc.returncode}); the other figures are kept")
+    finally:
+        procs.stop(proc)
+
+
 def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
     """Run the load tests and merge their figures; record why when they cannot run."""
     from results.summary import add_load
@@ -302,6 +323,8 @@ def finish(
     )
     runs.atomic_write_json(run_dir / "summary.json", summary)
     say(f"in-process benchmarks done in {time.monotonic() - started:.0f} s")
+    if not (args.no_instructions or args.select):
+        instructions_phase(run_dir)
     if args.no_load:
         summary["load"] = {"ran": False, "reason": "skipped (--no-load / LOAD=0)"}
     else:

@@ -1,0 +1,445 @@
+"""CPU instructions per request under valgrind: the deterministic currency beside wall µs.
+
+Usage: ``python -m benchmarks.instructions --out DIR [--schemes a,b] [--repetitions N]``
+(``make instructions``). Writes ``DIR/instructions.json``.
+
+For every registry scheme it counts the instructions of its GET ``whoami/``, its POST
+``whoami/`` (JSON body, CSRF header where the scheme needs one) and its
+``authenticate()`` alone, each per request, sent as ``make bench`` sends them (Django's
+WSGI handler, the bench settings, a fresh migrated and seeded SQLite file,
+``PYTHONHASHSEED=0``).
+
+Method: start/stop instrumentation, not a differential run. Each worker runs under
+``valgrind --tool=callgrind --instr-atstart=no``: Django's start-up and the warm-up
+calls run uninstrumented (several times faster, and not counted); the logins run
+natively in the driver beforehand. Once every path of the worker is verified and warm,
+instrumentation goes on for good (switching it off and on per region would flush and
+re-translate all code) and each region is bracketed by callgrind client requests issued
+through pytest-codspeed's maintained native module: ``ZERO_STATS``, ``N`` calls of one
+path, ``DUMP_STATS_AT(label)``. One process thus measures many schemes, one labelled dump
+per region, where a differential run would need two processes per figure, each paying
+tens of seconds of start-up under valgrind. Before counting, the heap is frozen
+(``gc.freeze()``: the collector then skips Django's start-up objects, as a pre-forking
+server's children do) and each region starts from a ``gc.collect()``; the cost of an
+empty bracket, counted in the same process, is subtracted. Schemes are split over
+``JOBS`` valgrind processes, each on its own copy of the database (no process sees
+another's writes). Counts depend on the configuration (``N``, warm-up, versions):
+compare figures of one configuration only.
+
+Password hashing is linear in the hasher's iterations, so a path that verifies a
+password (seen by profiling its warm-up call) is counted at reduced costs ``n1 < n2``
+(the seeded hashes encoded at that cost, the same hasher class with its ``iterations``
+lowered in the worker only), and scaled to the real default ``n0``::
+
+    I(n0) = I(n1) + (n0 - n1) * (I(n2) - I(n1)) / (n2 - n1)
+
+Linearity is checked on GET at a third point ``n3``: the line through ``n1, n2``
+predicts ``I(n3)``; the relative error is recorded (``linearity_error_pct``). Hashers
+without an ``iterations`` parameter are not scaled: such paths are recorded as null.
+
+What instructions cannot see: waiting (I/O, locks, the database server of PostgreSQL),
+kernel time, cache misses and branch mispredictions, SIMD width (valgrind also hides
+CPU features such as SHA extensions, so hashing is counted on a generic code path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.instructions_worker import WARMUP_CALLS
+
+SETTINGS = "lab.settings.bench"
+OUTPUT_FILE = "instructions.json"
+SEED_DB = "seed.sqlite3"
+CREDENTIALS_FILE = "credentials.json"
+TOOL = "callgrind"
+#: No cache or branch simulation (callgrind's defaults, stated): instructions only.
+VALGRIND_ARGS = (f"--tool={TOOL}", "--instr-atstart=no", "--cache-sim=no", "--branch-sim=no")
+VALGRIND_ARGS += ("--dump-line=no",)  # per-function totals only: smaller, faster dumps
+HASH_SEED = "0"
+#: Calls counted per path: counts are deterministic, a few average the collector's runs.
+REPETITIONS = 5
+#: Reduced hasher iterations: the paths are counted at n1, the hasher's verify() alone
+#: at n1 and n2 (its cost per iteration) and at n3 (the linearity check).
+ITERATION_POINTS = (1000, 2000, 4000)
+#: valgrind processes at once (the issue allows parallel counting, never beside timing).
+JOBS = 2
+KINDS = ("get", "post", "authenticate")
+_TRIGGER = re.compile(rb"^desc: Trigger: Client Request: (\S+)$", re.M)
+_TOTALS = re.compile(rb"^totals: (\d+)", re.M)
+
+
+def valgrind_version(valgrind: str) -> str | None:
+    """``valgrind --version`` (e.g. ``valgrind-3.19.0``), ``None`` when it does not run."""
+    try:
+        done = subprocess.run([valgrind, "--version"], capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+def hooks_version() -> str | None:
+    """pytest-codspeed's version when its native instrument hooks import, else ``None``."""
+    try:
+        from pytest_codspeed import __version__
+        from pytest_codspeed.instruments.hooks import dist_instrument_hooks  # noqa: F401
+    except ImportError:
+        return None
+    return __version__
+
+
+def use_settings(db_path: Path) -> None:
+    """Point this process at the bench profile on ``db_path`` (before lab.env is read)."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["AUTHLAB_SQLITE_PATH"] = str(db_path)
+
+
+def prepare_database(db_path: Path, iterations: int) -> dict[str, Any]:
+    """Migrate and seed ``db_path`` with passwords hashed at ``iterations``; return the
+    default hasher's facts (its real iterations among them)."""
+    from django.contrib.auth.hashers import get_hasher
+    from django.core.management import call_command
+
+    from benchmarks.harness import SEED_COUNT
+    from lab.seed import seed_users
+
+    call_command("migrate", interactive=False, verbosity=0)
+    hasher_class = type(get_hasher("default"))
+    hasher = {"class": f"{hasher_class.__module__}.{hasher_class.__qualname__}"}
+    hasher["iterations"] = getattr(hasher_class, "iterations", None)
+    if hasher["iterations"] is not None:
+        hasher_class.iterations = iterations  # only the seeded hashes, in this process
+    seed_users(SEED_COUNT)
+    return hasher
+
+
+def obtain_credentials(names: list[str]) -> dict[str, dict[str, Any]]:
+    """Log the request user in by each scheme's own flow (natively: valgrind would make
+    each login several times dearer) and return what each credential sends."""
+    from benchmarks.harness import REQUEST_USER, WSGIClient, WSGITransport
+    from lab.seed import SEED_PASSWORD
+    from schemes import registry
+
+    transport = WSGITransport(WSGIClient())
+    sent = {}
+    for name in names:
+        credential = registry.get(name).obtain(transport, REQUEST_USER, SEED_PASSWORD)
+        sent[name] = {
+            "headers": credential.headers,
+            "cookies": credential.cookies,
+            "unsafe_headers": credential.unsafe_headers,
+        }
+    return sent
+
+
+def groups(names: list[str], jobs: int) -> list[list[str]]:
+    """Split the schemes round-robin over at most ``jobs`` workers."""
+    return [names[i::jobs] for i in range(min(jobs, len(names)))]
+
+
+def run_workers(
+    valgrind: str, tmp: Path, names: list[str], repetitions: int, points: list[int]
+) -> list[tuple[Path, dict[str, Any]]]:
+    """Run one callgrind worker per group at once; return each folder and its meta."""
+    from lab import procs
+
+    root = Path(__file__).resolve().parent.parent
+    started: list[tuple[Path, subprocess.Popen]] = []
+    try:
+        for index, group in enumerate(groups(names, JOBS)):
+            folder = tmp / f"worker{index}"
+            folder.mkdir()
+            shutil.copyfile(tmp / SEED_DB, folder / "db.sqlite3")
+            cmd = [
+                valgrind,
+                *VALGRIND_ARGS,
+                f"--callgrind-out-file={folder}/callgrind.%p",
+                f"--log-file={folder}/valgrind.log",
+                sys.executable,
+                "-m",
+                "benchmarks.instructions_worker",
+                f"--schemes={','.join(group)}",
+                f"--repetitions={repetitions}",
+                f"--iterations={','.join(map(str, points))}",
+                f"--credentials={tmp / CREDENTIALS_FILE}",
+                f"--meta={folder / 'meta.json'}",
+            ]
+            env = {
+                **os.environ,
+                "PYTHONHASHSEED": HASH_SEED,
+                "DJANGO_SETTINGS_MODULE": SETTINGS,
+                "AUTHLAB_SQLITE_PATH": str(folder / "db.sqlite3"),
+            }
+            with open(folder / "worker.log", "w") as log:
+                # Dies with this process: an interrupted run leaves no valgrind running.
+                proc = procs.spawn(cmd, env=env, cwd=root, stdout=log, stderr=log)
+            started.append((folder, proc))
+        results = []
+        for folder, proc in started:
+            if proc.wait() != 0:
+                log = (folder / "worker.log").read_text()[-2000:]
+                raise RuntimeError(f"worker in {folder} exited {proc.returncode}:\n{log}")
+            results.append((folder, json.loads((folder / "meta.json").read_text())))
+        return results
+    finally:
+        for _, proc in started:  # an interrupted phase leaves no valgrind running
+            procs.stop(proc)
+
+
+def dump_totals(folder: Path) -> dict[str, int]:
+    """Instructions of each labelled callgrind dump in ``folder``, by label."""
+    totals: dict[str, int] = {}
+    for path in folder.glob("callgrind.*"):
+        data = path.read_bytes()
+        trigger, total = _TRIGGER.search(data), _TOTALS.search(data)
+        if trigger and total:
+            totals[trigger.group(1).decode()] = int(total.group(1))
+    return totals
+
+
+def per_call(folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each counted region with its instructions per call (the empty bracket subtracted)."""
+    totals = dump_totals(folder)
+    missing = [r["label"] for r in meta["regions"] if r["label"] not in totals]
+    if missing:
+        raise RuntimeError(f"callgrind wrote no dump for {missing[:3]} in {folder}")
+    empty = [totals[r["label"]] for r in meta["regions"] if r["kind"] == "empty"]
+    bracket = min(empty)
+    return [
+        {**r, "instructions": (totals[r["label"]] - bracket) / r["repetitions"]}
+        for r in meta["regions"]
+        if r["kind"] != "empty"
+    ] + [{"kind": "bracket", "instructions": bracket, "spread": max(empty) - bracket}]
+
+
+def hasher_fit(regions: list[dict[str, Any]], default: int | None) -> dict[str, Any]:
+    """The hasher's instructions per iteration from its verify() counted alone at n1
+    and n2, and how far the line misses n3 (the linearity check)."""
+    n1, n2, n3 = ITERATION_POINTS
+    counted = {r["iterations"]: r["instructions"] for r in regions if r["kind"] == "hasher"}
+    fit: dict[str, Any] = {"default_iterations": default, "points": list(ITERATION_POINTS)}
+    if not {n1, n2, n3} <= counted.keys():
+        return {
+            **fit,
+            "verify_instructions": None,
+            "per_iteration": None,
+            "linearity_error_pct": None,
+        }
+    slope = (counted[n2] - counted[n1]) / (n2 - n1)
+    predicted = counted[n1] + (n3 - n1) * slope
+    return {
+        **fit,
+        "verify_instructions": {str(n): round(v) for n, v in sorted(counted.items())},
+        "per_iteration": round(slope, 2),
+        "linearity_error_pct": round(100 * abs(counted[n3] - predicted) / counted[n3], 4),
+    }
+
+
+def assemble(
+    names: list[str],
+    regions: list[dict[str, Any]],
+    verification: dict[str, Any],
+    hasher: dict[str, Any],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per scheme figures and the hasher-scaling record, from the counted regions."""
+    from schemes.registry import BASELINE
+
+    fit = hasher_fit(regions, hasher["iterations"])
+    n1 = ITERATION_POINTS[0]
+    counted = {(r["scheme"], r["kind"]): r["instructions"] for r in regions if r["scheme"]}
+    scaled: dict[str, Any] = {}
+    entries = []
+    for name in names:
+        entry: dict[str, Any] = {"scheme": name}
+        for kind in KINDS:
+            value = counted.get((name, kind))
+            hashes = verification.get(name, {}).get(kind, {}).get("password_hashes", 0)
+            if value is not None and hashes:
+                # Each verify() in the path costs (n0 - n1) * per-iteration more at n0.
+                at_n1 = value
+                value = None
+                if fit["per_iteration"] is not None and hasher["iterations"] is not None:
+                    value = at_n1 + hashes * (hasher["iterations"] - n1) * fit["per_iteration"]
+                scaled[f"{name}:{kind}"] = {
+                    "hashes": hashes,
+                    "counted_at_n1": round(at_n1),
+                    "scaled": None if value is None else round(value),
+                }
+            entry[f"{kind}_instructions"] = None if value is None else round(value)
+        entry["request_instructions"] = entry["get_instructions"]
+        entry["verified"] = verification.get(name, {})
+        entries.append(entry)
+    base = next((e["get_instructions"] for e in entries if e["scheme"] == BASELINE), None)
+    for entry in entries:
+        get = entry["get_instructions"]
+        entry["instructions_ratio_to_none"] = round(get / base, 4) if base and get else None
+    scaling = {
+        "hasher": hasher["class"],
+        "parameter": "iterations",
+        **fit,
+        "formula": "I(n0) = I(n1) + k * (n0 - n1) * (V(n2) - V(n1)) / (n2 - n1); "
+        "V = the hasher's verify() alone, k = verify() calls in the path",
+        "paths": scaled,
+    }
+    return entries, scaling
+
+
+def provenance(valgrind: str | None, repetitions: int, **extra: Any) -> dict[str, Any]:
+    """How these counts were made (merged into the run's provenance by the summary)."""
+    import django
+
+    return {
+        "valgrind": valgrind,
+        "tool": TOOL,
+        "valgrind_args": list(VALGRIND_ARGS),
+        "client_requests": f"pytest-codspeed {hooks_version()} instrument hooks",
+        "PYTHONHASHSEED": HASH_SEED,
+        "settings": SETTINGS,
+        "database": "SQLite: a fresh file, migrated and seeded, one copy per worker",
+        "repetitions": repetitions,
+        "warmup_calls": WARMUP_CALLS,
+        "jobs": JOBS,
+        "method": "callgrind, --instr-atstart=no; instrumentation on once everything is "
+        "warm, then per region ZERO_STATS ... DUMP_STATS_AT(label) (client requests via "
+        "pytest-codspeed); an empty bracket's cost subtracted; per call = region / repetitions",
+        "python": sys.version.split()[0],
+        "django": django.get_version(),
+        **extra,
+    }
+
+
+def unmeasured(names: list[str], reason: str) -> dict[str, Any]:
+    """The output when counting cannot run: every figure null, and why."""
+    nulls = {f"{k}_instructions": None for k in (*KINDS, "request")}
+    return {
+        "ran": False,
+        "reason": reason,
+        "schemes": [{"scheme": n, **nulls, "instructions_ratio_to_none": None} for n in names],
+    }
+
+
+def why_not_measurable(valgrind: str | None) -> str | None:
+    """Why instructions cannot be counted here, or ``None`` when they can."""
+    if valgrind is None:
+        return "valgrind not found: install Debian's valgrind (`make system-deps` does, as root)"
+    if hooks_version() is None:
+        return "pytest-codspeed's instrument hooks do not import (pip install 'pytest-codspeed')"
+    return None
+
+
+def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[str, Any]:
+    """Prepare the database and credentials, run the workers, assemble the figures."""
+    started = time.monotonic()
+    hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
+    write_json(tmp / CREDENTIALS_FILE, obtain_credentials(names))
+    from django.db import connection
+
+    connection.close()  # checkpoints the WAL: the file alone is the database
+    setup_seconds = time.monotonic() - started
+    points = list(ITERATION_POINTS) if hasher["iterations"] is not None else []
+    workers = run_workers(valgrind, tmp, names, repetitions, points)
+    regions, verification, brackets = [], {}, []
+    for folder, meta in workers:
+        counted = per_call(folder, meta)
+        brackets += [r["instructions"] for r in counted if r["kind"] == "bracket"]
+        regions += [r for r in counted if r["kind"] != "bracket"]
+        verification.update(meta["verification"])
+    entries, scaling = assemble(names, regions, verification, hasher)
+    return {
+        "ran": True,
+        "reason": None,
+        "schemes": entries,
+        "hasher_scaling": scaling,
+        "bracket_instructions": brackets,
+        "setup_seconds": round(setup_seconds, 2),
+        "worker_cpu_seconds": [meta["seconds"] for _, meta in workers],
+    }
+
+
+def measure(out: Path, names: list[str] | None, repetitions: int = REPETITIONS) -> dict[str, Any]:
+    """Count every scheme (or ``names``) and write ``out/instructions.json``."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="authlab-instructions-") as tmp_name:
+        tmp = Path(tmp_name)
+        use_settings(tmp / SEED_DB)
+        import django
+
+        django.setup()
+        from schemes import registry
+
+        names = names or registry.names()
+        unknown = sorted(set(names) - set(registry.names()))
+        if unknown:
+            raise SystemExit(f"unknown schemes: {', '.join(unknown)}")
+        valgrind = shutil.which("valgrind")
+        version = valgrind_version(valgrind) if valgrind else None
+        reason = why_not_measurable(valgrind if version else None)
+        result = unmeasured(names, reason) if reason else count(tmp, names, repetitions, valgrind)
+    result["baseline"] = registry.BASELINE
+    result["wall_seconds"] = round(time.monotonic() - started, 2)
+    # On a shared machine wall time says little alone: the CPU time says what it costs.
+    usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu_seconds"] = round(sum(u.ru_utime + u.ru_stime for u in usage), 2)
+    result["provenance"] = provenance(version, repetitions)
+    write_json(out / OUTPUT_FILE, result)
+    return result
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as JSON atomically: a temporary file in the same folder, renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def table(result: dict[str, Any]) -> str:
+    """One row per scheme: instructions per GET, POST, authenticate() and the ratio to none."""
+
+    def num(value, fmt=",d"):
+        return "-" if value is None else format(value, fmt)
+
+    rows = [f"{'scheme':<16}{'GET':>16}{'POST':>16}{'auth()':>16}{'x none':>10}"]
+    for e in result["schemes"]:
+        rows.append(
+            f"{e['scheme']:<16}{num(e['get_instructions']):>16}{num(e['post_instructions']):>16}"
+            f"{num(e['authenticate_instructions']):>16}"
+            f"{num(e['instructions_ratio_to_none'], ',.2f'):>10}"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, count, print the table; exit 0 also when valgrind is missing."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.instructions",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--out", type=Path, required=True, help="run folder to write into")
+    parser.add_argument("--schemes", default="", help="comma-separated names (default: all)")
+    parser.add_argument("--repetitions", type=int, default=REPETITIONS)
+    args = parser.parse_args(argv)
+    names = [n for n in args.schemes.split(",") if n] or None
+    result = measure(args.out, names, args.repetitions)
+    if not result["ran"]:
+        print(f"instruction counts NOT measured: {result['reason']}")
+    else:
+        print(table(result))
+    print(f"instruction counts in {result['wall_seconds']:.1f} s: {args.out / OUTPUT_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""What runs under callgrind for :mod:`benchmarks.instructions`: counted regions.
+
+Started by the driver as ``valgrind --tool=callgrind --instr-atstart=no python -m
+benchmarks.instructions_worker ...``. Django starts and every path is verified and
+warmed with instrumentation off; then instrumentation goes on once, and each counted
+region is bracketed by CodSpeed's instrument hooks (``ZERO_STATS`` ...
+``DUMP_STATS_AT(label)``), so callgrind writes one dump per region whose total is that
+region's instructions. What each label means goes to ``--meta`` (JSON) for the driver."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: Calls of each path before it is counted: imports, caches, and the interpreter's
+#: specialisation of hot bytecode happen on the first calls, not per request.
+WARMUP_CALLS = 2
+LABEL_PREFIX = "authlab"
+
+
+class Hooks:
+    """CodSpeed's callgrind client requests (pytest-codspeed's native module)."""
+
+    def __init__(self):
+        from pytest_codspeed.instruments.hooks import dist_instrument_hooks
+
+        self.native = dist_instrument_hooks
+        self.handle = dist_instrument_hooks.instrument_hooks_init()
+        if self.handle is None:
+            raise RuntimeError("pytest-codspeed's instrument hooks failed to initialise")
+
+    def instrument(self) -> None:
+        """Turn callgrind's instrumentation on for good (once everything is warm):
+        turning it off and on again per region would flush and re-translate all code."""
+        self.native.callgrind_start_instrumentation()
+
+    def count(self, label: str, fn: Callable[[], Any], repetitions: int) -> None:
+        """Run ``fn`` ``repetitions`` times as one region and dump it as ``label``."""
+        native, handle = self.native, self.handle
+        gc.collect()  # each region starts from the same collector state
+        native.instrument_hooks_start_benchmark(handle)  # ZERO_STATS (instrumentation is on)
+        for _ in range(repetitions):
+            fn()
+        native.instrument_hooks_set_executed_benchmark(handle, os.getpid(), label.encode())
+
+
+def password_verifier_code():
+    """The code object of the default hasher's ``verify`` (watched to detect hashing)."""
+    from django.contrib.auth.hashers import get_hasher
+
+    return type(get_hasher("default")).verify.__code__
+
+
+def count_calls(fn: Callable[[], Any], code) -> tuple[Any, int]:
+    """Call ``fn`` once; return its result and how often ``code`` ran inside it."""
+    seen = []
+
+    def profiler(frame, event, arg):
+        if event == "call" and frame.f_code is code:
+            seen.append(frame)
+
+    sys.setprofile(profiler)
+    try:
+        result = fn()
+    finally:
+        sys.setprofile(None)
+    return result, len(seen)
+
+
+def request_senders(client, scheme, credential) -> dict[str, Callable[[], Any]]:
+    """GET and POST ``whoami/`` through the WSGI handler, as the wall-clock bench sends them."""
+    from benchmarks.harness import POST_BODY
+
+    url = scheme.url("whoami")
+    return {
+        "get": client.prepare("GET", url, credential.headers_for("GET")),
+        "post": client.prepare("POST", url, credential.headers_for("POST"), POST_BODY),
+    }
+
+
+def drf_request_maker(path: str, headers: dict[str, str]) -> Callable[[], Any]:
+    """A fresh DRF request as it reaches ``authenticate()``: every middleware with a
+    ``process_request`` has run (session and user attached lazily)."""
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.utils.module_loading import import_string
+    from rest_framework.request import Request
+
+    from benchmarks.harness import environ_for
+
+    template = environ_for("GET", path, headers, b"")
+    middleware = [
+        cls(lambda request: None)
+        for cls in map(import_string, settings.MIDDLEWARE)
+        if isinstance(cls, type) and hasattr(cls, "process_request")
+    ]
+
+    def make() -> Request:
+        environ = dict(template, **{"wsgi.input": io.BytesIO(b"")})
+        request = WSGIRequest(environ)
+        for instance in middleware:
+            instance.process_request(request)
+        return Request(request)
+
+    return make
+
+
+def authenticate_once(request, classes):
+    """What DRF does: ask each class in turn; the first non-None answer wins."""
+    for cls in classes:
+        result = cls().authenticate(request)
+        if result is not None:
+            return result
+    return None
+
+
+class Worker:
+    """Counts one group of schemes in one callgrind process.
+
+    Everything is verified and warmed first, uninstrumented; then instrumentation goes
+    on once and each path is counted, then the hasher's cost per iteration.
+    """
+
+    def __init__(self, repetitions: int, hooks: Hooks):
+        from benchmarks.harness import REQUEST_USER, WSGIClient
+
+        self.repetitions, self.hooks = repetitions, hooks
+        self.username = REQUEST_USER
+        self.client = WSGIClient()  # one handler, middleware loaded once, as a server does
+        self.regions: list[dict[str, Any]] = []
+        self.verification: dict[str, dict[str, Any]] = {}
+        #: (scheme name, kind, factory of the counted call), verified and warm.
+        self.ready: list[tuple[str, str, Callable[[], Callable[[], Any]]]] = []
+
+    def region(self, scheme: str, kind: str, fn, repetitions: int, **facts) -> None:
+        """Count ``fn`` as one region and note what its dump means."""
+        label = f"{LABEL_PREFIX}:{len(self.regions)}:{scheme}:{kind}"
+        self.hooks.count(label, fn, repetitions)
+        self.regions.append(
+            {"label": label, "scheme": scheme, "kind": kind, "repetitions": repetitions, **facts}
+        )
+
+    def check(self, scheme, kind: str, result) -> bool:
+        """The path answered as the scheme's user (anonymous for the baseline)."""
+        from benchmarks.harness import expected_username
+
+        if kind == "authenticate":
+            return result is not None and result[0].get_username() == self.username
+        want = expected_username(scheme, self.username)
+        return result.status == 200 and result.json().get("username") == want
+
+    def paths(self, scheme, credential) -> dict[str, Callable[[], Callable[[], Any]]]:
+        """Per kind, a factory of the counted call (authenticate gets fresh requests)."""
+        senders = request_senders(self.client, scheme, credential)
+        paths: dict[str, Callable[[], Callable[[], Any]]] = {
+            "get": lambda: senders["get"],
+            "post": lambda: senders["post"],
+        }
+        classes = scheme.authentication_classes
+        if classes:
+            make = drf_request_maker(scheme.url("whoami"), credential.headers_for("GET"))
+
+            def fresh_requests() -> Callable[[], Any]:
+                # Built before counting: the request's own construction is not the lookup.
+                pending = [make() for _ in range(max(self.repetitions, WARMUP_CALLS))]
+                return lambda: authenticate_once(pending.pop(), classes)
+
+            paths["authenticate"] = fresh_requests
+        return paths
+
+    def prepare(self, scheme, credential) -> None:
+        """Verify and warm each path of ``scheme`` with ``credential``."""
+        verifier = password_verifier_code()
+        verdict: dict[str, Any] = {}
+        for kind, factory in self.paths(scheme, credential).items():
+            call = factory()
+            result, hashes = count_calls(call, verifier)
+            for _ in range(WARMUP_CALLS - 1):
+                result = call()
+            ok = self.check(scheme, kind, result)
+            verdict[kind] = {"ok": ok, "password_hashes": hashes}
+            if ok:  # a wrong answer is not counted
+                self.ready.append((scheme.name, kind, factory))
+        self.verification[scheme.name] = verdict
+
+    def count_paths(self, iterations: int) -> None:
+        """Count every verified path (the seeded hashes are at ``iterations``)."""
+        for name, kind, factory in self.ready:
+            self.region(name, kind, factory(), self.repetitions, iterations=iterations)
+
+    def count_hasher(self, points: list[int]) -> None:
+        """The default hasher's ``verify()`` alone at each cost in ``points``."""
+        from django.contrib.auth.hashers import get_hasher
+
+        from lab.seed import SEED_PASSWORD
+
+        hasher = get_hasher("default")
+        for iterations in points:
+            set_iterations(iterations)
+            encoded = hasher.encode(SEED_PASSWORD, hasher.salt())
+            for _ in range(WARMUP_CALLS):
+                assert hasher.verify(SEED_PASSWORD, encoded)
+            self.region(
+                "",
+                "hasher",
+                lambda e=encoded: hasher.verify(SEED_PASSWORD, e),
+                1,
+                iterations=iterations,
+            )
+
+
+def set_iterations(iterations: int) -> None:
+    """Give the default hasher class ``iterations`` (this process only: same code path,
+    fewer rounds)."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher_class = type(get_hasher("default"))
+    if hasattr(hasher_class, "iterations"):
+        hasher_class.iterations = iterations
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The worker's options (set by the driver)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions_worker")
+    parser.add_argument("--schemes", required=True, help="comma-separated scheme names")
+    parser.add_argument("--repetitions", type=int, required=True)
+    parser.add_argument(
+        "--iterations",
+        default="",
+        help="hasher points, comma-separated; "
+        "the first is the cost the seeded hashes were encoded at",
+    )
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        required=True,
+        help="JSON: per scheme the Credential fields to send",
+    )
+    parser.add_argument("--meta", type=Path, required=True)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Count the named schemes; write what each dump means to ``--meta``."""
+    args = parse_args(argv)
+    clock = [("start", time.process_time())]
+    import django
+
+    django.setup()
+    clock.append(("django_setup", time.process_time()))
+    from schemes import registry
+    from schemes.base import Credential
+
+    points = [int(p) for p in args.iterations.split(",") if p]
+    if points:
+        set_iterations(points[0])
+    worker = Worker(args.repetitions, Hooks())
+    credentials = json.loads(args.credentials.read_text())
+    for name in args.schemes.split(","):
+        worker.prepare(registry.get(name), Credential(**credentials[name]))
+    clock.append(("prepare", time.process_time()))
+    gc.collect()
+    gc.freeze()
+    worker.hooks.instrument()
+    # What a bracket costs on its own (the hook calls themselves): subtracted per region.
+    worker.region("", "empty", lambda: None, 0)
+    worker.region("", "empty", lambda: None, 0)
+    worker.count_paths(points[0] if points else None)
+    clock.append(("count_paths", time.process_time()))
+    hashing = any(v["password_hashes"] for s in worker.verification.values() for v in s.values())
+    if points and hashing:
+        worker.count_hasher(points)
+    worker.region("", "empty", lambda: None, 0)
+    clock.append(("count_hasher", time.process_time()))
+    seconds = {name: round(t - clock[i][1], 2) for i, (name, t) in enumerate(clock[1:])}
+    meta = {
+        "pid": os.getpid(),
+        "regions": worker.regions,
+        "verification": worker.verification,
+        "seconds": seconds,
+    }
+    args.meta.write_text(json.dumps(meta))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
