@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.instructions_worker import WARMUP_CALLS
+from results.runs import atomic_write_json
 
 SETTINGS = "lab.settings.bench"
 OUTPUT_FILE = "instructions.json"
@@ -152,7 +153,7 @@ def run_workers(
     valgrind: str, tmp: Path, names: list[str], repetitions: int, points: list[int]
 ) -> list[tuple[Path, dict[str, Any]]]:
     """Run one callgrind worker per group at once; return each folder and its meta."""
-    from lab import procs
+    from infra import procs
 
     root = Path(__file__).resolve().parent.parent
     started: list[tuple[Path, subprocess.Popen]] = []
@@ -342,7 +343,7 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
     """Prepare the database and credentials, run the workers, assemble the figures."""
     started = time.monotonic()
     hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
-    write_json(tmp / CREDENTIALS_FILE, obtain_credentials(names))
+    atomic_write_json(tmp / CREDENTIALS_FILE, obtain_credentials(names))
     from django.db import connection
 
     connection.close()  # checkpoints the WAL: the file alone is the database
@@ -392,16 +393,9 @@ def measure(out: Path, names: list[str] | None, repetitions: int = REPETITIONS) 
     usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result["cpu_seconds"] = round(sum(u.ru_utime + u.ru_stime for u in usage), 2)
     result["provenance"] = provenance(version, repetitions)
-    write_json(out / OUTPUT_FILE, result)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / OUTPUT_FILE, result)
     return result
-
-
-def write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as JSON atomically: a temporary file in the same folder, renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2) + "\n")
-    os.replace(tmp, path)
 
 
 def table(result: dict[str, Any]) -> str:

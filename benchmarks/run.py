@@ -199,7 +199,7 @@ def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> 
 def instructions_phase(run_dir: Path) -> None:
     """Count instructions per request under valgrind into ``instructions.json``: after
     the timed suites and before the load phase, so valgrind never runs beside timing."""
-    from lab import procs
+    from infra import procs
 
     say("instruction counts: every scheme under valgrind (benchmarks.instructions) ...")
     cmd = [sys.executable, "-m", "benchmarks.instructions", "--out", str(run_dir)]
