@@ -17,7 +17,7 @@ from benchmarks.harness import BACKENDS_USER, environ_for
 from benchmarks.policy import KNOWN_SLOW
 from benchmarks.probes import Counted
 
-#: Each prefix of the configured list: the bounds guard alone, then with each next entry.
+#: Each prefix of the configured list: ModelBackend alone, then with each next entry.
 BACKEND_SETS = [
     settings.AUTHENTICATION_BACKENDS[: n + 1] for n in range(len(settings.AUTHENTICATION_BACKENDS))
 ]

@@ -217,14 +217,13 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 # ModelBackend first; allauth's backend lets people log in by email ("Django for APIs").
-# Every backend listed is tried in turn on a failed login: a measured cost. Ahead of
-# both, a guard refuses credentials longer than the columns (and a password over 4096
-# characters) before any query: allauth's case-insensitive match is a LIKE on SQLite,
-# which fails (a 500) on patterns over 50,000 bytes (lab/backends.py).
+# Every backend listed is tried in turn on a failed login: a measured cost. Both are
+# the libraries' own, refusing credentials longer than the columns (and a password over
+# 4096 characters) before any query: allauth's case-insensitive match is a LIKE on
+# SQLite, which fails (a 500) on patterns over 50,000 bytes (lab/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "lab.backends.CredentialBoundsBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "lab.backends.ModelBackend",
+    "lab.backends.AllauthBackend",
 ]
 
 # --- Django REST framework ---------------------------------------------------------------
