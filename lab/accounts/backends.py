@@ -15,6 +15,7 @@ from django.contrib.auth import backends, get_user_model
 from django.db.models import Exists, OuterRef
 
 from lab.accounts.normalize import normalize_email, normalize_username
+from lab.backends import BoundedCredentialsMixin
 
 
 def with_verification_state(queryset):
@@ -34,9 +35,10 @@ def is_pending(user) -> bool:
     return addresses.exists() and not addresses.filter(verified=True).exists()
 
 
-class ModelBackend(backends.ModelBackend):
-    """Django's ModelBackend, with the username NFKC-normalised (as at sign-up) and
-    pending accounts refused; the user and its verification state are one query."""
+class ModelBackend(BoundedCredentialsMixin, backends.ModelBackend):
+    """Django's ModelBackend, with credentials bounded (lab/backends.py), the username
+    NFKC-normalised (as at sign-up) and pending accounts refused; the user and its
+    verification state are one query."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         """Return the user when the password matches and the account may log in."""
@@ -56,9 +58,9 @@ class ModelBackend(backends.ModelBackend):
         return None
 
 
-class EmailBackend(AllauthBackend):
-    """allauth's backend (log in by email), refusing pending accounts and refusing a
-    login by an address the account has not verified."""
+class EmailBackend(BoundedCredentialsMixin, AllauthBackend):
+    """allauth's backend (log in by email), bounded like :class:`ModelBackend`,
+    refusing pending accounts and a login by an address the account has not verified."""
 
     def authenticate(self, request, **credentials):
         """allauth's answer, unless the account or the address used is unverified."""

@@ -231,16 +231,15 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
-# Two guards first, before any query: one refuses credentials longer than the
-# columns (and a password over 4096 characters) -- allauth's case-insensitive match
-# is a LIKE on SQLite, which fails (a 500) on patterns over 50,000 bytes
-# (lab/backends.py); the other refuses a client past the failed-password limit
-# (lab/throttles.py; one cache read per check). Then Django's and allauth's
-# backends (log in by email, "Django for APIs"), each refusing accounts whose
-# sign-up is not verified yet (lab/accounts/backends.py). Every backend listed is
-# tried in turn on a failed login: a measured cost.
+# The guard first: a client past the failed-password limit is refused before any
+# password is checked (lab/throttles.py; one cache read per check). Then Django's and
+# allauth's backends (log in by email, "Django for APIs"), each refusing accounts whose
+# sign-up is not verified yet (lab/accounts/backends.py) and credentials longer than
+# the columns (a password over 4096 characters) before any query: allauth's
+# case-insensitive match is a LIKE on SQLite, which fails (a 500) on patterns over
+# 50,000 bytes (lab/backends.py). Every backend listed is tried in turn on a failed
+# login: a measured cost.
 AUTHENTICATION_BACKENDS = [
-    "lab.backends.CredentialBoundsBackend",
     "lab.throttles.PasswordGuessingGuard",
     "lab.accounts.backends.ModelBackend",
     "lab.accounts.backends.EmailBackend",

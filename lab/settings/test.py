@@ -1,7 +1,7 @@
 """Test profile (pytest). Each difference from ``base`` says why."""
 
 from lab.settings.base import *  # noqa: F403
-from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK
+from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK, REST_KNOX
 
 # Fixed secrets: tests must not depend on a generated file (these never serve).
 SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
@@ -26,6 +26,9 @@ AUTHLAB_EXTRA_SCHEMES = ["tests.extra_scheme.HeaderKeyScheme"]
 
 # Logins are throttled in production settings; tests log in hundreds of times.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "100000/minute"}}
+# Likewise knox's live tokens per user (schemathesis logs one user in hundreds of times);
+# tests/test_served_limits.py puts the served limit back to check it.
+REST_KNOX = {**REST_KNOX, "TOKEN_LIMIT_PER_USER": 1_000_000}
 
 # Throttle counts in memory, in the same store as the default cache (same LocMem
 # LOCATION), so the suites' cache.clear() resets them too. Real-server tests run the
