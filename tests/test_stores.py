@@ -234,6 +234,7 @@ def test_session_engines_on_redis(engine, redis_server, user, transport, call):
             "KEY_PREFIX": f"test-{engine}",
         }
     }
+    caches["throttle"] = caches["default"]  # the login throttle's alias must exist too
     session = registry.get("session")
     with override_settings(CACHES=caches, SESSION_ENGINE=settings.SESSION_ENGINES[engine]):
         credential = session.obtain(transport, "alice", PASSWORD)
