@@ -35,10 +35,9 @@ def is_pending(user) -> bool:
     return addresses.exists() and not addresses.filter(verified=True).exists()
 
 
-class ModelBackend(BoundedCredentialsMixin, backends.ModelBackend):
-    """Django's ModelBackend, with credentials bounded (lab/backends.py), the username
-    NFKC-normalised (as at sign-up) and pending accounts refused; the user and its
-    verification state are one query."""
+class VerifiedModelBackend(backends.ModelBackend):
+    """Django's ModelBackend, with the username NFKC-normalised (as at sign-up) and
+    pending accounts refused; the user and its verification state are one query."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         """Return the user when the password matches and the account may log in."""
@@ -58,9 +57,9 @@ class ModelBackend(BoundedCredentialsMixin, backends.ModelBackend):
         return None
 
 
-class EmailBackend(BoundedCredentialsMixin, AllauthBackend):
-    """allauth's backend (log in by email), bounded like :class:`ModelBackend`,
-    refusing pending accounts and a login by an address the account has not verified."""
+class VerifiedEmailBackend(AllauthBackend):
+    """allauth's backend (log in by email), refusing pending accounts and a login by
+    an address the account has not verified."""
 
     def authenticate(self, request, **credentials):
         """allauth's answer, unless the account or the address used is unverified."""
@@ -73,3 +72,13 @@ class EmailBackend(BoundedCredentialsMixin, AllauthBackend):
             if used.exists() and not used.filter(verified=True).exists():
                 return None
         return user
+
+
+# The bounds come first in the MRO: a subclass's own ``authenticate`` would run before
+# a mixin listed beside it, and query with the oversized value.
+class ModelBackend(BoundedCredentialsMixin, VerifiedModelBackend):
+    """:class:`VerifiedModelBackend` with credentials bounded (lab/backends.py)."""
+
+
+class EmailBackend(BoundedCredentialsMixin, VerifiedEmailBackend):
+    """:class:`VerifiedEmailBackend` with credentials bounded (lab/backends.py)."""
