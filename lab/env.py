@@ -49,19 +49,21 @@ def get_int_or_none(name: str, default: int | None) -> int | None:
 def local_secrets() -> dict[str, str]:
     """Return this checkout's generated secrets, creating them once if missing.
 
-    ``SECRET_KEY`` and the JWT signing key are distinct 256-bit random values,
-    written to an untracked file (mode 0600) so that restarts keep sessions and
-    tokens valid. The environment (``AUTHLAB_SECRET_KEY``,
-    ``AUTHLAB_JWT_SIGNING_KEY``) always wins over the file.
+    ``SECRET_KEY``, the JWT signing key and the JWE key (base64url of 32 bytes) are
+    distinct random values, written to an untracked file (mode 0600) so that
+    restarts keep sessions and tokens valid. The environment (``AUTHLAB_SECRET_KEY``,
+    ``AUTHLAB_JWT_SIGNING_KEY``, ``AUTHLAB_JWE_KEY``) always wins over the file.
     """
     try:
         stored = json.loads(SECRETS_FILE.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         stored = {}
-    wanted = {"SECRET_KEY", "JWT_SIGNING_KEY"}
-    if not wanted <= stored.keys():
-        for key in wanted - stored.keys():
-            stored[key] = secrets.token_urlsafe(48)  # 384 bits
+    # Random bytes per secret: 384 bits for the HMAC keys; exactly 256 for the JWE
+    # content key (A256GCM with ``dir`` takes the key as is).
+    wanted = {"SECRET_KEY": 48, "JWT_SIGNING_KEY": 48, "JWE_KEY": 32}
+    if not wanted.keys() <= stored.keys():
+        for key in wanted.keys() - stored.keys():
+            stored[key] = secrets.token_urlsafe(wanted[key])
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         tmp = SECRETS_FILE.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -71,6 +73,7 @@ def local_secrets() -> dict[str, str]:
     return {
         "SECRET_KEY": get("AUTHLAB_SECRET_KEY", stored["SECRET_KEY"]),
         "JWT_SIGNING_KEY": get("AUTHLAB_JWT_SIGNING_KEY", stored["JWT_SIGNING_KEY"]),
+        "JWE_KEY": get("AUTHLAB_JWE_KEY", stored["JWE_KEY"]),
     }
 
 

@@ -21,6 +21,15 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 
 API_PREFIX = "/api/v1/"
+#: The families the report groups schemes by (issue 14), key -> label; ``baseline``
+#: is the ``none`` scheme alone.
+FAMILIES = {
+    "baseline": "no authentication (baseline)",
+    "password": "password on every request",
+    "server-state": "server-side state",
+    "token": "signed or encrypted tokens",
+    "third-party": "third-party issued",
+}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -150,6 +159,8 @@ class Scheme:
     authentication_classes: ClassVar[tuple[type[BaseAuthentication], ...]]
     permission_classes: ClassVar[tuple[type[BasePermission], ...]] = (IsAuthenticated,)
     properties: ClassVar[Properties]
+    #: The scheme's family, a key of :data:`FAMILIES` (the report groups by it).
+    family: ClassVar[str]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
 
@@ -205,6 +216,7 @@ class Scheme:
             "name": self.name,
             "title": self.title,
             "summary": self.summary,
+            "family": self.family,
             "endpoint": self.url("whoami"),
             "authentication_classes": [
                 f"{c.__module__}.{c.__qualname__}" for c in self.authentication_classes

@@ -10,6 +10,7 @@ class BasicScheme(Scheme):
 
     name = "basic"
     title = "HTTP Basic"
+    family = "password"
     summary = "Username and password on every request; the password hash is checked each time."
     authentication_classes = (BasicAuthentication,)
     properties = Properties(

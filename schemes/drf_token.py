@@ -38,6 +38,7 @@ class TokenScheme(Scheme):
 
     name = "token"
     title = "DRF Token"
+    family = "server-state"
     summary = "One long-lived random key per user, stored in plain text, looked up per request."
     authentication_classes = (TokenAuthentication,)
     properties = Properties(

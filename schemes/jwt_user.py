@@ -111,6 +111,7 @@ class JWTScheme(JWTFlowMixin, Scheme):
 
     name = "jwt"
     title = "JWT (simplejwt)"
+    family = "token"
     summary = "Signed access token; signature checked and the user row loaded per request."
     authentication_classes = (JWTAuthentication,)
     properties = Properties(

@@ -42,6 +42,7 @@ class KnoxScheme(Scheme):
 
     name = "knox"
     title = "Knox token"
+    family = "server-state"
     summary = "Per-client tokens with expiry; only a digest is stored; logout one or all."
     authentication_classes = (KnoxTokenAuthentication,)
     properties = Properties(

@@ -47,6 +47,7 @@ class SessionScheme(Scheme):
 
     name = "session"
     title = "Django session"
+    family = "server-state"
     summary = "A session cookie set at login; CSRF token required for unsafe methods."
     authentication_classes = (SessionAuthentication,)
     properties = Properties(

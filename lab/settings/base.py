@@ -30,6 +30,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_simplejwt.token_blacklist",
     "knox",
+    # api-key: the library's app (its own APIKey model, unused) and the lab's
+    # user-linked key model (schemes/apps/apikey).
+    "rest_framework_api_key",
+    "schemes.apps.apikey",
+    # oauth2: django-oauth-toolkit's applications, tokens and grants.
+    "oauth2_provider",
     "allauth",
     "allauth.account",
     # dj_rest_auth.registration's views import allauth's social-account models.
@@ -240,6 +246,14 @@ SIMPLE_JWT = {
 # Refuse to start with one key for both: a leaked SECRET_KEY would then mint JWTs too.
 if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
     raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
+
+# jwe (joserfc): a content key of its own (dir + A256GCM: the key encrypts the claims
+# directly), from var/secrets.json like the others. Lifetime as simplejwt's access token,
+# so the two token schemes compare like for like.
+AUTHLAB_JWE = {
+    "KEY": _secrets["JWE_KEY"],
+    "LIFETIME": SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"],
+}
 
 # knox: knox's defaults, stated.
 REST_KNOX = {
