@@ -15,12 +15,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urlencode
 
 from django.urls import URLPattern, path
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 
 API_PREFIX = "/api/v1/"
+JSON = "application/json"
+#: RFC 6749's body encoding for OAuth2 token and revocation requests.
+FORM = "application/x-www-form-urlencoded"
 #: The families the report groups schemes by (issue 14), key -> label; ``baseline``
 #: is the ``none`` scheme alone.
 FAMILIES = {
@@ -134,9 +138,19 @@ class Reply:
 class Transport(Protocol):
     """How a scheme's client helper talks to the server (test client, HTTP, locust)."""
 
-    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
-        """POST ``data`` as JSON to ``path`` with ``headers`` and return the reply."""
+    def post(
+        self, path: str, data: dict[str, Any], headers: dict[str, str], *, form: bool = False
+    ) -> Reply:
+        """POST ``data`` to ``path`` with ``headers`` and return the reply: as JSON, or
+        form-encoded with ``form`` (OAuth2 token endpoints take only that)."""
         ...
+
+
+def encode_body(data: dict[str, Any], form: bool = False) -> tuple[bytes, str]:
+    """The body and ``Content-Type`` every transport sends for ``data``."""
+    if form:
+        return urlencode(data).encode(), FORM
+    return json.dumps(data).encode(), JSON
 
 
 def parse_json(raw: bytes) -> Any:
@@ -163,6 +177,10 @@ class Scheme:
     family: ClassVar[str]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
+    #: The flow view that issues a credential for a password (OAuth2's is ``token``)
+    #: and the one that revokes it (OAuth2's ``revoke``): what consumers look for.
+    login_action: ClassVar[str] = "login"
+    logout_action: ClassVar[str] = "logout"
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -194,6 +212,16 @@ class Scheme:
     def actions(self) -> list[str]:
         """Names of the flow views the scheme adds (``login``, ``logout``, ...)."""
         return [p.pattern._route.rstrip("/") for p in self.flow_urls()]
+
+    @property
+    def has_login(self) -> bool:
+        """The scheme issues credentials through a view (:attr:`login_action`)."""
+        return self.login_action in self.actions
+
+    @property
+    def has_logout(self) -> bool:
+        """The scheme revokes credentials through a view (:attr:`logout_action`)."""
+        return self.logout_action in self.actions
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
         """Obtain a credential for ``username`` and say what to send with it."""

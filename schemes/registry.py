@@ -28,6 +28,7 @@ BUILTIN = (
     "schemes.knox_token.KnoxScheme",
     "schemes.api_key.APIKeyScheme",
     "schemes.jwe.JWEScheme",
+    "schemes.oauth2.OAuth2Scheme",
 )
 BASELINE = "none"
 

@@ -19,6 +19,7 @@ REQUIRED = [
     "knox",
     "api-key",
     "jwe",
+    "oauth2",
 ]
 
 
