@@ -52,16 +52,15 @@ def local_secrets() -> dict[str, str]:
     ``SECRET_KEY``, the JWT signing key and the JWE key (base64url of 32 bytes) are
     distinct random values, written to an untracked file (mode 0600) so that
     restarts keep sessions and tokens valid. The environment (``AUTHLAB_SECRET_KEY``,
-    ``AUTHLAB_JWT_SIGNING_KEY``, ``AUTHLAB_JWE_KEY``, ``AUTHLAB_OAUTH2_CLIENT_SECRET``)
-    always wins over the file. The OAuth2 client secret is the lab's own client's.
+    ``AUTHLAB_JWT_SIGNING_KEY``, ``AUTHLAB_JWE_KEY``) always wins over the file.
     """
     try:
         stored = json.loads(SECRETS_FILE.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         stored = {}
     # Random bytes per secret: 384 bits for the HMAC keys; exactly 256 for the JWE
-    # content key (A256GCM with ``dir`` takes the key as is) and the OAuth2 client secret.
-    wanted = {"SECRET_KEY": 48, "JWT_SIGNING_KEY": 48, "JWE_KEY": 32, "OAUTH2_CLIENT_SECRET": 32}
+    # content key (A256GCM with ``dir`` takes the key as is).
+    wanted = {"SECRET_KEY": 48, "JWT_SIGNING_KEY": 48, "JWE_KEY": 32}
     if not wanted.keys() <= stored.keys():
         for key in wanted.keys() - stored.keys():
             stored[key] = secrets.token_urlsafe(wanted[key])
@@ -75,7 +74,6 @@ def local_secrets() -> dict[str, str]:
         "SECRET_KEY": get("AUTHLAB_SECRET_KEY", stored["SECRET_KEY"]),
         "JWT_SIGNING_KEY": get("AUTHLAB_JWT_SIGNING_KEY", stored["JWT_SIGNING_KEY"]),
         "JWE_KEY": get("AUTHLAB_JWE_KEY", stored["JWE_KEY"]),
-        "OAUTH2_CLIENT_SECRET": get("AUTHLAB_OAUTH2_CLIENT_SECRET", stored["OAUTH2_CLIENT_SECRET"]),
     }
 
 

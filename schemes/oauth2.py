@@ -2,9 +2,10 @@
 own OAuth2 token endpoint (``token/``) through the password grant, with refresh
 (``grant_type=refresh_token``, rotating) and revocation (``revoke/``, RFC 7009).
 
-The client is the lab's own confidential application, authenticated with HTTP Basic
-(client id and secret, RFC 6749 2.3.1); it is created on first use from
-``AUTHLAB_OAUTH2_CLIENT``. Token requests are form-encoded as RFC 6749 requires. The
+The client is the lab's own *public* application (``AUTHLAB_OAUTH2_CLIENT_ID``, created
+on first use), identified by ``client_id`` in the form (RFC 6749 2.3, 4.3.2): a
+first-party app that cannot keep a secret, the case the password grant is for. Token
+requests are form-encoded as RFC 6749 requires. The
 two endpoints are DOT's own token and revocation logic (``OAuthLibMixin``) served as
 DRF views, so a refusal carries the lab's ``detail`` beside the RFC's ``error`` and a
 hostile body gets DRF's 400 instead of Django's HTML one.
@@ -17,7 +18,6 @@ deactivated user's live token keeps working until it expires (a property, tested
 
 from __future__ import annotations
 
-import base64
 import json
 
 from django.conf import settings
@@ -34,40 +34,24 @@ from schemes.base import OPEN, Credential, CredentialRefused, Properties, Reply,
 SCOPE = "read write"
 
 
-def client_settings() -> dict[str, str]:
-    """The lab client's id and secret."""
-    return settings.AUTHLAB_OAUTH2_CLIENT
-
-
 def lab_application():
-    """The lab's confidential password-grant application, created if missing.
-
-    DOT hashes the secret with the first password hasher (``hash_client_secret``), so
-    every token request verifies it like a password: a measured part of login cost.
-    """
+    """The lab's public password-grant application, created if missing."""
     Application = get_application_model()
-    client = client_settings()
     app, _ = Application.objects.get_or_create(
-        client_id=client["CLIENT_ID"],
+        client_id=settings.AUTHLAB_OAUTH2_CLIENT_ID,
         defaults={
             "name": "authlab",
-            "client_type": Application.CLIENT_CONFIDENTIAL,
+            "client_type": Application.CLIENT_PUBLIC,
             "authorization_grant_type": Application.GRANT_PASSWORD,
-            "client_secret": client["CLIENT_SECRET"],
             "redirect_uris": "",
         },
     )
     return app
 
 
-def client_auth_header() -> dict[str, str]:
-    """``Authorization: Basic`` with the client id and secret (form-urlencoded first,
-    as RFC 6749 2.3.1 says)."""
-    from urllib.parse import quote
-
-    client = client_settings()
-    raw = f"{quote(client['CLIENT_ID'])}:{quote(client['CLIENT_SECRET'])}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
+def client_fields() -> dict[str, str]:
+    """What identifies the public client in a token or revocation form."""
+    return {"client_id": settings.AUTHLAB_OAUTH2_CLIENT_ID}
 
 
 class OAuthEndpointView(LoginThrottleMixin, OAuthLibMixin, APIView):
@@ -102,7 +86,8 @@ class OAuthRevokeView(OAuthEndpointView):
     """RFC 7009 revocation: a refresh token takes its access token with it."""
 
     def post(self, request):
-        """Revoke the ``token`` given in the form (client authentication required)."""
+        """Revoke the ``token`` given in the form (the client's own tokens only)."""
+        lab_application()
         _, headers, body, status = self.create_revocation_response(request)
         return self.answer(headers, body, status)
 
@@ -145,7 +130,7 @@ class OAuth2Scheme(Scheme):
 
     def token_request(self, transport: Transport, grant: dict[str, str]) -> Reply:
         """POST one grant to ``token/`` as the lab's client; refuse a non-200."""
-        reply = transport.post(self.url("token"), grant, client_auth_header(), form=True)
+        reply = transport.post(self.url("token"), {**grant, **client_fields()}, {}, form=True)
         if reply.status != 200:
             raise CredentialRefused(reply.status, reply.body)
         return reply
@@ -171,4 +156,4 @@ class OAuth2Scheme(Scheme):
     def revoke(self, transport: Transport, credential: Credential) -> Reply:
         """Log out: revoke the refresh token, which revokes its access token too."""
         form = {"token": credential.extra["refresh"], "token_type_hint": "refresh_token"}
-        return transport.post(self.url("revoke"), form, client_auth_header(), form=True)
+        return transport.post(self.url("revoke"), {**form, **client_fields()}, {}, form=True)

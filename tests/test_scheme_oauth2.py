@@ -13,7 +13,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 
 from schemes import registry
 from schemes.base import CredentialRefused
-from schemes.oauth2 import client_auth_header
+from schemes.oauth2 import client_fields
 from tests.conftest import PASSWORD
 
 OAUTH2 = registry.get("oauth2")
@@ -65,8 +65,8 @@ def test_revoked_token_is_refused_and_cannot_refresh(user, transport, call):
 def test_revoking_an_access_token_leaves_other_logins_alone(user, transport, call):
     first = OAUTH2.obtain(transport, "alice", PASSWORD)
     second = OAUTH2.obtain(transport, "alice", PASSWORD)
-    form = {"token": access_of(first), "token_type_hint": "access_token"}
-    reply = transport.post(OAUTH2.url("revoke"), form, client_auth_header(), form=True)
+    form = {"token": access_of(first), "token_type_hint": "access_token", **client_fields()}
+    reply = transport.post(OAUTH2.url("revoke"), form, {}, form=True)
     assert reply.status == 200
     assert call(OAUTH2, first).status_code == 401
     assert call(OAUTH2, second).status_code == 200
@@ -81,10 +81,10 @@ def test_only_checksums_are_stored(user, transport):
     assert refresh not in {r.token for r in RefreshToken.objects.filter(user=user)}
 
 
-def test_the_token_endpoint_needs_the_client_secret(user, transport):
+def test_the_token_endpoint_needs_the_registered_client(user, transport):
     grant = {"grant_type": "password", "username": "alice", "password": PASSWORD}
-    for headers in ({}, {"Authorization": "Basic YXV0aGxhYi1jbGllbnQ6d3Jvbmc="}):
-        reply = transport.post(OAUTH2.url("token"), grant, headers, form=True)
+    for client in ({}, {"client_id": "someone-else"}):
+        reply = transport.post(OAUTH2.url("token"), {**grant, **client}, {}, form=True)
         assert reply.status == 401, reply.body
         assert reply.body["error"] == "invalid_client"
         assert reply.body["detail"]
@@ -92,7 +92,7 @@ def test_the_token_endpoint_needs_the_client_secret(user, transport):
 
 def test_a_json_grant_is_refused_as_rfc6749_requires_a_form(user, transport):
     grant = {"grant_type": "password", "username": "alice", "password": PASSWORD}
-    reply = transport.post(OAUTH2.url("token"), grant, client_auth_header())
+    reply = transport.post(OAUTH2.url("token"), {**grant, **client_fields()}, {})
     assert reply.status == 400
     assert reply.body["error"] == "unsupported_grant_type"
 

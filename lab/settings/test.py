@@ -6,7 +6,6 @@ from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK
 # Fixed secrets: tests must not depend on a generated file (these never serve).
 SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": "test-only-jwt-key-distinct-from-secret-key-0123456789"}  # noqa: F405
-AUTHLAB_OAUTH2_CLIENT = {**AUTHLAB_OAUTH2_CLIENT, "CLIENT_SECRET": "test-only-oauth2-client-secret"}  # noqa: F405
 AUTHLAB_JWE = {**AUTHLAB_JWE, "KEY": "dGVzdC1vbmx5LWp3ZS1rZXktMzItYnl0ZXMtLS0tLS0"}  # noqa: F405
 
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
