@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any, ClassVar, Literal, Protocol, get_args
+from urllib.parse import urlencode
 
 from django.urls import URLPattern, path
 from rest_framework.authentication import BaseAuthentication
@@ -24,8 +25,19 @@ from results.schema import BASELINE
 from schemes.views import WhoAmIView
 
 API_PREFIX = "/api/v1/"
+JSON = "application/json"
+#: RFC 6749's body encoding for OAuth2 token and revocation requests.
+FORM = "application/x-www-form-urlencoded"
+#: The families the report groups schemes by (issue 14), key -> label; ``baseline``
+#: is the ``none`` scheme alone.
+FAMILIES = {
+    "baseline": "no authentication (baseline)",
+    "password": "password on every request",
+    "server-state": "server-side state",
+    "token": "signed or encrypted tokens",
+    "third-party": "third-party issued",
+}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: The scheme every figure is compared with (``ratio_to_none`` in summary.json).
 
 Location = Literal["header", "cookie"]
 #: What a carried value is: the password itself, a server-side session key, a CSRF
@@ -173,9 +185,19 @@ class Reply:
 class Transport(Protocol):
     """How a scheme's client helper talks to the server (test client, HTTP, locust)."""
 
-    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
-        """POST ``data`` as JSON to ``path`` with ``headers`` and return the reply."""
+    def post(
+        self, path: str, data: dict[str, Any], headers: dict[str, str], *, form: bool = False
+    ) -> Reply:
+        """POST ``data`` to ``path`` with ``headers`` and return the reply: as JSON, or
+        form-encoded with ``form`` (OAuth2 token endpoints take only that)."""
         ...
+
+
+def encode_body(data: dict[str, Any], form: bool = False) -> tuple[bytes, str]:
+    """The body and ``Content-Type`` every transport sends for ``data``."""
+    if form:
+        return urlencode(data).encode(), FORM
+    return json.dumps(data).encode(), JSON
 
 
 def parse_json(raw: bytes) -> Any:
@@ -198,11 +220,17 @@ class Scheme:
     authentication_classes: ClassVar[tuple[type[BaseAuthentication], ...]]
     permission_classes: ClassVar[tuple[type[BasePermission], ...]] = (IsAuthenticated,)
     properties: ClassVar[Properties]
+    #: The scheme's family, a key of :data:`FAMILIES` (the report groups by it).
+    family: ClassVar[str]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
     #: The tables its credential lookup reads, as "app_label.Model" (``make scale``
     #: reports their row counts); empty when the lookup reads no table.
     stored_models: ClassVar[tuple[str, ...]] = ()
+    #: The flow view that issues a credential for a password (OAuth2's is ``token``)
+    #: and the one that revokes it (OAuth2's ``revoke``): what consumers look for.
+    login_action: ClassVar[str] = "login"
+    logout_action: ClassVar[str] = "logout"
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -238,6 +266,16 @@ class Scheme:
         """Names of the flow views the scheme adds (``login``, ``logout``, ...)."""
         return [p.pattern._route.rstrip("/") for p in self.flow_urls()]
 
+    @property
+    def has_login(self) -> bool:
+        """The scheme issues credentials through a view (:attr:`login_action`)."""
+        return self.login_action in self.actions
+
+    @property
+    def has_logout(self) -> bool:
+        """The scheme revokes credentials through a view (:attr:`logout_action`)."""
+        return self.logout_action in self.actions
+
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
         """Obtain a credential for ``username`` and say what to send with it."""
         raise NotImplementedError
@@ -258,12 +296,17 @@ class Scheme:
             raise CredentialRefused(reply.status, reply.body)
         return reply
 
+    def on_password_change(self, user) -> None:
+        """Revoke what a password change revokes for ``user`` (stated by
+        ``properties.revoked_by_password_change``); called for every scheme."""
+
     def describe(self) -> dict[str, Any]:
         """Return the scheme's entry in the ``/api/v1/schemes/`` index."""
         return {
             "name": self.name,
             "title": self.title,
             "summary": self.summary,
+            "family": self.family,
             "endpoint": self.url("whoami"),
             "authentication_classes": [
                 f"{c.__module__}.{c.__qualname__}" for c in self.authentication_classes

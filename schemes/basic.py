@@ -11,6 +11,7 @@ class BasicScheme(Scheme):
     name = "basic"
     stored_models = ("auth.User",)
     title = "HTTP Basic"
+    family = "password"
     summary = "Username and password on every request; the password hash is checked each time."
     authentication_classes = (BasicAuthentication,)
     properties = Properties(

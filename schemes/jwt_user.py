@@ -144,6 +144,19 @@ class JWTFlowMixin:
             extra={"refresh": tokens["refresh"]},
         )
 
+    def on_password_change(self, user) -> None:
+        """Blacklist every outstanding refresh token of the user; access tokens already
+        issued stay valid until they expire (nothing per request looks at the password)."""
+        from rest_framework_simplejwt.token_blacklist.models import (
+            BlacklistedToken,
+            OutstandingToken,
+        )
+
+        live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+        )
+
     def revoke(self, transport: Transport, credential: Credential) -> Reply:
         """Blacklist the refresh token (the access token lives on until it expires)."""
         return transport.post(self.url("logout"), {"refresh": credential.extra["refresh"]}, {})
@@ -155,6 +168,7 @@ class JWTScheme(JWTFlowMixin, Scheme):
     name = "jwt"
     stored_models = ("auth.User",)
     title = "JWT (simplejwt)"
+    family = "token"
     summary = "Signed access token; signature checked and the user row loaded per request."
     authentication_classes = (JWTAuthentication,)
     properties = Properties(

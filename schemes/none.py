@@ -9,6 +9,7 @@ class NoneScheme(Scheme):
 
     name = "none"
     title = "No authentication (baseline)"
+    family = "baseline"
     summary = "What the endpoint costs with no authentication at all."
     authentication_classes = ()
     permission_classes = OPEN

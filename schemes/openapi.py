@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTStatelessUserScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
@@ -74,6 +75,17 @@ class KnoxSubclassScheme(KnoxTokenScheme):
         cls = type(target)
         if cls.__module__ != "knox.auth":
             self.name = f"{cls.__module__}.{cls.__qualname__}"
+
+
+class OAuth2Scheme(DjangoOAuthToolkitScheme):
+    """drf-spectacular's DOT definition (password flow, settings); it names no
+    requirement for a view that asks no scope, so the lab's whoami/ names it here."""
+
+    priority = 1
+
+    def get_security_requirement(self, auto_schema):
+        """DOT's requirement, or the scheme with no scopes."""
+        return super().get_security_requirement(auto_schema) or {self.name: []}
 
 
 class JWTStatelessScheme(SimpleJWTStatelessUserScheme):

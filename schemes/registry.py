@@ -15,7 +15,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from schemes.base import BASELINE, Scheme
+from schemes.base import BASELINE, FAMILIES, Scheme
 
 #: The lab's schemes, in report order; ``none`` (the baseline) first.
 BUILTIN = (
@@ -26,6 +26,9 @@ BUILTIN = (
     "schemes.jwt_user.JWTScheme",
     "schemes.jwt_stateless.JWTStatelessScheme",
     "schemes.knox_token.KnoxScheme",
+    "schemes.api_key.APIKeyScheme",
+    "schemes.jwe.JWEScheme",
+    "schemes.oauth2.OAuth2Scheme",
 )
 __all__ = ["BASELINE", "BUILTIN", "all_schemes", "baseline", "get", "names"]
 
@@ -34,6 +37,11 @@ def _load(dotted_path: str) -> Scheme:
     cls = import_string(dotted_path)
     if not (isinstance(cls, type) and issubclass(cls, Scheme)):
         raise ImproperlyConfigured(f"{dotted_path} is not a schemes.base.Scheme subclass")
+    if getattr(cls, "family", None) not in FAMILIES:
+        raise ImproperlyConfigured(
+            f"{dotted_path}.family must be one of {', '.join(FAMILIES)}, "
+            f"not {getattr(cls, 'family', None)!r}"
+        )
     return cls()
 
 

@@ -62,6 +62,7 @@ class SessionScheme(Scheme):
     name = "session"
     stored_models = ("sessions.Session",)
     title = "Django session"
+    family = "server-state"
     summary = "A session cookie set at login; CSRF token required for unsafe methods."
     authentication_classes = (SessionAuthentication,)
     properties = Properties(

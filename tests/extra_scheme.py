@@ -61,6 +61,7 @@ class HeaderKeyScheme(Scheme):
 
     name = "header-key"
     title = "Signed header key (test scheme)"
+    family = "token"
     authentication_classes = (HeaderKeyAuthentication,)
     properties = Properties(
         stateless=True,

@@ -30,7 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 #: ``check --deploy`` warnings that only make sense over HTTPS; the lab serves plain
 #: HTTP on loopback unless AUTHLAB_TLS=1. Each is explained in README "Security notes".
 # W010, not W012: Django looks for its own SessionMiddleware path; the lab subclasses it.
-TLS_ONLY = {"security.W004", "security.W008", "security.W010", "security.W016"}
+#: The password grant the oauth2 scheme runs on purpose (lab/settings/base.py): DOT's
+#: RFC 9700 deploy check warns about it in every profile.
+PASSWORD_GRANT = "oauth2_provider.W002"
+TLS_ONLY = {"security.W004", "security.W008", "security.W010", "security.W016", PASSWORD_GRANT}
 
 
 def run_profile(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
@@ -171,7 +174,7 @@ def test_check_deploy_leaves_only_tls_warnings_on_loopback(tmp_path):
 
 def test_check_deploy_with_tls_leaves_only_preload(tmp_path):
     # HSTS preload is a promise made for a real domain, never for the lab (README).
-    assert deploy_warnings(tmp_path, AUTHLAB_TLS="1") == {"security.W021"}
+    assert deploy_warnings(tmp_path, AUTHLAB_TLS="1") == {"security.W021", PASSWORD_GRANT}
 
 
 # --- secrets -----------------------------------------------------------------------------------

@@ -32,6 +32,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_simplejwt.token_blacklist",
     "knox",
+    # api-key: the library's app (its own APIKey model, unused) and the lab's
+    # user-linked key model (schemes/apps/apikey).
+    "rest_framework_api_key",
+    "schemes.apps.apikey",
+    # oauth2: django-oauth-toolkit's applications, tokens and grants.
+    "oauth2_provider",
     "allauth",
     "allauth.account",
     # dj_rest_auth.registration's views import allauth's social-account models.
@@ -297,6 +303,52 @@ SIMPLE_JWT = {
 if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
     raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
 
+# jwe (joserfc): a content key of its own (dir + A256GCM: the key encrypts the claims
+# directly), from var/secrets.json like the others. Lifetime as simplejwt's access token,
+# so the two token schemes compare like for like.
+AUTHLAB_JWE = {
+    "KEY": _secrets["JWE_KEY"],
+    "LIFETIME": SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"],
+}
+
+# oauth2 (django-oauth-toolkit): every RFC 9700 (OAuth 2.0 Security BCP) gate on but
+# one: the password grant (RFC 6749 4.3) is the only grant DOT has that gives a
+# user-bound token without a browser, which is what a headless client and the benchmark
+# can run; check --deploy keeps its warning (oauth2_provider.W002) as the reminder.
+# Access tokens live as long as simplejwt's (DOT's default is 10 h); tokens are stored
+# as SHA-256 checksums only (TOKEN_STORAGE), so a leaked table holds no usable token.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,  # hashed storage cannot replay a token
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
+    "SCOPES": {"read": "Read", "write": "Write"},
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+}
+# The lab's own client of that server, created on first use (schemes/oauth2.py): a
+# public client, identified by its id alone, as a first-party app that cannot keep a
+# secret is (RFC 6749 2.1): the grant checks the user's password. A confidential client's
+# secret would have to reach every process that logs in (tests, locust, curl) while the
+# server's comes from its own var/secrets.json.
+AUTHLAB_OAUTH2_CLIENT_ID = "authlab-client"
+
 # knox: knox's defaults, stated, except the token limit. knox reads every token of the
 # user on each request (to delete expired ones), so unbounded logins make whoami/ slower
 # for that user (1,501 tokens: 3.5 -> 40 ms). 10 live tokens (one per device or client)
@@ -360,6 +412,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (passwords) only in requests
+    # The oauth2 scheme's flow (schemes/oauth2.py): the password grant on its token/.
+    "OAUTH2_FLOWS": ["password"],
+    "OAUTH2_TOKEN_URL": "/api/v1/oauth2/token/",
+    "OAUTH2_REFRESH_URL": "/api/v1/oauth2/token/",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

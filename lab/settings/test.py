@@ -9,6 +9,7 @@ SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
 if not SIMPLE_JWT["VERIFYING_KEY"]:  # noqa: F405
     _TEST_JWT_KEY = "test-only-jwt-key-distinct-from-secret-key-0123456789"
     SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": _TEST_JWT_KEY}  # noqa: F405
+AUTHLAB_JWE = {**AUTHLAB_JWE, "KEY": "dGVzdC1vbmx5LWp3ZS1rZXktMzItYnl0ZXMtLS0tLS0"}  # noqa: F405
 
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
 PASSWORD_HASHERS = [
