@@ -152,6 +152,13 @@ class Scheme:
     properties: ClassVar[Properties]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
+    #: The scheme's family: "password", "server-state", "token" or "third-party".
+    family: ClassVar[str] = ""
+    #: Session engine (dotted path) for requests under the scheme's prefix; ``None``:
+    #: ``SESSION_ENGINE``. Read by ``lab.middleware.SessionMiddleware``.
+    session_engine: ClassVar[str | None] = None
+    #: Statuses that mean ``logout/`` succeeded (allauth headless answers 401).
+    logout_statuses: ClassVar[tuple[int, ...]] = (200, 204)
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -191,6 +198,11 @@ class Scheme:
     def revoke(self, transport: Transport, credential: Credential) -> Reply:
         """Log out: revoke ``credential`` on the server (schemes with ``logout/``)."""
         return transport.post(self.url("logout"), {}, credential.headers_for("POST"))
+
+    def refresh(self, transport: Transport, credential: Credential) -> Reply:
+        """Exchange the credential's refresh token for a new one (schemes with ``refresh/``);
+        ``credential`` is updated in place from a 200 answer."""
+        raise NotImplementedError
 
     def login(self, transport: Transport, username: str, password: str) -> Reply:
         """POST the username and password to the scheme's ``login/`` view."""

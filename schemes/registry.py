@@ -26,6 +26,8 @@ BUILTIN = (
     "schemes.jwt_user.JWTScheme",
     "schemes.jwt_stateless.JWTStatelessScheme",
     "schemes.knox_token.KnoxScheme",
+    # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
+    "schemes.session_signed.SignedSessionScheme",
 )
 BASELINE = "none"
 
@@ -62,6 +64,16 @@ def names() -> list[str]:
     return list(_registry())
 
 
+def session_engines() -> dict[str, str]:
+    """Scheme name -> its own session engine, for the schemes that name one."""
+    return _session_engines()
+
+
+@cache
+def _session_engines() -> dict[str, str]:
+    return {s.name: s.session_engine for s in _registry().values() if s.session_engine}
+
+
 def get(name: str) -> Scheme:
     """Return the scheme called ``name``; ``KeyError`` if there is none."""
     return _registry()[name]
@@ -71,3 +83,4 @@ def get(name: str) -> Scheme:
 def _reset(*, setting: str, **kwargs) -> None:
     if setting in {"AUTHLAB_SCHEMES", "AUTHLAB_EXTRA_SCHEMES"}:
         _registry.cache_clear()
+        _session_engines.cache_clear()

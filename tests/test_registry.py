@@ -9,7 +9,11 @@ from django.test import override_settings
 from schemes import registry
 from schemes.registry import BUILTIN
 
-REQUIRED = ["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"]
+REQUIRED = [
+    *["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"],
+    # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
+    *["session-signed"],
+]
 
 
 def test_required_schemes_in_order_then_the_extra_one():
