@@ -27,6 +27,7 @@ BUILTIN = (
     "schemes.jwt_stateless.JWTStatelessScheme",
     "schemes.knox_token.KnoxScheme",
     # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
+    "schemes.jwt_cookie.JWTCookieScheme",
     "schemes.session_signed.SignedSessionScheme",
 )
 BASELINE = "none"

@@ -328,7 +328,8 @@ def cookie_cases(issued: Issued):
         pieces.append(
             st.sampled_from(real).flatmap(
                 lambda r: mutated(r[1]).map(
-                    lambda v, r=r: (f"{r[0]}={v}", r[2] if r[0] == SESSION else None)
+                    # Any credential cookie can name its owner (sessionid, a JWT cookie).
+                    lambda v, r=r: (f"{r[0]}={v}", r[2] if r[0] != CSRF else None)
                 )
             )
         )

@@ -12,7 +12,7 @@ from schemes.registry import BUILTIN
 REQUIRED = [
     *["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"],
     # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
-    *["session-signed"],
+    *["jwt-cookie", "session-signed"],
 ]
 
 

@@ -284,6 +284,20 @@ REST_AUTH = {
     "REGISTER_SERIALIZER": "lab.accounts.serializers.RegisterSerializer",
     # Same email as dj-rest-auth's, without its read of a setting allauth deprecates.
     "PASSWORD_RESET_SERIALIZER": "lab.accounts.serializers.PasswordResetSerializer",
+    # --- the jwt-cookie scheme (schemes/jwt_cookie.py) -------------------------------------
+    # USE_JWT stays False, so dj-rest-auth's login/ above keeps answering a DRF token; only
+    # the jwt-cookie scheme's own views and JWTCookieAuthentication read these.
+    # https://dj-rest-auth.readthedocs.io/en/latest/configuration.html
+    "JWT_AUTH_COOKIE": "jwt-access",
+    "JWT_AUTH_REFRESH_COOKIE": "jwt-refresh",
+    # The scheme's prefix: refresh/ and logout/ read the refresh cookie (whoami/ gets it too).
+    "JWT_AUTH_REFRESH_COOKIE_PATH": "/api/v1/jwt-cookie/",
+    "JWT_AUTH_HTTPONLY": True,  # scripts cannot read either token (XSS cannot steal them)
+    "JWT_AUTH_SECURE": env.TLS,  # as the session cookie: Secure only when served over TLS
+    "JWT_AUTH_SAMESITE": "Lax",
+    # A cookie is sent by the browser on its own, so unsafe methods need the CSRF token
+    # (dj-rest-auth's default is off: cookie-borne JWTs would be open to CSRF).
+    "JWT_AUTH_COOKIE_USE_CSRF": True,
 }
 
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------
