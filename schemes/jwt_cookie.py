@@ -2,11 +2,16 @@
 way dj-rest-auth sets them; dj-rest-auth's ``JWTCookieAuthentication`` reads the
 access cookie and enforces CSRF on unsafe methods (``JWT_AUTH_COOKIE_USE_CSRF``)."""
 
+from contextlib import suppress
 from dataclasses import replace
 
 from dj_rest_auth.app_settings import api_settings as rest_auth_settings
-from dj_rest_auth.jwt_auth import JWTCookieAuthentication, get_refresh_view, set_jwt_cookies
-from dj_rest_auth.jwt_auth import unset_jwt_cookies
+from dj_rest_auth.jwt_auth import (
+    JWTCookieAuthentication,
+    get_refresh_view,
+    set_jwt_cookies,
+    unset_jwt_cookies,
+)
 from django.conf import settings
 from django.middleware.csrf import get_token
 from django.urls import URLPattern, path
@@ -16,7 +21,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from lab.views import LoginThrottleMixin
-from schemes.base import Credential, Properties, Reply, Scheme, Transport
+from schemes.base import Credential, Reply, Scheme, Transport
 from schemes.jwt_user import JWTLoginView, JWTScheme
 
 
@@ -50,10 +55,9 @@ class JWTCookieLogoutView(APIView):
     def post(self, request):
         """Log out; the access token itself stays valid until it expires."""
         raw = request.COOKIES.get(rest_auth_settings.JWT_AUTH_REFRESH_COOKIE, "")
-        try:
+        # No or a dead refresh token: nothing left to revoke; still log out.
+        with suppress(TokenError):
             RefreshToken(raw).blacklist()
-        except TokenError:
-            pass  # no or a dead refresh token: nothing left to revoke, still log out
         response = Response({"detail": "Logged out."})
         unset_jwt_cookies(response)
         return response
