@@ -58,7 +58,7 @@ def local_secrets() -> dict[str, str]:
         stored = json.loads(SECRETS_FILE.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         stored = {}
-    wanted = {"SECRET_KEY", "JWT_SIGNING_KEY"}
+    wanted = {"SECRET_KEY", "JWT_SIGNING_KEY", "ALLAUTH_JWT_KEY"}
     if not wanted <= stored.keys():
         for key in wanted - stored.keys():
             stored[key] = secrets.token_urlsafe(48)  # 384 bits
@@ -71,6 +71,7 @@ def local_secrets() -> dict[str, str]:
     return {
         "SECRET_KEY": get("AUTHLAB_SECRET_KEY", stored["SECRET_KEY"]),
         "JWT_SIGNING_KEY": get("AUTHLAB_JWT_SIGNING_KEY", stored["JWT_SIGNING_KEY"]),
+        "ALLAUTH_JWT_KEY": get("AUTHLAB_ALLAUTH_JWT_KEY", stored["ALLAUTH_JWT_KEY"]),
     }
 
 

@@ -27,6 +27,8 @@ BUILTIN = (
     "schemes.jwt_stateless.JWTStatelessScheme",
     "schemes.knox_token.KnoxScheme",
     # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
+    "schemes.allauth_session.AllauthSessionScheme",
+    "schemes.allauth_jwt.AllauthJWTScheme",
     "schemes.jwt_cookie.JWTCookieScheme",
     "schemes.session_signed.SignedSessionScheme",
 )

@@ -12,7 +12,7 @@ from schemes.registry import BUILTIN
 REQUIRED = [
     *["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"],
     # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
-    *["jwt-cookie", "session-signed"],
+    *["allauth-session", "allauth-jwt", "jwt-cookie", "session-signed"],
 ]
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "allauth.account",
     # dj_rest_auth.registration's views import allauth's social-account models.
     "allauth.socialaccount",
+    "allauth.headless",  # the allauth-session and allauth-jwt schemes
     "dj_rest_auth",
     "dj_rest_auth.registration",
     "drf_spectacular",
@@ -299,6 +300,23 @@ REST_AUTH = {
     # (dj-rest-auth's default is off: cookie-borne JWTs would be open to CSRF).
     "JWT_AUTH_COOKIE_USE_CSRF": True,
 }
+
+# --- allauth headless (the allauth-session and allauth-jwt schemes) -----------------------
+# https://docs.allauth.org/en/latest/headless/configuration.html
+# One strategy for both schemes (the setting is global): allauth's JWT strategy, issuing
+# the JWT pair only for allauth-jwt's login (schemes/allauth_headless.py).
+HEADLESS_TOKEN_STRATEGY = "schemes.allauth_headless.LabTokenStrategy"
+HEADLESS_CLIENTS = ("app",)  # the lab mounts only app-client views, under each scheme
+# HS256 with a key of its own, like the lab's simplejwt: the two JWT schemes then differ in
+# library, not algorithm (allauth's default RS256 would need a PEM key).
+HEADLESS_JWT_ALGORITHM = "HS256"
+HEADLESS_JWT_PRIVATE_KEY = _secrets["ALLAUTH_JWT_KEY"]
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 300  # allauth's defaults, stated
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = 86400
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+# Off (allauth's default): the access token is trusted on its signature; on, each request
+# would also load the session, which allauth-session already measures.
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
 
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html

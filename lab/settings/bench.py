@@ -11,6 +11,8 @@ from lab.settings.base import *  # noqa: F403
 from lab.settings.base import REST_FRAMEWORK
 
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000000/minute"}}
+# allauth's own login rate limits (the allauth headless schemes' login/), lifted the same way.
+ACCOUNT_RATE_LIMITS = False
 
 # --- Benchmarks (make bench) ---------------------------------------------------------------
 # What the driver (benchmarks/run.py) hands its pytest child: the run folder the suites

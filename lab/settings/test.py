@@ -7,6 +7,10 @@ from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK
 SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": "test-only-jwt-key-distinct-from-secret-key-0123456789"}  # noqa: F405
 
+HEADLESS_JWT_PRIVATE_KEY = "test-only-allauth-jwt-key-distinct-from-the-others-0123456789"
+# allauth's own login rate limits (headless login/): lifted like the DRF "login" throttle.
+ACCOUNT_RATE_LIMITS = False
+
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
 PASSWORD_HASHERS = [
     PASSWORD_HASHER_CHOICES["md5"],
