@@ -10,11 +10,17 @@ under ``allauth-session`` answers a session token alone, as allauth's default
 
 from __future__ import annotations
 
+import json
+
 from allauth.account.app_settings import EmailVerificationMethod
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.headless.account.views import LoginView, SessionView
 from allauth.headless.constants import Client
 from allauth.headless.tokens.strategies.jwt import JWTTokenStrategy
+from allauth.headless.tokens.views import RefreshTokenView
+from django.http import JsonResponse
 
+from lab.parsers import find_unrenderable
 from schemes.base import API_PREFIX
 
 #: Logins under this prefix get allauth's JWT pair (schemes/allauth_jwt.py).
@@ -31,7 +37,45 @@ class LabTokenStrategy(JWTTokenStrategy):
         return super().create_access_token_payload(request)
 
 
-class HeadlessLoginView(LoginView):
+class JSONErrorsMixin:
+    """Answer a missing method (405) and a body that is not a JSON object (400) with a
+    JSON ``detail``, like every other view of the lab: headless answers both with an
+    empty HTML response, and lets deep nesting (``RecursionError``) and lone surrogates
+    (``UnicodeEncodeError`` in the user lookup) through as 500s."""
+
+    def dispatch(self, request, *args, **kwargs):
+        """headless's answer; a 401/403 also gets the lab's ``detail`` beside headless's
+        own fields (a successful logout is headless's 401 "not authenticated")."""
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code in (401, 403) and response["Content-Type"] == "application/json":
+            body = json.loads(response.content)
+            if isinstance(body, dict) and "detail" not in body:
+                body["detail"] = (
+                    "Not authenticated." if response.status_code == 401 else "Forbidden."
+                )
+                response.content = json.dumps(body).encode()
+        return response
+
+    def _parse_json(self, request):
+        """headless's JSON body parsing, its refusals answered as JSON 400."""
+        try:
+            data = super()._parse_json(request)
+            problem = find_unrenderable(data)  # 1e999, lone surrogates: the lab's parser rule
+        except (ImmediateHttpResponse, RecursionError, ValueError):  # ValueError: 5000 digits
+            problem = "not a JSON object"
+        if problem:
+            detail = {"detail": f"JSON parse error - {problem}."}
+            raise ImmediateHttpResponse(response=JsonResponse(detail, status=400))
+        return data
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        """405 with ``Allow`` and a JSON ``detail``."""
+        response = JsonResponse({"detail": f'Method "{request.method}" not allowed.'}, status=405)
+        response["Allow"] = ", ".join(self._allowed_methods())
+        return response
+
+
+class HeadlessLoginView(JSONErrorsMixin, LoginView):
     """allauth headless's app login, without the email-verification stage.
 
     The lab's accounts are seeded without EmailAddress rows, and every scheme's own
@@ -45,13 +89,22 @@ class HeadlessLoginView(LoginView):
         return super().post(request, *args, **kwargs)
 
 
-class HeadlessLogoutView(SessionView):
+class HeadlessLogoutView(JSONErrorsMixin, SessionView):
     """headless's ``DELETE auth/session`` (ends the session behind the token), also
     answering POST: the lab's transports and ``logout/`` contract speak POST."""
 
     def post(self, request, *args, **kwargs):
         """headless's session DELETE, unchanged: log out, answer 401 (not authenticated)."""
         return self.delete(request, *args, **kwargs)
+
+
+class HeadlessRefreshView(JSONErrorsMixin, RefreshTokenView):
+    """headless's token refresh (allauth-jwt)."""
+
+
+def refresh_view():
+    """The app-client token refresh view."""
+    return HeadlessRefreshView.as_api_view(client=Client.APP)
 
 
 def login_view():

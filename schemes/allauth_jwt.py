@@ -9,13 +9,11 @@ out. With it on, every request would also load the session: ``allauth-session``
 measures that cost already.
 """
 
-from allauth.headless.constants import Client
 from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
-from allauth.headless.tokens.views import RefreshTokenView
 from django.conf import settings
 from django.urls import URLPattern, path
 
-from schemes.allauth_headless import login_view, logout_view
+from schemes.allauth_headless import login_view, logout_view, refresh_view
 from schemes.allauth_session import AllauthSessionScheme
 from schemes.base import Credential, Properties, Reply, Transport
 
@@ -53,7 +51,7 @@ class AllauthJWTScheme(AllauthSessionScheme):
 
     def flow_urls(self) -> list[URLPattern]:
         """``login/``, ``refresh/`` and ``logout/`` (headless's views, app client)."""
-        refresh = RefreshTokenView.as_api_view(client=Client.APP)
+        refresh = refresh_view()
         return [
             path("login/", login_view(), name=f"{self.name}-login"),
             path("refresh/", refresh, name=f"{self.name}-refresh"),
