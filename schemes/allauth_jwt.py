@@ -9,12 +9,12 @@ out. With it on, every request would also load the session: ``allauth-session``
 measures that cost already.
 """
 
-from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
 from django.conf import settings
 from django.urls import URLPattern, path
 
 from schemes.allauth_headless import login_view, logout_view, refresh_view
 from schemes.allauth_session import AllauthSessionScheme
+from schemes.auth import AllauthJWTAuthentication
 from schemes.base import Credential, Properties, Reply, Transport
 
 
@@ -32,7 +32,8 @@ class AllauthJWTScheme(AllauthSessionScheme):
     title = "allauth headless JWT"
     summary = "allauth headless JWT strategy: signed access token, session-backed refresh."
     family = "token"
-    authentication_classes = (JWTTokenAuthentication,)
+    # allauth's JWTTokenAuthentication, refusing a deleted user's token (schemes/auth.py).
+    authentication_classes = (AllauthJWTAuthentication,)
     properties = Properties(
         stateless=False,
         expiry_seconds=_lifetimes()[0],
