@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.app_settings import EmailVerificationMethod
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.headless.account.views import LoginView, SessionView
 from allauth.headless.constants import Client
+from allauth.headless.internal.restkit.response import ErrorResponse
 from allauth.headless.tokens.strategies.jwt import JWTTokenStrategy
 from allauth.headless.tokens.views import RefreshTokenView
 from django.http import JsonResponse
@@ -86,6 +88,11 @@ class HeadlessLoginView(JSONErrorsMixin, LoginView):
     def post(self, request, *args, **kwargs):
         """Log in as headless does, the verification stage skipped for this login."""
         self.input.login.email_verification = EmailVerificationMethod.NONE
+        if not self.input.login.user.is_active:
+            # allauth answers an inactive account with a redirect to its headed
+            # "account_inactive" page, which a headless-only lab does not mount (a 500).
+            error = get_account_adapter().validation_error("account_inactive")
+            return ErrorResponse(request, exception=error)
         return super().post(request, *args, **kwargs)
 
 

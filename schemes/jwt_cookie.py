@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from dj_rest_auth.app_settings import api_settings as rest_auth_settings
 from dj_rest_auth.jwt_auth import (
+    CookieTokenRefreshSerializer,
     JWTCookieAuthentication,
     get_refresh_view,
     set_jwt_cookies,
@@ -43,8 +44,15 @@ class JWTCookieLoginView(JWTLoginView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+class JWTCookieRefreshSerializer(CookieTokenRefreshSerializer):
+    """dj-rest-auth's cookie refresh serializer, under a name of its own in the OpenAPI
+    schema (drf-spectacular names it as simplejwt's ``TokenRefresh``, a clash)."""
+
+
 class JWTCookieRefreshView(LoginThrottleMixin, get_refresh_view()):
     """dj-rest-auth's refresh: the refresh cookie in, both cookies rotated out."""
+
+    serializer_class = JWTCookieRefreshSerializer
 
 
 class JWTCookieLogoutView(APIView):

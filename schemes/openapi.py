@@ -148,6 +148,19 @@ class JWTStatelessScheme(SimpleJWTStatelessUserScheme):
     priority = 1
 
 
+class AllauthJWTScheme(OpenApiAuthenticationExtension):
+    """allauth headless's bearer JWT (its class subclasses DRF's TokenAuthentication,
+    whose ``tokenAuth`` definition would otherwise be claimed twice)."""
+
+    target_class = "schemes.auth.AllauthJWTAuthentication"
+    name = "allauthJwtAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        """A bearer JWT in the Authorization header."""
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
 #: ``Properties.transport`` forms the generic definition understands.
 _AUTHORIZATION = re.compile(r"Authorization: (?P<prefix>[\w-]+) header")
 _HEADER = re.compile(r"(?P<header>[A-Za-z][\w-]*) header")
