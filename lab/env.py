@@ -86,12 +86,14 @@ def local_secrets() -> dict[str, str]:
             "SECRET_KEY": _random_secret,
             "JWT_SIGNING_KEY": _random_secret,
             "JWE_KEY": lambda: secrets.token_urlsafe(32),
+            "ALLAUTH_JWT_KEY": _random_secret,
         }
     )
     return {
         "SECRET_KEY": get("AUTHLAB_SECRET_KEY", stored["SECRET_KEY"]),
         "JWT_SIGNING_KEY": get("AUTHLAB_JWT_SIGNING_KEY", stored["JWT_SIGNING_KEY"]),
         "JWE_KEY": get("AUTHLAB_JWE_KEY", stored["JWE_KEY"]),
+        "ALLAUTH_JWT_KEY": get("AUTHLAB_ALLAUTH_JWT_KEY", stored["ALLAUTH_JWT_KEY"]),
     }
 
 

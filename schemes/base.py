@@ -231,6 +231,11 @@ class Scheme:
     #: and the one that revokes it (OAuth2's ``revoke``): what consumers look for.
     login_action: ClassVar[str] = "login"
     logout_action: ClassVar[str] = "logout"
+    #: Session engine (dotted path) for requests under the scheme's prefix; ``None``:
+    #: ``SESSION_ENGINE``. Read by ``lab.middleware.SessionMiddleware``.
+    session_engine: ClassVar[str | None] = None
+    #: Statuses that mean ``logout/`` succeeded (allauth headless answers 401).
+    logout_statuses: ClassVar[tuple[int, ...]] = (200, 204)
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -287,6 +292,11 @@ class Scheme:
     def login_headers(self) -> dict[str, str]:
         """Headers a client sends with a ``login/`` POST (session: its CSRF double submit)."""
         return {}
+
+    def refresh(self, transport: Transport, credential: Credential) -> Reply:
+        """Exchange the credential's refresh token for a new one (schemes with ``refresh/``);
+        ``credential`` is updated in place from a 200 answer."""
+        raise NotImplementedError
 
     def login(self, transport: Transport, username: str, password: str) -> Reply:
         """POST the username and password to the scheme's ``login/`` view."""

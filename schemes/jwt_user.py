@@ -157,6 +157,14 @@ class JWTFlowMixin:
             [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
         )
 
+    def refresh(self, transport: Transport, credential: Credential) -> Reply:
+        """Rotate the pair: the new access token goes in the header, the new refresh aside."""
+        reply = transport.post(self.url("refresh"), {"refresh": credential.extra["refresh"]}, {})
+        if reply.status == 200:
+            credential.headers["Authorization"] = f"Bearer {reply.body['access']}"
+            credential.extra["refresh"] = reply.body.get("refresh", credential.extra["refresh"])
+        return reply
+
     def revoke(self, transport: Transport, credential: Credential) -> Reply:
         """Blacklist the refresh token (the access token lives on until it expires)."""
         return transport.post(self.url("logout"), {"refresh": credential.extra["refresh"]}, {})

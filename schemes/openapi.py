@@ -95,6 +95,19 @@ class JWTStatelessScheme(SimpleJWTStatelessUserScheme):
     priority = 1
 
 
+class AllauthJWTScheme(OpenApiAuthenticationExtension):
+    """allauth headless's bearer JWT (its class subclasses DRF's TokenAuthentication,
+    whose ``tokenAuth`` definition would otherwise be claimed twice)."""
+
+    target_class = "schemes.auth.AllauthJWTAuthentication"
+    name = "allauthJwtAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        """A bearer JWT in the Authorization header."""
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
 def carriers_of(auth_class: type) -> tuple[Carrier, ...]:
     """The declared carriers of the registry scheme using ``auth_class`` (none if no scheme)."""
     for scheme in registry.all_schemes():

@@ -29,6 +29,11 @@ BUILTIN = (
     "schemes.api_key.APIKeyScheme",
     "schemes.jwe.JWEScheme",
     "schemes.oauth2.OAuth2Scheme",
+    # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
+    "schemes.allauth_session.AllauthSessionScheme",
+    "schemes.allauth_jwt.AllauthJWTScheme",
+    "schemes.jwt_cookie.JWTCookieScheme",
+    "schemes.session_signed.SignedSessionScheme",
 )
 __all__ = ["BASELINE", "BUILTIN", "all_schemes", "baseline", "get", "names"]
 
@@ -70,6 +75,16 @@ def names() -> list[str]:
     return list(_registry())
 
 
+def session_engines() -> dict[str, str]:
+    """Scheme name -> its own session engine, for the schemes that name one."""
+    return _session_engines()
+
+
+@cache
+def _session_engines() -> dict[str, str]:
+    return {s.name: s.session_engine for s in _registry().values() if s.session_engine}
+
+
 def get(name: str) -> Scheme:
     """Return the scheme called ``name``; ``KeyError`` if there is none."""
     return _registry()[name]
@@ -84,3 +99,4 @@ def baseline() -> Scheme:
 def _reset(*, setting: str, **kwargs) -> None:
     if setting in {"AUTHLAB_SCHEMES", "AUTHLAB_EXTRA_SCHEMES"}:
         _registry.cache_clear()
+        _session_engines.cache_clear()

@@ -87,8 +87,8 @@ class SessionScheme(Scheme):
     def flow_urls(self) -> list[URLPattern]:
         """``login/`` and ``logout/``."""
         return [
-            path("login/", SessionLoginView.as_view(), name="session-login"),
-            path("logout/", SessionLogoutView.as_view(), name="session-logout"),
+            path("login/", SessionLoginView.as_view(), name=f"{self.name}-login"),
+            path("logout/", SessionLogoutView.as_view(), name=f"{self.name}-logout"),
         ]
 
     def login_headers(self) -> dict[str, str]:

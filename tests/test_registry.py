@@ -10,16 +10,10 @@ from schemes import registry
 from schemes.registry import BUILTIN
 
 REQUIRED = [
-    "none",
-    "basic",
-    "session",
-    "token",
-    "jwt",
-    "jwt-stateless",
-    "knox",
-    "api-key",
-    "jwe",
-    "oauth2",
+    *["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"],
+    # issue 14:
+    *["api-key", "jwe", "oauth2"],
+    *["allauth-session", "allauth-jwt", "jwt-cookie", "session-signed"],
 ]
 
 

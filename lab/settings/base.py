@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.account",
     # dj_rest_auth.registration's views import allauth's social-account models.
     "allauth.socialaccount",
+    "allauth.headless",  # the allauth-session and allauth-jwt schemes
     "dj_rest_auth",
     "dj_rest_auth.registration",
     "drf_spectacular",
@@ -276,7 +277,7 @@ REST_FRAMEWORK = {
     # DRF's JSON parser lets 1e999, "\ud800" and deep nesting through to a 500; the
     # strict one answers 400 (hardening, tests/test_fuzz.py). Form parsers as DRF's.
     "DEFAULT_PARSER_CLASSES": [
-        "lab.parsers.StrictJSONParser",
+        "schemes.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -399,7 +400,38 @@ REST_AUTH = {
     "PASSWORD_RESET_SERIALIZER": "lab.accounts.serializers.PasswordResetSerializer",
     # A reset link works once, even under parallel use (the user row is locked).
     "PASSWORD_RESET_CONFIRM_SERIALIZER": "lab.accounts.serializers.PasswordResetConfirmSerializer",
+    # --- the jwt-cookie scheme (schemes/jwt_cookie.py) -------------------------------------
+    # USE_JWT stays False, so dj-rest-auth's login/ above keeps answering a DRF token; only
+    # the jwt-cookie scheme's own views and JWTCookieAuthentication read these.
+    # https://dj-rest-auth.readthedocs.io/en/latest/configuration.html
+    "JWT_AUTH_COOKIE": "jwt-access",
+    "JWT_AUTH_REFRESH_COOKIE": "jwt-refresh",
+    # The scheme's prefix: refresh/ and logout/ read the refresh cookie (whoami/ gets it too).
+    "JWT_AUTH_REFRESH_COOKIE_PATH": "/api/v1/jwt-cookie/",
+    "JWT_AUTH_HTTPONLY": True,  # scripts cannot read either token (XSS cannot steal them)
+    "JWT_AUTH_SECURE": env.TLS,  # as the session cookie: Secure only when served over TLS
+    "JWT_AUTH_SAMESITE": "Lax",
+    # A cookie is sent by the browser on its own, so unsafe methods need the CSRF token
+    # (dj-rest-auth's default is off: cookie-borne JWTs would be open to CSRF).
+    "JWT_AUTH_COOKIE_USE_CSRF": True,
 }
+
+# --- allauth headless (the allauth-session and allauth-jwt schemes) -----------------------
+# https://docs.allauth.org/en/latest/headless/configuration.html
+# One strategy for both schemes (the setting is global): allauth's JWT strategy, issuing
+# the JWT pair only for allauth-jwt's login (schemes/allauth_headless.py).
+HEADLESS_TOKEN_STRATEGY = "schemes.allauth_headless.LabTokenStrategy"
+HEADLESS_CLIENTS = ("app",)  # the lab mounts only app-client views, under each scheme
+# HS256 with a key of its own, like the lab's simplejwt: the two JWT schemes then differ in
+# library, not algorithm (allauth's default RS256 would need a PEM key).
+HEADLESS_JWT_ALGORITHM = "HS256"
+HEADLESS_JWT_PRIVATE_KEY = _secrets["ALLAUTH_JWT_KEY"]
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 300  # allauth's defaults, stated
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = 86400
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+# Off (allauth's default): the access token is trusted on its signature; on, each request
+# would also load the session, which allauth-session already measures.
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
 
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html

@@ -11,6 +11,10 @@ if not SIMPLE_JWT["VERIFYING_KEY"]:  # noqa: F405
     SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": _TEST_JWT_KEY}  # noqa: F405
 AUTHLAB_JWE = {**AUTHLAB_JWE, "KEY": "dGVzdC1vbmx5LWp3ZS1rZXktMzItYnl0ZXMtLS0tLS0"}  # noqa: F405
 
+HEADLESS_JWT_PRIVATE_KEY = "test-only-allauth-jwt-key-distinct-from-the-others-0123456789"
+# allauth's own login rate limits (headless login/): lifted like the DRF "login" throttle.
+ACCOUNT_RATE_LIMITS = False
+
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
 PASSWORD_HASHERS = [
     PASSWORD_HASHER_CHOICES["md5"],
