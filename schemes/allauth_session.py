@@ -43,7 +43,7 @@ class AllauthSessionScheme(Scheme):
         # headless filters on is_active itself; it does not check the session hash.
         user_checked_per_request=True,
         revoked_by_password_change=True,
-        password_change="the session ends (Django's session hash of the password no longer matches)",
+        password_change="the session ends (its hash of the password no longer matches)",
     )
 
     def flow_urls(self) -> list[URLPattern]:
