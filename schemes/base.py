@@ -48,10 +48,22 @@ class Properties:
     queries_per_request: int
     #: The cryptography run on every request ("" when none).
     crypto_per_request: str
+    #: Seconds from revoking a credential (logout, or a password change where that is
+    #: the scheme's revocation) until every server refuses it: 0 = at once, the access
+    #: lifetime for stateless JWTs, the TTL for caches; ``None`` = never (until expiry).
+    #: Checked against behaviour on a frozen clock by the contract tests.
+    revocation_delay_s: float | None
     #: Deactivating the user locks them out at once (the user row is read per request).
     user_checked_per_request: bool = True
-    #: ``logout/`` stops the credential sent on each request from working at once.
+    #: ``logout/`` stops the credential sent on each request from working at once
+    #: (on the server that handled the logout).
     logout_immediate: bool = True
+    #: SQL statements of the first request with a new credential, when it differs from
+    #: :attr:`queries_per_request` (a cache miss); ``None`` = the same.
+    queries_first_request: int | None = None
+    #: What the scheme gives up for its speed: what a cache holds at rest, what an
+    #: attacker with it gets, how invalidation can fail across servers ("" = nothing).
+    security_cost: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the properties as a JSON-ready dict."""
@@ -152,6 +164,11 @@ class Scheme:
     properties: ClassVar[Properties]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
+    #: The stock scheme this one tunes (a variant: same credential, cheaper path), or None.
+    variant_of: ClassVar[str | None] = None
+    #: Session engine (dotted module path) under this scheme's prefix; None = the
+    #: global ``SESSION_ENGINE`` (lab.middleware.SessionMiddleware picks it per path).
+    session_engine: ClassVar[str | None] = None
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -205,6 +222,7 @@ class Scheme:
             "name": self.name,
             "title": self.title,
             "summary": self.summary,
+            "variant_of": self.variant_of,
             "endpoint": self.url("whoami"),
             "authentication_classes": [
                 f"{c.__module__}.{c.__qualname__}" for c in self.authentication_classes

@@ -23,6 +23,7 @@ class BasicScheme(Scheme):
         transport="Authorization: Basic header",
         queries_per_request=1,
         crypto_per_request="password hash (the configured hasher, e.g. PBKDF2-SHA256)",
+        revocation_delay_s=0,  # the password is verified on every request
         logout_immediate=False,
     )
 

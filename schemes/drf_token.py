@@ -51,6 +51,7 @@ class TokenScheme(Scheme):
         transport="Authorization: Token header",
         queries_per_request=1,
         crypto_per_request="",
+        revocation_delay_s=0,  # the key is looked up on every request
     )
 
     def flow_urls(self) -> list[URLPattern]:

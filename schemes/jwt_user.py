@@ -84,13 +84,17 @@ class JWTFlowMixin:
     """The simplejwt credential flow, shared by every JWT scheme of the lab."""
 
     name: str
+    #: The views of the flow (a variant issuing other tokens swaps the first two).
+    login_view: type = JWTLoginView
+    refresh_view: type = JWTRefreshView
+    logout_view: type = JWTLogoutView
 
     def flow_urls(self) -> list[URLPattern]:
         """``login/``, ``refresh/`` and ``logout/``."""
         return [
-            path("login/", JWTLoginView.as_view(), name=f"{self.name}-login"),
-            path("refresh/", JWTRefreshView.as_view(), name=f"{self.name}-refresh"),
-            path("logout/", JWTLogoutView.as_view(), name=f"{self.name}-logout"),
+            path("login/", self.login_view.as_view(), name=f"{self.name}-login"),
+            path("refresh/", self.refresh_view.as_view(), name=f"{self.name}-refresh"),
+            path("logout/", self.logout_view.as_view(), name=f"{self.name}-logout"),
         ]
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
@@ -124,5 +128,6 @@ class JWTScheme(JWTFlowMixin, Scheme):
         transport="Authorization: Bearer header",
         queries_per_request=1,
         crypto_per_request=f"JWT signature verify ({settings.SIMPLE_JWT['ALGORITHM']})",
+        revocation_delay_s=_lifetimes()[0],  # the access token outlives the logout
         logout_immediate=False,
     )

@@ -57,6 +57,7 @@ class KnoxScheme(Scheme):
         # to delete expired ones): 2 queries, and Python work that grows per token.
         queries_per_request=2,
         crypto_per_request="SHA-512 digest of the token + constant-time compare",
+        revocation_delay_s=0,
     )
 
     def flow_urls(self) -> list[URLPattern]:

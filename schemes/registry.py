@@ -8,6 +8,8 @@ lazily and rebuilt when either setting changes (``override_settings`` works).
 from __future__ import annotations
 
 from functools import cache
+from importlib import import_module
+from types import ModuleType
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +28,12 @@ BUILTIN = (
     "schemes.jwt_user.JWTScheme",
     "schemes.jwt_stateless.JWTStatelessScheme",
     "schemes.knox_token.KnoxScheme",
+    # tuned variants (issue 17)
+    "schemes.token_cached.TokenCachedScheme",
+    "schemes.knox_direct.KnoxDirectScheme",
+    "schemes.basic_cached.BasicCachedScheme",
+    "schemes.session_cache.SessionCacheScheme",
+    "schemes.jwt_short.JWTShortScheme",
 )
 BASELINE = "none"
 
@@ -67,7 +75,14 @@ def get(name: str) -> Scheme:
     return _registry()[name]
 
 
+@cache
+def session_engines() -> dict[str, ModuleType]:
+    """Scheme name -> the session engine module it asks for under its own prefix."""
+    return {s.name: import_module(s.session_engine) for s in all_schemes() if s.session_engine}
+
+
 @receiver(setting_changed)
 def _reset(*, setting: str, **kwargs) -> None:
     if setting in {"AUTHLAB_SCHEMES", "AUTHLAB_EXTRA_SCHEMES"}:
         _registry.cache_clear()
+        session_engines.cache_clear()

@@ -60,6 +60,7 @@ class SessionScheme(Scheme):
         transport="Cookie: sessionid (+ csrftoken cookie and X-CSRFToken header on writes)",
         queries_per_request=2,
         crypto_per_request="HMAC of the session hash against the user's password hash",
+        revocation_delay_s=0,
     )
 
     def flow_urls(self) -> list[URLPattern]:

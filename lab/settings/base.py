@@ -146,6 +146,16 @@ if env.CACHE == "redis":
         "KEY_PREFIX": "authlab",
         "TIMEOUT": 300,  # Django's default, stated (cached_db sessions use their own age)
     }
+# The tuned variants' cache (schemes/caching.py: token-cached, basic-cached, session-cache),
+# an alias of its own so its entries (credential lookups, user rows) never mix with
+# anything else and can be cleared alone. Local memory is per process: an eviction on
+# one gunicorn worker is not seen by the others until the entry's TTL; Redis shares it.
+CACHES["auth"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "authlab-auth",
+}
+if env.CACHE == "redis":
+    CACHES["auth"] = {**CACHES["default"], "KEY_PREFIX": "authlab-auth"}
 SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "cache": "django.contrib.sessions.backends.cache",
