@@ -222,3 +222,10 @@ def test_login_rejects_malformed_bodies(scheme, db, call):
     for body in ({}, {"username": ["a"], "password": {"b": 1}}, {"username": "a" * 10_000}):
         response = call(scheme, method="POST", action="login", data=body)
         assert response.status_code == 400, (body, response.content)
+
+
+@pytest.mark.parametrize("scheme", scheme_params(having="login"))
+def test_login_does_not_trim_the_password(scheme, user, transport):
+    """``"secret "`` is not ``"secret"`` (simplejwt's login trimmed it; fuzz-found)."""
+    with pytest.raises(CredentialRefused):
+        scheme.obtain(transport, "alice", PASSWORD + " ")
