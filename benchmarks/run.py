@@ -164,11 +164,16 @@ def read_json(path: Path) -> Any:
 
 
 def scheme_metas() -> list[dict[str, Any]]:
-    """Name, title and properties of every registry scheme, in order."""
+    """Name, title, the stock scheme it tunes and properties of every scheme, in order."""
     from schemes import registry
 
     return [
-        {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
+        {
+            "scheme": s.name,
+            "title": s.title,
+            "variant_of": s.variant_of,
+            "properties": s.properties.as_dict(),
+        }
         for s in registry.all_schemes()
     ]
 

@@ -96,6 +96,7 @@ def scheme_entry(
     return {
         "scheme": name,
         "title": meta.get("title", name),
+        "variant_of": meta.get("variant_of"),
         "properties": meta.get("properties", {}),
         "request_us": _get(get, "median_us"),
         "request_iqr_us": _get(get, "iqr_us"),

@@ -334,6 +334,7 @@ def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[st
             {
                 "scheme": s.name,
                 "title": s.title,
+                "variant_of": s.variant_of,
                 "properties": s.properties.as_dict(),
                 **nulls,
                 **dict.fromkeys(LOAD_FIELDS),

@@ -91,6 +91,15 @@ def test_measured_figures_and_pinned_sizes(summary):
     assert token["load_rps"] is None and summary["load"]["ran"] is False
 
 
+def test_variants_name_their_stock_scheme_and_declare_their_delay(summary):
+    schemes = by_name(summary)
+    assert schemes["token-cached"]["variant_of"] == "token"
+    assert schemes["token"]["variant_of"] is None
+    assert schemes["token-cached"]["properties"]["revocation_delay_s"] == 60
+    assert schemes["token"]["properties"]["revocation_delay_s"] == 0
+    assert schemes["token-cached"]["queries"] == 0  # timed on cache hits
+
+
 def test_login_writes_of_a_first_login_are_pinned(summary):
     schemes = by_name(summary)
     writes = {name: schemes[name]["login_writes"] for name in ("session", "token", "jwt", "knox")}
