@@ -139,9 +139,14 @@ def evict_now_and_on_commit(evict, *args) -> None:
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="authlab-evict-saved-user")
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="authlab-evict-deleted-user")
-def _evict_changed_user(sender, instance, **kwargs) -> None:
+def _evict_changed_user(sender, instance, update_fields=None, **kwargs) -> None:
     """A saved user (password change, deactivation) or a deleted one: drop their entries.
 
-    ``QuerySet.update()`` sends no signal: such a change waits for the TTL.
+    A save of ``last_login`` alone (every login, Django's ``update_last_login``) keeps
+    them: it changes nothing a credential check reads, and evicting there would make
+    each login elsewhere a miss here. ``QuerySet.update()`` sends no signal: such a
+    change waits for the TTL.
     """
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
     evict_now_and_on_commit(evict_user, instance.pk)

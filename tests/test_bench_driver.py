@@ -132,7 +132,10 @@ def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
         run_id=summary["run_id"],
         quick=True,
         provenance=summary["provenance"],
-        schemes=[{k: e[k] for k in ("scheme", "title", "properties")} for e in summary["schemes"]],
+        schemes=[
+            {k: e[k] for k in ("scheme", "title", "variant_of", "properties")}
+            for e in summary["schemes"]
+        ],
         baseline="none",
         verification=summary["verification"],
         benchmark_json=json.loads((run / "benchmark.json").read_text()),

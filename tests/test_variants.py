@@ -97,6 +97,15 @@ def test_a_saved_user_is_evicted_at_once(user, transport, call):
     assert call(scheme, credential).status_code == 401
 
 
+def test_a_login_elsewhere_does_not_evict(user, transport, call, django_assert_num_queries):
+    scheme = registry.get("token-cached")
+    credential = scheme.obtain(transport, "alice", PASSWORD)
+    assert call(scheme, credential).status_code == 200
+    registry.get("knox").obtain(transport, "alice", PASSWORD)  # saves last_login only
+    with django_assert_num_queries(0):
+        assert call(scheme, credential).status_code == 200
+
+
 def test_a_wrong_key_is_not_cached(db, call, django_assert_num_queries):
     scheme = registry.get("token-cached")
     for _ in range(2):
