@@ -149,6 +149,8 @@ def progress_line(line: str, elapsed: float) -> str | None:
     ):
         return None
     test, _, rest = line.partition(" ")
+    if "::" not in test:  # pytest's summary ("FAILED path::test - why"): not a result line
+        return None
     status = rest.split()[0] if rest.split() else ""
     percent = rest[rest.rfind("[") :].strip() if "[" in rest else ""
     name = test.split("::", 1)[1].removeprefix("test_time_")

@@ -185,3 +185,6 @@ def test_progress_line_shortens_pytest_verbose_lines():
     )
     assert progress_line(line, 3.5) == "     3.5s [ 12%] passed  whoami_get[token]"
     assert progress_line("collected 99 items\n", 1.0) is None
+    # pytest's short summary of a failure: once crashed the driver (IndexError).
+    summary = "FAILED benchmarks/test_authenticate.py::test_time_authenticate[x] - Error\n"
+    assert progress_line(summary, 1.0) is None
