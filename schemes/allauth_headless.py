@@ -15,8 +15,10 @@ import json
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.app_settings import EmailVerificationMethod
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.headless.account.inputs import LoginInput
 from allauth.headless.account.views import LoginView, SessionView
 from allauth.headless.constants import Client
+from allauth.headless.internal.restkit import inputs
 from allauth.headless.internal.restkit.response import ErrorResponse
 from allauth.headless.tokens.strategies.jwt import JWTTokenStrategy
 from allauth.headless.tokens.views import RefreshTokenView
@@ -77,6 +79,13 @@ class JSONErrorsMixin:
         return response
 
 
+class UntrimmedLoginInput(LoginInput):
+    """headless's login input with the password as typed: its CharField strips
+    whitespace, so ``"secret "`` logged in as ``"secret"`` (simplejwt's form did too)."""
+
+    password = inputs.CharField(strip=False)
+
+
 class HeadlessLoginView(JSONErrorsMixin, LoginView):
     """allauth headless's app login, without the email-verification stage.
 
@@ -84,6 +93,8 @@ class HeadlessLoginView(JSONErrorsMixin, LoginView):
     ``login/`` checks the password only (``ACCOUNT_EMAIL_VERIFICATION`` is mandatory for
     the dj-rest-auth account flow). Everything else is headless's own login.
     """
+
+    input_class = UntrimmedLoginInput
 
     def post(self, request, *args, **kwargs):
         """Log in as headless does, the verification stage skipped for this login."""

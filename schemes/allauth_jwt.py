@@ -48,6 +48,7 @@ class AllauthJWTScheme(AllauthSessionScheme):
         crypto_per_request=f"JWT signature verify ({settings.HEADLESS_JWT_ALGORITHM})",
         user_checked_per_request=False,
         logout_immediate=False,
+        revocation_delay_s=_lifetimes()[0],  # the access token outlives the logout
         revoked_by_password_change=False,
         password_change="issued access tokens live until expiry",
     )

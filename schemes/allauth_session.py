@@ -42,6 +42,7 @@ class AllauthSessionScheme(Scheme):
         crypto_per_request="",
         # headless filters on is_active itself; it does not check the session hash.
         user_checked_per_request=True,
+        revocation_delay_s=0,
         revoked_by_password_change=True,
         password_change="the session ends (its hash of the password no longer matches)",
     )

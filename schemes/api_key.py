@@ -110,6 +110,7 @@ class APIKeyScheme(Scheme):
             f"SHA-512 of the key ({type(KeyGenerator.preferred_hasher).__name__})"
             " + constant-time compare"
         ),
+        revocation_delay_s=0,  # the key row is read on every request
         revoked_by_password_change=True,
         password_change="every key of the user is revoked",
     )

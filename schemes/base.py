@@ -97,15 +97,28 @@ class Properties:
     queries_per_request: int
     #: The cryptography run on every request ("" when none).
     crypto_per_request: str
+    #: Seconds from revoking a credential (logout, or a password change where that is
+    #: the scheme's revocation) until every server refuses it: 0 = at once, the access
+    #: lifetime for stateless JWTs, the TTL for caches; ``None`` = never (until expiry).
+    #: Checked against behaviour on a frozen clock by the contract tests.
+    revocation_delay_s: float | None
     #: Deactivating the user locks them out at once (the user row is read per request).
     user_checked_per_request: bool = True
-    #: ``logout/`` stops the credential sent on each request from working at once.
+    #: ``logout/`` stops the credential sent on each request from working at once
+    #: (on the server that handled the logout).
     logout_immediate: bool = True
     #: A password change (or reset) stops the credential sent on each request at once
     #: (lab/accounts/revocation.py; checked by the contract tests).
     revoked_by_password_change: bool = False
     #: What a password change does to the scheme's credentials, in words ("" = nothing).
     password_change: str = ""
+
+    #: SQL statements of the first request with a new credential, when it differs from
+    #: :attr:`queries_per_request` (a cache miss); ``None`` = the same.
+    queries_first_request: int | None = None
+    #: What the scheme gives up for its speed: what a cache holds at rest, what an
+    #: attacker with it gets, how invalidation can fail across servers ("" = nothing).
+    security_cost: str = ""
 
     @property
     def transport(self) -> str:
@@ -236,6 +249,8 @@ class Scheme:
     session_engine: ClassVar[str | None] = None
     #: Statuses that mean ``logout/`` succeeded (allauth headless answers 401).
     logout_statuses: ClassVar[tuple[int, ...]] = (200, 204)
+    #: The stock scheme this one tunes (a variant: same credential, cheaper path), or None.
+    variant_of: ClassVar[str | None] = None
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -310,6 +325,18 @@ class Scheme:
         """Revoke what a password change revokes for ``user`` (stated by
         ``properties.revoked_by_password_change``); called for every scheme."""
 
+    def identity(self) -> dict[str, Any]:
+        """What the scheme says of itself in each ``schemes[]`` entry of summary.json
+        (``results.schema.IDENTITY_FIELDS``): every producer writes it from here."""
+        return {
+            "scheme": self.name,
+            "title": self.title,
+            "family": self.family,
+            "variant_of": self.variant_of,
+            "revocation_delay_s": self.properties.revocation_delay_s,
+            "properties": self.properties.as_dict(),
+        }
+
     def describe(self) -> dict[str, Any]:
         """Return the scheme's entry in the ``/api/v1/schemes/`` index."""
         return {
@@ -317,6 +344,7 @@ class Scheme:
             "title": self.title,
             "summary": self.summary,
             "family": self.family,
+            "variant_of": self.variant_of,
             "endpoint": self.url("whoami"),
             "authentication_classes": [
                 f"{c.__module__}.{c.__qualname__}" for c in self.authentication_classes

@@ -27,6 +27,7 @@ class BasicScheme(Scheme):
         ),
         queries_per_request=1,
         crypto_per_request="password hash (the configured hasher, e.g. PBKDF2-SHA256)",
+        revocation_delay_s=0,  # the password is verified on every request
         logout_immediate=False,
         revoked_by_password_change=True,
         password_change="the old password stops working",

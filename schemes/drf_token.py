@@ -56,6 +56,7 @@ class TokenScheme(Scheme):
         crypto_per_request="",
         revoked_by_password_change=True,
         password_change="the user's key is deleted",
+        revocation_delay_s=0,  # the key is looked up on every request
     )
 
     def flow_urls(self) -> list[URLPattern]:

@@ -136,6 +136,7 @@ class JWEScheme(Scheme):
         queries_per_request=1,
         crypto_per_request="AES-256-GCM decrypt + tag check (JWE dir)",
         logout_immediate=False,
+        revocation_delay_s=None,  # nothing revokes a token before it expires
     )
 
     def flow_urls(self) -> list[URLPattern]:

@@ -66,6 +66,7 @@ class KnoxScheme(Scheme):
         crypto_per_request="SHA-512 digest of the token + constant-time compare",
         revoked_by_password_change=True,
         password_change="every token of the user is deleted",
+        revocation_delay_s=0,
     )
 
     def flow_urls(self) -> list[URLPattern]:

@@ -128,6 +128,7 @@ class OAuth2Scheme(Scheme):
         crypto_per_request="SHA-256 of the token (checksum lookup)",
         # DOT checks expiry and scope, never user.is_active (see the module docstring).
         user_checked_per_request=False,
+        revocation_delay_s=0,  # the token row is read on every request
         revoked_by_password_change=True,
         password_change="every access and refresh token of the user is revoked",
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from drf_spectacular.authentication import TokenScheme
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTStatelessUserScheme
@@ -45,9 +46,10 @@ class SessionCsrfScheme(OpenApiAuthenticationExtension):
 
     def get_security_requirement(self, auto_schema):
         """Cookie alone for safe methods; cookie and CSRF header for writes."""
+        cookie, csrf = self.name
         if auto_schema.method in UNSAFE_METHODS:
-            return {"cookieAuth": [], "csrfHeader": []}
-        return {"cookieAuth": []}
+            return {cookie: [], csrf: []}
+        return {cookie: []}
 
     def get_security_definition(self, auto_schema):
         """The session cookie and the CSRF header."""
@@ -61,6 +63,22 @@ class SessionCsrfScheme(OpenApiAuthenticationExtension):
                 "required on POST, PUT, PATCH and DELETE.",
             },
         ]
+
+
+class CachedSessionCsrfScheme(SessionCsrfScheme):
+    """The same cookie and header for ``session-cache`` (one component name per class)."""
+
+    target_class = "schemes.session_cache.CachedSessionAuthentication"
+    priority = 2
+    name: ClassVar[list[str]] = ["sessionCacheCookieAuth", "sessionCacheCsrfHeader"]
+
+
+class CachedTokenScheme(TokenScheme):
+    """DRF's token definition for ``token-cached`` (one component name per class)."""
+
+    target_class = "schemes.token_cached.CachedTokenAuthentication"
+    priority = 1
+    name = "tokenCachedAuth"
 
 
 class KnoxSubclassScheme(KnoxTokenScheme):
@@ -182,11 +200,12 @@ class DocumentedView(OpenApiViewExtension):
     arguments, applied to a subclass used only for the schema."""
 
     schemas: ClassVar[dict[str, dict[str, Any]]] = {}
+    match_subclasses = True  # a variant's views subclass the stock scheme's
 
     def view_replacement(self):
         """A subclass of the view with each listed method annotated."""
         annotated = {method: extend_schema(**kw) for method, kw in self.schemas.items()}
-        return extend_schema_view(**annotated)(type("Documented", (self.target_class,), {}))
+        return extend_schema_view(**annotated)(type("Documented", (self.target,), {}))
 
 
 class WhoAmIDoc(DocumentedView):

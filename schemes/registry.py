@@ -34,6 +34,12 @@ BUILTIN = (
     "schemes.allauth_jwt.AllauthJWTScheme",
     "schemes.jwt_cookie.JWTCookieScheme",
     "schemes.session_signed.SignedSessionScheme",
+    # tuned variants (issue 17)
+    "schemes.token_cached.TokenCachedScheme",
+    "schemes.knox_direct.KnoxDirectScheme",
+    "schemes.basic_cached.BasicCachedScheme",
+    "schemes.session_cache.SessionCacheScheme",
+    "schemes.jwt_short.JWTShortScheme",
 )
 __all__ = ["BASELINE", "BUILTIN", "all_schemes", "baseline", "get", "names"]
 

@@ -82,6 +82,7 @@ class SessionScheme(Scheme):
         crypto_per_request="HMAC of the session hash against the user's password hash",
         revoked_by_password_change=True,
         password_change="every session ends (its hash no longer matches the password's)",
+        revocation_delay_s=0,
     )
 
     def flow_urls(self) -> list[URLPattern]:

@@ -44,4 +44,6 @@ class SignedSessionScheme(SessionScheme):
             f"{settings.SESSION_COOKIE_AGE} s) + HMAC of the session hash"
         ),
         logout_immediate=False,
+        # Nothing server-side to delete: a copied cookie lives until it expires.
+        revocation_delay_s=None,
     )

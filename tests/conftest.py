@@ -45,6 +45,17 @@ def raw_wsgi(db, monkeypatch):
         monkeypatch.setattr(connection, "close_if_unusable_or_obsolete", lambda: None)
 
 
+@pytest.fixture(autouse=True)
+def fresh_auth_cache():
+    """Empty the cached variants' cache before each test: the test database is rolled
+    back without signals, so entries of one test's users must not reach the next."""
+    from django.core.cache import caches
+
+    from schemes.caching import ALIAS
+
+    caches[ALIAS].clear()
+
+
 @pytest.fixture
 def user(db):
     """An active user ``alice`` with :data:`PASSWORD`."""

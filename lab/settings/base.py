@@ -191,6 +191,16 @@ CACHES["throttle"] = (
         "TIMEOUT": 3600,  # longer than any throttle window; each entry sets its own
     }
 )
+# The tuned variants' cache (schemes/caching.py: token-cached, basic-cached, session-cache),
+# an alias of its own so its entries (credential lookups, user rows) never mix with
+# anything else and can be cleared alone. Local memory is per process: an eviction on
+# one gunicorn worker is not seen by the others until the entry's TTL; Redis shares it.
+CACHES["auth"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "authlab-auth",
+}
+if env.CACHE == "redis":
+    CACHES["auth"] = {**CACHES["default"], "KEY_PREFIX": "authlab-auth"}
 SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "cache": "django.contrib.sessions.backends.cache",
