@@ -1,7 +1,7 @@
 """A small HTTP load generator: closed loop for capacity, open loop for latency.
 
 Run as a child process pinned to its own core (``python -m loadtests.openloop``),
-one scheme at a time; it prints one JSON object. Raw sockets and ``perf_counter``
+over each target (scheme) in turn; it prints one JSON object. Raw sockets and ``perf_counter``
 timings: no whole-millisecond rounding, and a request costs the generator a few
 tens of µs, so it stays far from its core's limit at the rates a lab server takes.
 
@@ -91,7 +91,13 @@ def build_request(host: str, port: int, path: str, headers: dict[str, str]) -> b
 
 
 def closed_loop(
-    host: str, port: int, data: bytes, server_pid: int, connections: int, warmup_s: float, window_s: float
+    host: str,
+    port: int,
+    data: bytes,
+    server_pid: int,
+    connections: int,
+    warmup_s: float,
+    window_s: float,
 ) -> dict[str, Any]:
     """Back-to-back requests on ``connections`` connections; CPU and rate over the window."""
     done, failures, stop = [0], [0], threading.Event()
@@ -212,12 +218,11 @@ def measure(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure one URL with the given headers; print the JSON result."""
+    """Measure each target of ``--targets`` in turn; print ``{name: result}`` as JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--path", required=True)
-    parser.add_argument("--headers", default="{}", help="JSON object of request headers")
+    parser.add_argument("--targets", required=True, help='JSON list of {"name", "path", "headers"}')
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--warmup", type=float, default=0.3)
     parser.add_argument("--window", type=float, default=2.0)
@@ -227,18 +232,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cpu >= 0:
         cpu.pin({args.cpu})
-    result = measure(
-        args.host,
-        args.port,
-        args.path,
-        json.loads(args.headers),
-        args.server_pid,
-        warmup_s=args.warmup,
-        window_s=args.window,
-        connections=args.connections,
-        load_fraction=args.load_fraction,
-    )
-    json.dump(result, sys.stdout)
+    results = {
+        target["name"]: measure(
+            args.host,
+            args.port,
+            target["path"],
+            target["headers"],
+            args.server_pid,
+            warmup_s=args.warmup,
+            window_s=args.window,
+            connections=args.connections,
+            load_fraction=args.load_fraction,
+        )
+        for target in json.loads(args.targets)
+    }
+    json.dump(results, sys.stdout)
     return 0
 
 
