@@ -88,3 +88,20 @@ def pin(cores: set[int]) -> None:
     usable = cores & available
     if usable:
         os.sched_setaffinity(0, usable)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m infra.cpu PID``: print the CPU seconds of PID's process tree, so a
+    load run from other machines can be bracketed by two readings on the server's."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not args[0].isdigit():
+        print("usage: python -m infra.cpu PID", file=sys.stderr)
+        return 2
+    print(f"{sum(tree_cpu_seconds(int(args[0])).values()):.6f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
