@@ -176,3 +176,6 @@ def test_progress_line_shortens_pytest_verbose_lines():
     )
     assert progress_line(line, 3.5) == "     3.5s [ 12%] passed  whoami_get[token]"
     assert progress_line("collected 99 items\n", 1.0) is None
+    # -ra's short summary names the test after a path with a line number, not first.
+    skipped = "SKIPPED [12] benchmarks/test_login.py:40: enumeration: full runs only (::)\n"
+    assert progress_line(skipped, 1.0) is None
