@@ -100,28 +100,29 @@ def closed_loop(
     window_s: float,
 ) -> dict[str, Any]:
     """Back-to-back requests on ``connections`` connections; CPU and rate over the window."""
-    done, failures, stop = [0], [0], threading.Event()
+    # One counter per sender: += on a shared cell is not atomic across threads.
+    done, failures, stop = [0] * connections, [0] * connections, threading.Event()
 
-    def sender() -> None:
+    def sender(slot: int) -> None:
         conn = Connection(host, port)
         while not stop.is_set():
             try:
                 status, _ = conn.request(data)
             except OSError:
                 status = 0
-            done[0] += 1  # one writer at a time under the GIL: += on a list cell
+            done[slot] += 1
             if status != 200:
-                failures[0] += 1
+                failures[slot] += 1
         conn.close()
 
-    threads = [threading.Thread(target=sender, daemon=True) for _ in range(connections)]
+    threads = [threading.Thread(target=sender, args=(i,), daemon=True) for i in range(connections)]
     for t in threads:
         t.start()
     time.sleep(warmup_s)
-    count0, fail0, cpu0 = done[0], failures[0], cpu.tree_cpu_seconds(server_pid)
+    count0, fail0, cpu0 = sum(done), sum(failures), cpu.tree_cpu_seconds(server_pid)
     own0, t0 = time.process_time(), time.perf_counter()
     time.sleep(window_s)
-    count1, fail1, cpu1 = done[0], failures[0], cpu.tree_cpu_seconds(server_pid)
+    count1, fail1, cpu1 = sum(done), sum(failures), cpu.tree_cpu_seconds(server_pid)
     own1, t1 = time.process_time(), time.perf_counter()
     stop.set()
     for t in threads:
