@@ -64,10 +64,12 @@ clean: ## remove generated files (keeps .venv and var/secrets.json)
 # Every registry scheme in-process through Django's WSGI handler (pytest-benchmark suites
 # in benchmarks/), then the load phase and the report, all into reports/out/<run-id>/;
 # reports/out/latest moves only when a run completes. QUICK=1: fewer rounds, same
-# coverage; LOAD=0: no load phase. DB= and CACHE= work as for the other targets.
-bench: $(STAMP) ## measure every scheme; prints the run folder and report path (QUICK=1, LOAD=0)
+# coverage; LOAD=0: no load phase; SERVERS=0: no servers dimension (every scheme under
+# gunicorn sync/gthread, uvicorn and granian; benchmarks/servers.py). DB= and CACHE= work
+# as for the other targets.
+bench: $(STAMP) ## measure every scheme; prints the run folder and report path (QUICK=1, LOAD=0, SERVERS=0)
 	$(WITH_STORES) $(PY) -m benchmarks $(if $(filter 1 yes true,$(QUICK)),--quick) \
-		$(if $(filter 0 no false,$(LOAD)),--no-load)
+		$(if $(filter 0 no false,$(LOAD)),--no-load) $(if $(filter 0 no false,$(SERVERS)),--no-servers)
 
 # CPU instructions per request (GET, POST, authenticate()) of every scheme under valgrind
 # (benchmarks/instructions.py): deterministic where wall time is noisy. Writes

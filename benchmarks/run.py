@@ -5,7 +5,8 @@ Usage: ``python -m benchmarks [--quick] [--no-load] [--no-report]``.
 1. a fresh SQLite file (temp dir), migrated and seeded; 2. the pytest-benchmark
 suites in a child process (they verify every scheme first, then time it) with
 ``--benchmark-json``; 3. ``summary.json`` (results/SCHEMA.md) with provenance;
-4. the load phase (``loadtests.orchestrate.run_load``) unless ``--no-load``; 5. the
+4. the load phase (``loadtests.orchestrate.run_load``) unless ``--no-load``, and the
+servers dimension (``benchmarks.servers``) unless ``--no-servers``; 5. the
 report (``reports.build.build_report``); 6. ``COMPLETE`` last, which moves
 ``reports/out/latest``. Files are written atomically: an interrupted run leaves
 earlier runs and ``latest`` as they were.
@@ -62,6 +63,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         default=not env.get_bool("INSTRUCTIONS", True),
         help="skip the instruction counts under valgrind (env INSTRUCTIONS=0)",
+    )
+    parser.add_argument(
+        "--no-servers",
+        action="store_true",
+        default=not env.get_bool("SERVERS", True),
+        help="skip the servers dimension (env SERVERS=0)",
     )
     parser.add_argument("--no-report", action="store_true", help="skip the report")
     parser.add_argument(
@@ -155,7 +162,7 @@ def progress_line(line: str, elapsed: float) -> str | None:
     ):
         return None
     test, _, rest = line.partition(" ")
-    if "::" not in test:  # pytest's summary ("FAILED path::test - why"): not a result line
+    if "::" not in test:  # a summary line ("FAILED path::test - why", "SKIPPED [1] x.py:12")
         return None
     status = rest.split()[0] if rest.split() else ""
     percent = rest[rest.rfind("[") :].strip() if "[" in rest else ""
@@ -229,6 +236,23 @@ def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
         say(f"load phase FAILED ({exc!r}); the in-process figures are kept")
         return
     say(f"load phase done in {time.monotonic() - started:.0f} s")
+
+
+def servers_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
+    """Every scheme under each HTTP server (benchmarks/servers.py) into
+    ``dimensions.servers``; a failure is recorded and the other figures kept."""
+    from benchmarks.servers import run_servers
+    from results.summary import add_servers
+
+    say("servers: every scheme under each HTTP server (CPU/request, open loop, limits) ...")
+    started = time.monotonic()
+    try:
+        add_servers(summary, run_servers(run_dir, quick=quick, say=say))
+    except Exception as exc:  # the in-process and load figures stand on their own
+        summary["provenance"]["servers"] = {"ran": False, "reason": f"failed: {exc!r}"}
+        say(f"servers phase FAILED ({exc!r}); the other figures are kept")
+        return
+    say(f"servers phase done in {time.monotonic() - started:.0f} s")
 
 
 def report_phase(run_dir: Path) -> Path | None:
@@ -328,6 +352,8 @@ def finish(
         summary["load"] = {"ran": False, "reason": "skipped (--no-load / LOAD=0)"}
     else:
         load_phase(run_dir, pol.quick, summary)
+    if not (args.no_servers or args.select):
+        servers_phase(run_dir, pol.quick, summary)
     runs.atomic_write_json(run_dir / "summary.json", summary)
     report = None if args.no_report else report_phase(run_dir)
     say("")

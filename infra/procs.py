@@ -49,18 +49,28 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> int:
 def forward_signals(proc: subprocess.Popen) -> None:
     """On SIGINT/SIGTERM, pass SIGTERM on to ``proc``; a second signal kills it.
 
-    The handler only signals: the caller's ``proc.wait()`` returns once the child
-    is gone (waiting inside a handler would deadlock on Popen's wait lock).
+    A Ctrl-C reaches this process twice (from the terminal, and from ``make``
+    passing it on): signals within :data:`REPEAT_S` of the first count as one. The
+    handler only signals: the caller's ``proc.wait()`` returns once the child is gone
+    (waiting inside a handler would deadlock on Popen's wait lock).
     """
-    received = []
+    first: list[float] = []
 
     def handler(signum, frame):
-        received.append(signum)
+        now = time.monotonic()
+        if first and now - first[0] < REPEAT_S:
+            return
+        escalate = bool(first)
+        first[:] = [now]
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM if len(received) == 1 else signal.SIGKILL)
+            proc.send_signal(signal.SIGKILL if escalate else signal.SIGTERM)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
+
+
+#: Signals this close after the first are the same Ctrl-C, delivered twice.
+REPEAT_S = 1.0
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -68,6 +78,18 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could bind ``host:port`` now (as gunicorn does: SO_REUSEADDR,
+    so a port in TIME_WAIT counts as free)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from infra import procs
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=100, help="users to seed (default 100)")
     args = parser.parse_args(argv)
 
+    if not procs.port_free(args.host, args.port):
+        free = procs.free_port(args.host)
+        print(f"port {args.port} is in use, try PORT={free}", file=sys.stderr)
+        return 2
     procs.die_with_parent()  # make itself killed: take gunicorn down too
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lab.settings.serve")
     import django
@@ -40,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
 
     proc = procs.spawn(procs.gunicorn_command(args.host, args.port))
     procs.forward_signals(proc)
-    return proc.wait()
+    code = proc.wait()
+    # Ctrl-C (or a SIGTERM passed on) is how serving ends: not an error for make.
+    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
 
 
 if __name__ == "__main__":

@@ -323,6 +323,40 @@ def scale(run: Run) -> str | None:
     return to_svg(fig, "scale")
 
 
+def _by_server(run: Run, field: str, key: str, xlabel: str) -> str | None:
+    """One bar per server for each scheme (servers dimension), log scale."""
+    rows = [r for r in run.dimensions.get("servers", []) if r.get(field)]
+    if not rows:
+        return None
+    servers = list(dict.fromkeys(r["server"] for r in rows))
+    schemes = list(dict.fromkeys(r["scheme"] for r in rows))
+    value = {(r["server"], r["scheme"]): r[field] for r in rows}
+    fig, (ax,) = _figure(0.22 * len(schemes) * len(servers) + 1.2)
+    height = 0.8 / len(servers)
+    for i, server in enumerate(servers):
+        ys = [
+            len(schemes) - 1 - j + (len(servers) / 2 - i - 0.5) * height
+            for j in range(len(schemes))
+        ]
+        ax.barh(ys, [value.get((server, s), 0) for s in schemes], height, label=server,
+                color=PALETTE[i % len(PALETTE)])  # fmt: skip
+    ax.set_yticks(range(len(schemes))[::-1], schemes)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=7, loc="lower right")
+    return to_svg(fig, key)
+
+
+def server_cpu(run: Run) -> str | None:
+    """Server CPU µs per request, per scheme and server."""
+    return _by_server(run, "cpu_us_per_request", "server_cpu", "server CPU µs per request (log)")
+
+
+def server_p99(run: Run) -> str | None:
+    """Open-loop p99 latency at half capacity, per scheme and server."""
+    return _by_server(run, "open_loop_p99_us", "server_p99", "open-loop p99 µs at 50 % (log)")
+
+
 CHARTS: tuple[Chart, ...] = (
     Chart(
         "request_cost",
@@ -343,6 +377,22 @@ CHARTS: tuple[Chart, ...] = (
         "Latency percentiles and throughput against a real gunicorn server.",
         load_latency,
         missing="not run: this run had no load phase",
+    ),
+    Chart(
+        "server_cpu",
+        "Server CPU per request",
+        "CPU µs the server process tree spent per request (all workers, from /proc), per "
+        "scheme under each server: capacity per core is 1 s divided by it.",
+        server_cpu,
+        missing="not run: this run had no servers phase",
+    ),
+    Chart(
+        "server_p99",
+        "Open-loop p99 per server",
+        "p99 latency at a fixed arrival rate of half the measured capacity, timed from each "
+        "request's scheduled send time (no coordinated omission); depends on this machine.",
+        server_p99,
+        missing="not run: this run had no servers phase",
     ),
     Chart(
         "jwt_tokens",

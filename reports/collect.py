@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports.servers import server_rows
 from results.runs import COMPLETE_MARKER
 from results.schema import (
     BASELINE,
@@ -22,6 +23,7 @@ from results.schema import (
     LOAD_FIELDS,
     READABLE_VERSIONS,
     SCALE_FIELDS,
+    SERVERS_DIMENSION,
 )
 
 SUMMARY = "summary.json"
@@ -191,6 +193,8 @@ def _dimensions(path: Path, data: dict) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for name in [*DIMENSIONS, *(k for k in raw if k not in DIMENSIONS)]:
         rows = raw.get(name) or []
+        if name == SERVERS_DIMENSION and isinstance(rows, dict):
+            rows = server_rows(rows)  # server -> scheme -> figures, as one row each
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ReportInputError(path, f"dimensions.{name} is not a list of objects")
         out[name] = rows

@@ -94,6 +94,43 @@ DIMENSIONS = (
     "backends",
     "enumeration",
     "scale",
+    "servers",
+)
+#: The one dimension that is an object, not a list: server name -> its figures.
+SERVERS_DIMENSION = "servers"
+#: ``dimensions.servers.<server>.schemes.<scheme>``: one scheme under one server.
+SERVER_SCHEME_FIELDS = (
+    "cpu_us_per_request",
+    "capacity_per_core_rps",
+    "rps",
+    "requests",
+    "failures",
+    "server_cpu_pct",
+    "open_loop_rate",
+    "open_loop_requests",
+    "open_loop_p50_us",
+    "open_loop_p95_us",
+    "open_loop_p99_us",
+    "open_loop_max_us",
+    "schedule_lag_p99_us",
+    "generator_cpu_pct",
+    "generator_saturated",
+    "cpu_ratio_to_none",
+)
+#: ``dimensions.servers.<server>.header_limits``, each for ``header`` and ``cookie``.
+SERVER_LIMIT_FIELDS = tuple(
+    f"{carrier}_{name}"
+    for carrier in ("header", "cookie")
+    for name in (
+        "max_bytes",
+        "token_bytes",
+        "accepted_status",
+        "capped",
+        "beyond",
+        "far_beyond",
+        "limit_sharp",
+        "clear_4xx",
+    )
 )
 #: The ``noise`` object: how far the baseline moved during the run.
 NOISE_FIELDS = (
@@ -149,7 +186,7 @@ def empty_summary(
         "verification": {},
         "floor": dict.fromkeys(FLOOR_FIELDS),
         "schemes": [scheme_skeleton(s) for s in schemes or []],
-        "dimensions": {name: [] for name in DIMENSIONS},
+        "dimensions": {name: {} if name == SERVERS_DIMENSION else [] for name in DIMENSIONS},
         "load": {"ran": False, "reason": "not run"},
         "scale": {**dict.fromkeys(SCALE_FIELDS), "verdicts": [], "stores": {}, "skipped": []},
     }

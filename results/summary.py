@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from results.schema import LOAD_DETAIL, LOAD_FIELDS, SCALE_FIELDS, SCHEME_FIELDS, empty_summary
+from results.schema import (
+    LOAD_DETAIL,
+    LOAD_FIELDS,
+    SCALE_FIELDS,
+    SCHEME_FIELDS,
+    SERVER_LIMIT_FIELDS,
+    SERVER_SCHEME_FIELDS,
+    SERVERS_DIMENSION,
+    empty_summary,
+)
 
 
 def build(
@@ -38,7 +47,7 @@ def build(
     summary["verification"].update(verification or {})
     summary["floor"].update(floor or {})
     for name, rows in (dimensions or {}).items():
-        summary["dimensions"][name] = list(rows)
+        summary["dimensions"][name] = dict(rows) if name == SERVERS_DIMENSION else list(rows)
     summary["scale"].update(_known(SCALE_FIELDS, scale or {}, "scale"))
     if load is not None:
         add_load(summary, load)
@@ -57,6 +66,22 @@ def add_load(summary: dict[str, Any], load: dict[str, Any]) -> dict[str, Any]:
     summary["load"] = {"ran": True, **load.get("meta", {})}
     if "verification" in load:
         summary["load"]["verification"] = load["verification"]
+    return summary
+
+
+def add_servers(summary: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Add the servers dimension (``benchmarks.servers.run_servers``): its figures go to
+    ``dimensions.servers``, how it ran to ``provenance.servers``."""
+    servers = result.get("servers", {})
+    for name, entry in servers.items():
+        for scheme, row in entry.get("schemes", {}).items():
+            _known(SERVER_SCHEME_FIELDS, row, f"dimensions.servers.{name}.{scheme}")
+        _known(SERVER_LIMIT_FIELDS, entry.get("header_limits", {}), f"servers.{name} limits")
+    summary["dimensions"][SERVERS_DIMENSION] = servers
+    summary["provenance"]["servers"] = {
+        **result.get("meta", {}),
+        "versions": {name: entry.get("server", {}) for name, entry in servers.items()},
+    }
     return summary
 
 

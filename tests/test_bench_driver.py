@@ -134,10 +134,7 @@ def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
         run_id=summary["run_id"],
         quick=True,
         provenance=summary["provenance"],
-        schemes=[
-            {k: e[k] for k in IDENTITY_FIELDS}
-            for e in summary["schemes"]
-        ],
+        schemes=[{k: e[k] for k in IDENTITY_FIELDS} for e in summary["schemes"]],
         baseline="none",
         verification=summary["verification"],
         benchmark_json=json.loads((run / "benchmark.json").read_text()),
@@ -191,3 +188,6 @@ def test_progress_line_shortens_pytest_verbose_lines():
     # pytest's short summary of a failure: once crashed the driver (IndexError).
     summary = "FAILED benchmarks/test_authenticate.py::test_time_authenticate[x] - Error\n"
     assert progress_line(summary, 1.0) is None
+    # -ra's short summary names the test after a path with a line number, not first.
+    skipped = "SKIPPED [12] benchmarks/test_login.py:40: enumeration: full runs only (::)\n"
+    assert progress_line(skipped, 1.0) is None

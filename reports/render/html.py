@@ -65,6 +65,7 @@ def context(analysis: Analysis, svgs: dict[str, str | None]) -> dict[str, Any]:
         "properties": table_context(tables.properties(analysis)),
         "verification": table_context(tables.verification(run)),
         "dimensions": [table_context(t) for t in tables.dimensions(run)],
+        "server_notes": tables.server_notes(run),
         "claims": [
             {
                 "key": f.claim.key,

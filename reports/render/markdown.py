@@ -52,6 +52,9 @@ def render(analysis: Analysis, svgs: dict[str, str | None]) -> str:
     for c in CHARTS:
         body = f"![{c.title}](charts/{c.key}.svg)" if svgs.get(c.key) else f"*{c.missing}*"
         out += [f"### {c.title}", "", body, "", c.caption, ""]
+    notes = tables.server_notes(run)
+    if notes:
+        out += ["## Servers", "", *(f"- {n}" for n in notes), ""]
     out += ["## Properties", "", table(tables.properties(analysis)), ""]
     for t in tables.dimensions(run):
         out += [f"### {t.title}", "", table(t), ""]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reports import fmt, scale
+from reports import fmt, scale, servers
 from reports.analyse import HEADLINE, Analysis, Row
 from reports.collect import Run, is_baseline
 
@@ -228,9 +228,33 @@ def dimension(name: str, rows: list[dict[str, Any]]) -> Table:
     )
 
 
+def server_notes(run: Run) -> list[str]:
+    """What the servers dimension means: the ASGI cost per scheme, and which figures
+    are capacity (transferable) and which depend on this machine."""
+    raw = (run.raw.get("dimensions") or {}).get("servers") or {}
+    if not isinstance(raw, dict) or not raw:
+        return []
+    statement = servers.asgi_statement(raw)
+    saturated = sorted(
+        {f"{r['scheme']} ({r['server']})" for r in run.dimensions.get("servers", [])
+         if r.get("generator_saturated")}
+    )  # fmt: skip
+    notes = [statement] if statement else []
+    notes.append(servers.CAPACITY_NOTE)
+    if saturated:
+        notes.append("Generator saturated (latency is the generator's): " + ", ".join(saturated))
+    return notes
+
+
 def dimensions(run: Run) -> list[Table]:
     """Every non-empty dimension of the run, as tables (the data behind the charts)."""
     tables = [dimension(name, rows) for name, rows in run.dimensions.items() if rows]
+    servers_raw = (run.raw.get("dimensions") or {}).get("servers") or {}
+    if isinstance(servers_raw, dict) and servers_raw:
+        tables.append(dimension("server_header_limits", servers.limit_rows(servers_raw)))
+        costs = servers.asgi_costs(servers_raw)
+        if costs:
+            tables.append(dimension("asgi_against_wsgi", costs))
     points = run.dimensions.get("scale") or []
     if any(p.get("lookup_us") is not None for p in points):
         # make scale's flat-or-grows verdict per store and credential kind
