@@ -29,6 +29,8 @@ from benchmarks import policy as bench_policy
 SETTINGS = "lab.settings.bench"
 PYTEST_LOG = "pytest.log"
 VERIFICATION_FILE = "verification.json"
+#: Written by benchmarks.instructions (its OUTPUT_FILE), read back into summary.json.
+INSTRUCTIONS_FILE = "instructions.json"
 
 
 def say(message: str) -> None:
@@ -307,6 +309,7 @@ def finish(
     """Write the summary, run the load phase and the report, mark the run complete."""
     from benchmarks.summary import build_summary, queries_by_scheme, read_records
     from results import runs
+    from results.summary import add_instructions
     from schemes import registry
 
     summary = build_summary(
@@ -325,6 +328,7 @@ def finish(
     say(f"in-process benchmarks done in {time.monotonic() - started:.0f} s")
     if not (args.no_instructions or args.select):
         instructions_phase(run_dir)
+    add_instructions(summary, read_json(run_dir / INSTRUCTIONS_FILE))
     if args.no_load:
         summary["load"] = {"ran": False, "reason": "skipped (--no-load / LOAD=0)"}
     else:

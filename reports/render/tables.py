@@ -51,8 +51,11 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
     if figure.key == "crypto":
         return fmt.text(value, "none")
     if figure.spread:
-        return fmt.us_spread(value, row.spreads.get(figure.key))
+        cell = fmt.us_spread(value, row.spreads.get(figure.key))
+        return fmt.with_interval(cell, row.intervals.get(figure.key)) if value is not None else cell
     cell = figure.write(value)
+    if figure.interval and value is not None:
+        return fmt.with_interval(cell, row.intervals.get(figure.key), figure.write)
     vs = row.vs_none.get(figure.key)
     if figure.load and vs is not None and not is_baseline(row.scheme):
         cell += f" ({fmt.ratio(vs)})"
