@@ -249,26 +249,48 @@ def report_phase(run_dir: Path) -> Path | None:
 
 
 def table(summary: dict[str, Any]) -> str:
-    """The terminal summary: one row per scheme."""
+    """The terminal summary: one row per scheme, wall µs and instructions side by side."""
 
     def num(value, fmt):
         return "-" if value is None else format(value, fmt)
 
+    def ci(interval):
+        return "-" if not interval else f"{interval[0]:,.2f}–{interval[1]:,.2f}"
+
     rows = [
-        f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'queries':>9}"
-        f"{'cred bytes':>12}{'auth() µs':>11}{'login ms':>10}"
+        f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'95% CI':>16}"
+        f"{'M instr':>9}{'x none':>9}{'queries':>9}{'cred bytes':>12}{'auth() µs':>11}"
+        f"{'login ms':>10}"
     ]
     for e in summary["schemes"]:
         login = None if e["login_us"] is None else e["login_us"] / 1000
+        instr = e.get("request_instructions")
         rows.append(
             f"{e['scheme']:<16}{num(e['request_us'], ',.1f'):>12}"
             f"{num(e['request_iqr_us'], ',.1f'):>10}{num(e['ratio_to_none'], ',.2f'):>9}"
+            f"{ci(e.get('ratio_to_none_ci')):>16}"
+            f"{num(None if instr is None else instr / 1e6, ',.2f'):>9}"
+            f"{num(e.get('instructions_ratio_to_none'), ',.2f'):>9}"
             f"{num(e['queries'], 'd'):>9}{num(e['credential_bytes'], 'd'):>12}"
             f"{num(e['authenticate_us'], ',.1f'):>11}{num(login, ',.1f'):>10}"
         )
     floor = summary["floor"]["bare_django_view_us"]
     rows.append(f"{'(bare Django)':<16}{num(floor, ',.1f'):>12}")
     return "\n".join(rows)
+
+
+def noise_line(noise: dict[str, Any]) -> str:
+    """The run's noise verdict: its intervals' widths against the threshold, the drift."""
+    verdict = (
+        "  NOISY: another process competed for the CPU; rerun when idle, or rank by instructions"
+        if noise["noisy"]
+        else "  steady"
+    )
+    return (
+        f"95% intervals: none median ± {noise.get('baseline_ci_pct')}%, typical x none "
+        f"± {noise.get('ratio_ci_pct')}% (noisy above ± {noise.get('threshold_pct')}%); "
+        f"baseline drift start->end {noise.get('drift_pct')}%" + verdict
+    )
 
 
 def stop_on_sigterm(signum, frame) -> None:
@@ -337,15 +359,7 @@ def finish(
     report = None if args.no_report else report_phase(run_dir)
     say("")
     say(table(summary))
-    noise = summary["noise"]
-    say(
-        f"\nbaseline drift start->end: {noise['drift_pct']}%"
-        + (
-            "  NOISY: another process competed for the CPU; rerun when idle"
-            if noise["noisy"]
-            else ""
-        )
-    )
+    say("\n" + noise_line(summary["noise"]))
     failed = [n for n, v in verification.items() if not v.get("ok")]
     if code != 0 or failed or args.select:
         why = (

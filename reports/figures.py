@@ -20,7 +20,9 @@ def request_ratio(run: Run, entry: dict[str, Any]) -> float | None:
     ``ratio_to_none``, the one value every output shows (the quotient of the two
     medians only for a run that has no paired value)."""
     paired = entry.get("ratio_to_none")
-    return paired if paired is not None else ratio(entry.get("request_us"), run.baseline["request_us"])
+    return (
+        paired if paired is not None else ratio(entry.get("request_us"), run.baseline["request_us"])
+    )
 
 
 #: Instruction counts are deterministic (runs agree within 0.2%): two schemes closer

@@ -92,12 +92,52 @@ def test_every_scheme_is_in_every_output(built):
 
 def test_every_figure_sits_next_to_the_baseline(built):
     rows = list(csv.DictReader(io.StringIO((built / "summary.csv").read_text())))
-    base = float(next(r for r in rows if r["scheme"] == "none")["request_us"])
+    paired = {s["scheme"]: s["ratio_to_none"] for s in fixture_summary()["schemes"]}
     for row in rows:
         if row["request_us"]:
-            assert float(row["ratio_to_none"]) == pytest.approx(float(row["request_us"]) / base)
+            assert float(row["ratio_to_none"]) == paired[row["scheme"]]
     html = (built / "index.html").read_text()
     assert '<tr class="baseline"><td>none</td>' in html
+
+
+#: A paired "× none" far from the quotient of medians (the fixture's token: 1,061 / 249
+#: = 4.26), so an output that recomputes the quotient shows a different number.
+PAIRED = {"ratio_to_none": 3.94, "ratio_to_none_ci": [3.81, 4.07]}
+
+
+def paired_token(summary):
+    summary["schema_version"] = 3
+    token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+    token.update(PAIRED, request_ci_us=[token["request_us"] - 5, token["request_us"] + 5])
+
+
+def test_one_times_none_in_every_output(tmp_path):
+    """Terminal, index.html, report.md, summary.csv and the chart show the paired value."""
+    from benchmarks.run import table
+
+    run = copy_fixture(tmp_path, paired_token)
+    build_report(run)
+    summary = json.loads((run / "summary.json").read_text())
+    token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+    assert token["request_us"] / summary["schemes"][0]["request_us"] > 4.2  # the quotient
+    terminal = next(line for line in table(summary).splitlines() if line.startswith("token "))
+    assert " 3.94 " in terminal and "3.81–4.07" in terminal
+    html = (run / "index.html").read_text().split('id="headline"')[1].split("</section>")[0]
+    token_row = html.split("<td>token</td>")[1].split("</tr>")[0]
+    assert "3.94×" in token_row and "3.81–4.07" in token_row and "4.26×" not in token_row
+    md_row = next(
+        line for line in (run / "report.md").read_text().splitlines() if "| token |" in line
+    )
+    assert "3.94× (95% CI 3.81–4.07×)" in md_row and "4.26" not in md_row
+    csv_row = next(
+        r
+        for r in csv.DictReader(io.StringIO((run / "summary.csv").read_text()))
+        if r["scheme"] == "token"
+    )
+    assert float(csv_row["ratio_to_none"]) == 3.94
+    assert (csv_row["ratio_to_none_ci_low"], csv_row["ratio_to_none_ci_high"]) == ("3.81", "4.07")
+    chart = (run / "charts" / "request_cost.svg").read_text()
+    assert "3.94× none" in chart and "4.26× none" not in chart
 
 
 def test_claims_table_has_one_computed_verdict_per_claim(built):
