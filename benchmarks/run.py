@@ -255,7 +255,7 @@ def table(summary: dict[str, Any]) -> str:
         return "-" if value is None else format(value, fmt)
 
     def ci(interval):
-        return "-" if not interval else f"{interval[0]:,.2f}–{interval[1]:,.2f}"
+        return "-" if not interval else f"{interval[0]:,.2f}-{interval[1]:,.2f}"
 
     rows = [
         f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'95% CI':>16}"

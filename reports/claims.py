@@ -14,7 +14,7 @@ from typing import Any
 
 from reports import fmt
 from reports.collect import Run, is_baseline
-from reports.figures import request_ratio
+from reports.figures import WITHIN_NOISE, cheapest, factor_interval, request_ratio, spans
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -59,7 +59,8 @@ class Claim:
         caveat = ""
         if self.timed and verdict != NOT_MEASURED and run.noise.get("noisy"):
             caveat = (
-                f"noisy run (baseline drift {fmt.pct(run.noise.get('drift_pct'))}): "
+                f"noisy run (95% intervals ± {fmt.text(run.noise.get('ratio_ci_pct'))}% "
+                f"wide, baseline drift {fmt.pct(run.noise.get('drift_pct'))}): "
                 "rerun on an idle machine before relying on this timing verdict"
             )
         return Finding(self, verdict, tuple(evidence), caveat)
@@ -107,6 +108,32 @@ def _baseline(run: Run) -> str:
     return f"none (baseline): {fmt.us(run.baseline['request_us'])} µs per request"
 
 
+def _cheapest(run: Run, schemes: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """The cheapest of ``schemes`` and its evidence, naming any tie within noise."""
+    best, ties = cheapest(schemes)
+    text = _cost(run, best)
+    if ties:
+        names = ", ".join(s["scheme"] for s in [best, *ties])
+        text += f" — {WITHIN_NOISE} with {', '.join(s['scheme'] for s in ties)}: a tie of {names}"
+    return best, text
+
+
+def _noise_verdict(
+    verdict: str, evidence: list[str], what: str, interval: list | None, *thresholds: float
+) -> tuple[str, list[str]]:
+    """``verdict``, unless the factor's interval spans a threshold the rule decides by:
+    then the verdict is noise, said so (it depends)."""
+    threshold = spans(interval, *thresholds)
+    if threshold is None:
+        return verdict, evidence
+    assert interval is not None
+    evidence.append(
+        f"{WITHIN_NOISE}: {what} lies in {fmt.ratio(interval[0])}–{fmt.ratio(interval[1])}, "
+        f"across the rule's {fmt.ratio(threshold)}"
+    )
+    return DEPENDS, evidence
+
+
 def _missing(*names: str) -> tuple[str, list[str]]:
     return NOT_MEASURED, [f"{', '.join(names)} not measured in this run"]
 
@@ -120,7 +147,7 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
     others = _authenticated(run, "basic")
     if basic is None or not others:
         return _missing("basic" if basic is None else "other schemes")
-    cheapest = min(others, key=lambda s: s["request_us"])
+    cheapest, cheapest_text = _cheapest(run, others)
     factor = basic["request_us"] / cheapest["request_us"]
     # The password itself is the credential, so it is verified per request (declared),
     # or a hash was observed running (measured).
@@ -130,14 +157,16 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
         _cost(run, basic),
         f"basic per request: queries {fmt.count(basic['queries'])}, crypto: "
         f"{fmt.text(basic.get('crypto'))}",
-        f"cheapest other scheme, {_cost(run, cheapest)}: basic costs {fmt.ratio(factor)} that",
+        f"cheapest other scheme, {cheapest_text}: basic costs {fmt.ratio(factor)} that",
         *_hasher_evidence(run),
     ]
+    verdict = DEPENDS
     if (basic["queries"] or 0) >= 1 and hashes and factor >= 10:
-        return CONFIRMED, evidence
-    if factor < 2:
-        return REFUTED, evidence
-    return DEPENDS, evidence
+        verdict = CONFIRMED
+    elif factor < 2:
+        verdict = REFUTED
+    interval = factor_interval(basic, cheapest)
+    return _noise_verdict(verdict, evidence, "basic over the cheapest", interval, 10, 2)
 
 
 def _hasher_evidence(run: Run) -> list[str]:
@@ -158,7 +187,7 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
     others = _authenticated(run, "session", "basic")
     if session is None or not others:
         return _missing("session" if session is None else "token schemes")
-    cheapest = min(others, key=lambda s: s["request_us"])
+    cheapest, cheapest_text = _cheapest(run, others)
     vs_cheapest = session["request_us"] / cheapest["request_us"]
     basic = _scheme(run, "basic")
     evidence = [
@@ -166,7 +195,7 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
         _cost(run, session),
         f"session per request: queries {fmt.count(session['queries'])}, authenticate() "
         f"{fmt.us(session['authenticate_us'])} µs",
-        f"cheapest other lookup, {_cost(run, cheapest)}: session costs {fmt.ratio(vs_cheapest)}",
+        f"cheapest other lookup, {cheapest_text}: session costs {fmt.ratio(vs_cheapest)}",
     ]
     vs_basic = None
     if basic is not None:
@@ -178,11 +207,13 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
             "by session engine: "
             + ", ".join(f"{e['engine']} {fmt.us(e.get('request_us'))} µs" for e in engines)
         )
+    verdict = DEPENDS
     if vs_cheapest <= 2 and (vs_basic is None or vs_basic >= 10):
-        return CONFIRMED, evidence
-    if vs_cheapest > 5 or (vs_basic is not None and vs_basic < 2):
-        return REFUTED, evidence
-    return DEPENDS, evidence
+        verdict = CONFIRMED
+    elif vs_cheapest > 5 or (vs_basic is not None and vs_basic < 2):
+        verdict = REFUTED
+    interval = factor_interval(session, cheapest)
+    return _noise_verdict(verdict, evidence, "session over the cheapest", interval, 2, 5)
 
 
 def session_cookie_every_request(run: Run) -> tuple[str, list[str]]:

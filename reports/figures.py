@@ -40,8 +40,38 @@ def overlap(a: list | None, b: list | None) -> bool:
 
 def request_tied(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two schemes' GET costs are within noise: their 95% intervals overlap
-    (runs before schema 3 have none: median ± IQR/2 stands in)."""
-    return overlap(_interval(a), _interval(b))
+    (runs before schema 3 have none: median ± IQR/2 stands in). Figures with no spread
+    at all (hand-written data) are not tied: nothing says they are noise."""
+    ia, ib = _interval(a), _interval(b)
+    return ia is not None and ib is not None and overlap(ia, ib)
+
+
+#: The words every verdict uses for two figures it cannot tell apart.
+WITHIN_NOISE = "≈ (within noise)"
+#: Load figures carry no interval yet: throughputs closer than this are called a tie.
+LOAD_TIE_PCT = 10.0
+
+
+def cheapest(schemes: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The scheme with the lowest GET median, and the others tied with it (their
+    intervals overlap its): a ranking names a tie rather than a winner inside the noise."""
+    best = min(schemes, key=lambda s: s["request_us"])
+    return best, [s for s in schemes if s is not best and request_tied(best, s)]
+
+
+def factor_interval(a: dict[str, Any], b: dict[str, Any]) -> list[float] | None:
+    """The interval of ``a``'s GET cost over ``b``'s (conservative: ends over ends)."""
+    ia, ib = _interval(a), _interval(b)
+    if ia is None or ib is None or ib[0] <= 0:
+        return None
+    return [ia[0] / ib[1], ia[1] / ib[0]]
+
+
+def spans(interval: list[float] | None, *thresholds: float) -> float | None:
+    """The first threshold strictly inside ``interval`` (the verdict there is noise)."""
+    if interval is None:
+        return None
+    return next((t for t in thresholds if interval[0] < t < interval[1]), None)
 
 
 def _interval(entry: dict[str, Any]) -> list | None:

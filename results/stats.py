@@ -10,6 +10,7 @@ interval.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import statistics
@@ -80,7 +81,7 @@ def bootstrap_ci(
     values = pooled(samples)
     if len(values) < 3:
         return None
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- a reproducible resampler, not a secret
     n = len(values)
     estimates = sorted(statistic(rng.choices(values, k=n)) for _ in range(resamples))
     tail = (1 - confidence) / 2 * 100
@@ -94,7 +95,7 @@ def pooled(samples: Sequence[float], groups: int = MAX_SAMPLES) -> list[float]:
     if len(values) <= groups:
         return values
     edges = [round(i * len(values) / groups) for i in range(groups + 1)]
-    return [statistics.median(values[a:b]) for a, b in zip(edges, edges[1:], strict=False)]
+    return [statistics.median(values[a:b]) for a, b in itertools.pairwise(edges)]
 
 
 def relative_half_width(interval: Sequence[float] | None, centre: float | None) -> float | None:

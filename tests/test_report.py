@@ -29,6 +29,9 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "run-quick"
 ROOT = FIXTURE.parents[2]
 SVG_NS = "{http://www.w3.org/2000/svg}"
 OUTPUTS = ("index.html", "report.md", "summary.csv")
+#: The report's typography (reports/fmt.py): ratios end in a multiplication sign,
+#: intervals join their ends with an en dash.
+TIMES, DASH = "\N{MULTIPLICATION SIGN}", "\N{EN DASH}"
 
 
 def copy_fixture(tmp_path: Path, edit=None) -> Path:
@@ -100,7 +103,7 @@ def test_every_figure_sits_next_to_the_baseline(built):
     assert '<tr class="baseline"><td>none</td>' in html
 
 
-#: A paired "× none" far from the quotient of medians (the fixture's token: 1,061 / 249
+#: A paired "x none" far from the quotient of medians (the fixture's token: 1,061 / 249
 #: = 4.26), so an output that recomputes the quotient shows a different number.
 PAIRED = {"ratio_to_none": 3.94, "ratio_to_none_ci": [3.81, 4.07]}
 
@@ -121,14 +124,18 @@ def test_one_times_none_in_every_output(tmp_path):
     token = next(s for s in summary["schemes"] if s["scheme"] == "token")
     assert token["request_us"] / summary["schemes"][0]["request_us"] > 4.2  # the quotient
     terminal = next(line for line in table(summary).splitlines() if line.startswith("token "))
-    assert " 3.94 " in terminal and "3.81–4.07" in terminal
+    assert " 3.94 " in terminal and "3.81-4.07" in terminal
     html = (run / "index.html").read_text().split('id="headline"')[1].split("</section>")[0]
     token_row = html.split("<td>token</td>")[1].split("</tr>")[0]
-    assert "3.94×" in token_row and "3.81–4.07" in token_row and "4.26×" not in token_row
+    assert (
+        f"3.94{TIMES}" in token_row
+        and f"3.81{DASH}4.07" in token_row
+        and f"4.26{TIMES}" not in token_row
+    )
     md_row = next(
         line for line in (run / "report.md").read_text().splitlines() if "| token |" in line
     )
-    assert "3.94× (95% CI 3.81–4.07×)" in md_row and "4.26" not in md_row
+    assert f"3.94{TIMES} (95% CI 3.81{DASH}4.07{TIMES})" in md_row and "4.26" not in md_row
     csv_row = next(
         r
         for r in csv.DictReader(io.StringIO((run / "summary.csv").read_text()))
@@ -137,7 +144,7 @@ def test_one_times_none_in_every_output(tmp_path):
     assert float(csv_row["ratio_to_none"]) == 3.94
     assert (csv_row["ratio_to_none_ci_low"], csv_row["ratio_to_none_ci_high"]) == ("3.81", "4.07")
     chart = (run / "charts" / "request_cost.svg").read_text()
-    assert "3.94× none" in chart and "4.26× none" not in chart
+    assert f"3.94{TIMES} none" in chart and f"4.26{TIMES} none" not in chart
 
 
 def test_claims_table_has_one_computed_verdict_per_claim(built):
