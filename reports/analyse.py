@@ -165,9 +165,10 @@ def noise_warning(noise: dict[str, Any]) -> str:
     return (
         f"Noisy run: 95% intervals are ± {widest:.1f}% wide{wider} — none median "
         f"± {fmt.text(noise.get('baseline_ci_pct'))}%, typical paired × none "
-        f"± {fmt.text(noise.get('ratio_ci_pct'))}%, against ± {fmt.text(threshold)}% on a "
-        "quiet machine. Another process competed for the CPU: rerun when the machine is "
-        "idle, or rank by instructions, which do not move."
+        f"± {fmt.text(noise.get('ratio_ci_pct'))}% (limit ± {fmt.text(threshold)}%); paired "
+        f"block ratios spread {fmt.text(noise.get('ratio_spread_pct'))}% (IQR, limit "
+        f"{fmt.text(noise.get('spread_threshold_pct'))}%). Another process competed for the "
+        "CPU: rerun when the machine is idle, or rank by instructions, which do not move."
     )
 
 

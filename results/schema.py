@@ -117,8 +117,10 @@ NOISE_FIELDS = (
     "baseline_ci_us",
     "baseline_ci_pct",
     "ratio_ci_pct",
+    "ratio_spread_pct",
     "noisy",
     "threshold_pct",
+    "spread_threshold_pct",
     "rule",
 )
 #: The ``floor`` object: the bare Django view, below every scheme.

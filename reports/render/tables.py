@@ -157,8 +157,15 @@ def _floor(floor: dict[str, Any]) -> str:
 def _noise(noise: dict[str, Any]) -> str:
     noisy = noise.get("noisy")
     word = fmt.NOT_MEASURED if noisy is None else ("NOISY" if noisy else "steady")
+    widths = ""
+    if noise.get("ratio_ci_pct") is not None or noise.get("baseline_ci_pct") is not None:
+        widths = (
+            f"95% intervals: none ± {fmt.text(noise.get('baseline_ci_pct'))}%, typical × none "
+            f"± {fmt.text(noise.get('ratio_ci_pct'))}% (noisy above ± "
+            f"{fmt.text(noise.get('threshold_pct'))}%); "
+        )
     return (
-        f"none baseline {fmt.us(noise.get('baseline_start_us'))} → "
+        f"{widths}none baseline {fmt.us(noise.get('baseline_start_us'))} → "
         f"{fmt.us(noise.get('baseline_end_us'))} µs ({fmt.pct(noise.get('drift_pct'))}): {word}"
     )
 
