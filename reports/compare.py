@@ -63,7 +63,7 @@ class Change:
             return self.figure.write(value) if value is not None else missing
 
         mark = f" {NOISE_MARK}" if self.within_noise else ""
-        if self.why == NO_SPREAD:
+        if self.why == NO_SPREAD and self.a != self.b:
             mark += f" ({NO_SPREAD})"
         return f"{w(self.a)} → {w(self.b)} ({fmt.pct(self.change_pct)}){mark}"
 

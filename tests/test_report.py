@@ -402,3 +402,72 @@ def test_nothing_measured_is_refused(tmp_path, capsys):
     run = copy_fixture(tmp_path, empty)
     assert cli.main(["build", str(run)]) == cli.EXIT_BAD_INPUT
     assert "nothing was measured" in capsys.readouterr().err
+
+
+def with_intervals(shift: float = 1.0, noisy: bool = False):
+    """An edit making the fixture a schema-3 run: every scheme's GET median and paired
+    ratio get a ±3% interval, times ``shift`` for token."""
+
+    def edit(summary):
+        summary["schema_version"] = 3
+        summary["noise"]["noisy"] = noisy
+        for s in summary["schemes"]:
+            factor = shift if s["scheme"] == "token" else 1.0
+            for key, ci in (("request_us", "request_ci_us"), ("ratio_to_none", "ratio_to_none_ci")):
+                if s[key] is not None:
+                    s[key] *= factor
+                    s[ci] = [s[key] * 0.97, s[key] * 1.03]
+            if s.get("request_instructions") is None:
+                s["request_instructions"] = 2_000_000 + 100_000 * len(s["scheme"])
+
+    return edit
+
+
+def compare_lines(tmp_path, a_edit, b_edit, capsys) -> list[str]:
+    a = copy_fixture(tmp_path / "a", a_edit)
+    b = copy_fixture(tmp_path / "b", b_edit)
+    assert cli.main(["compare", str(a), str(b), "--out", str(tmp_path / "cmp")]) == 0
+    return capsys.readouterr().out.rstrip().splitlines()
+
+
+def test_compare_of_overlapping_intervals_reports_no_change(tmp_path, capsys):
+    # token 2% slower in B: inside both ±3% intervals, so not a change.
+    lines = compare_lines(tmp_path, with_intervals(), with_intervals(shift=1.02), capsys)
+    assert lines[-1] == "0 changes outside the noise"
+    assert not any(line.startswith("- changed:") for line in lines)
+    assert "Noisy run" not in "\n".join(lines)
+
+
+def test_compare_counts_the_changes_whose_intervals_separate(tmp_path, capsys):
+    # token 20% slower: request µs and x none both separate (the other figures do not move).
+    lines = compare_lines(tmp_path, with_intervals(), with_intervals(shift=1.2), capsys)
+    assert lines[-1] == "2 changes outside the noise"
+    changed = [line for line in lines if line.startswith("- changed:")]
+    assert len(changed) == 2 and all("token" in line for line in changed)
+    csv_rows = list(csv.DictReader(io.StringIO((tmp_path / "cmp" / "compare.csv").read_text())))
+    token = next(r for r in csv_rows if (r["scheme"], r["figure"]) == ("token", "ratio_to_none"))
+    assert token["within_noise"] == "False" and token["a_ci"] and token["b_ci"]
+
+
+def test_compare_says_when_a_run_was_noisy(tmp_path, capsys):
+    lines = compare_lines(tmp_path, with_intervals(), with_intervals(noisy=True), capsys)
+    text = "\n".join(lines)
+    assert "**Noisy run: " in text and lines[-1] == "0 changes outside the noise"
+    assert "Noisy run" in (tmp_path / "cmp" / "index.html").read_text()
+
+
+def test_compare_ranks_instructions_with_a_one_percent_tolerance(tmp_path, capsys):
+    def more_instructions(pct):
+        def edit(summary):
+            with_intervals()(summary)
+            token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+            token["request_instructions"] = round(token["request_instructions"] * (1 + pct / 100))
+
+        return edit
+
+    assert compare_lines(tmp_path / "x", with_intervals(), more_instructions(0.5), capsys)[-1] == (
+        "0 changes outside the noise"
+    )
+    assert compare_lines(tmp_path / "y", with_intervals(), more_instructions(3), capsys)[-1] == (
+        "1 changes outside the noise"
+    )
