@@ -13,7 +13,8 @@ from typing import Any
 from reports import fmt
 from reports.claims import judge_all
 from reports.collect import Run, is_baseline
-from reports.figures import INSTRUCTIONS_TOLERANCE, ratio, request_ratio
+from reports.figures import ratio, request_ratio
+from reports.noise import INSTRUCTIONS_TOLERANCE
 from reports.picks import what_to_pick
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from reports import fmt
 from reports.collect import Run, is_baseline
-from reports.figures import WITHIN_NOISE, cheapest, factor_interval, request_ratio, spans
+from reports.figures import request_ratio
+from reports.noise import cheapest_named, factor_interval, threshold_note
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -59,8 +60,7 @@ class Claim:
         caveat = ""
         if self.timed and verdict != NOT_MEASURED and run.noise.get("noisy"):
             caveat = (
-                f"noisy run (95% intervals ± {fmt.text(run.noise.get('ratio_ci_pct'))}% "
-                f"wide, baseline drift {fmt.pct(run.noise.get('drift_pct'))}): "
+                f"noisy run (intervals ± {fmt.text(run.noise.get('ratio_ci_pct'))}%): "
                 "rerun on an idle machine before relying on this timing verdict"
             )
         return Finding(self, verdict, tuple(evidence), caveat)
@@ -108,32 +108,6 @@ def _baseline(run: Run) -> str:
     return f"none (baseline): {fmt.us(run.baseline['request_us'])} µs per request"
 
 
-def _cheapest(run: Run, schemes: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
-    """The cheapest of ``schemes`` and its evidence, naming any tie within noise."""
-    best, ties = cheapest(schemes)
-    text = _cost(run, best)
-    if ties:
-        names = ", ".join(s["scheme"] for s in [best, *ties])
-        text += f" — {WITHIN_NOISE} with {', '.join(s['scheme'] for s in ties)}: a tie of {names}"
-    return best, text
-
-
-def _noise_verdict(
-    verdict: str, evidence: list[str], what: str, interval: list | None, *thresholds: float
-) -> tuple[str, list[str]]:
-    """``verdict``, unless the factor's interval spans a threshold the rule decides by:
-    then the verdict is noise, said so (it depends)."""
-    threshold = spans(interval, *thresholds)
-    if threshold is None:
-        return verdict, evidence
-    assert interval is not None
-    evidence.append(
-        f"{WITHIN_NOISE}: {what} lies in {fmt.ratio(interval[0])}–{fmt.ratio(interval[1])}, "
-        f"across the rule's {fmt.ratio(threshold)}"
-    )
-    return DEPENDS, evidence
-
-
 def _missing(*names: str) -> tuple[str, list[str]]:
     return NOT_MEASURED, [f"{', '.join(names)} not measured in this run"]
 
@@ -147,7 +121,7 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
     others = _authenticated(run, "basic")
     if basic is None or not others:
         return _missing("basic" if basic is None else "other schemes")
-    cheapest, cheapest_text = _cheapest(run, others)
+    cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
     factor = basic["request_us"] / cheapest["request_us"]
     # The password itself is the credential, so it is verified per request (declared),
     # or a hash was observed running (measured).
@@ -165,8 +139,8 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
         verdict = CONFIRMED
     elif factor < 2:
         verdict = REFUTED
-    interval = factor_interval(basic, cheapest)
-    return _noise_verdict(verdict, evidence, "basic over the cheapest", interval, 10, 2)
+    note = threshold_note("basic over the cheapest", factor_interval(basic, cheapest), 10, 2)
+    return (verdict, evidence) if note is None else (DEPENDS, [*evidence, note])
 
 
 def _hasher_evidence(run: Run) -> list[str]:
@@ -187,7 +161,7 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
     others = _authenticated(run, "session", "basic")
     if session is None or not others:
         return _missing("session" if session is None else "token schemes")
-    cheapest, cheapest_text = _cheapest(run, others)
+    cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
     vs_cheapest = session["request_us"] / cheapest["request_us"]
     basic = _scheme(run, "basic")
     evidence = [
@@ -212,8 +186,8 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
         verdict = CONFIRMED
     elif vs_cheapest > 5 or (vs_basic is not None and vs_basic < 2):
         verdict = REFUTED
-    interval = factor_interval(session, cheapest)
-    return _noise_verdict(verdict, evidence, "session over the cheapest", interval, 2, 5)
+    note = threshold_note("session over the cheapest", factor_interval(session, cheapest), 2, 5)
+    return (verdict, evidence) if note is None else (DEPENDS, [*evidence, note])
 
 
 def session_cookie_every_request(run: Run) -> tuple[str, list[str]]:

@@ -20,7 +20,7 @@ from django.template import Context
 from reports import fmt
 from reports.analyse import HEADLINE, Figure, headline_row
 from reports.collect import Run
-from reports.figures import instructions_tied, overlap
+from reports.noise import instructions_tied, overlap
 from results.runs import OUT_DIR
 
 NOISE_MARK = "≈"

@@ -10,8 +10,9 @@ from typing import Any
 
 from reports import fmt
 from reports.collect import Run, is_baseline
-from reports.figures import LOAD_TIE_PCT, WITHIN_NOISE, request_ratio
-from reports.figures import cheapest as cheapest_of
+from reports.figures import request_ratio
+from reports.noise import LOAD_TIE_PCT, WITHIN_NOISE
+from reports.noise import cheapest as cheapest_of
 
 
 def _measured(run: Run) -> list[dict[str, Any]]:
