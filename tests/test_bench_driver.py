@@ -172,3 +172,7 @@ def test_progress_line_shortens_pytest_verbose_lines():
     )
     assert progress_line(line, 3.5) == "     3.5s [ 12%] passed  whoami_get[token]"
     assert progress_line("collected 99 items\n", 1.0) is None
+    # pytest's short test summary names the test after the status: no progress line
+    # (it crashed the driver with an IndexError after every failed benchmark).
+    summary = "ERROR benchmarks/test_sessions.py::test_time_session_request_by_engine[db] - ...\n"
+    assert progress_line(summary, 9.0) is None
