@@ -260,24 +260,24 @@ def table(summary: dict[str, Any]) -> str:
         return "-" if not interval else f"{interval[0]:,.2f}-{interval[1]:,.2f}"
 
     rows = [
-        f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'95% CI':>16}"
-        f"{'M instr':>9}{'x none':>9}{'queries':>9}{'cred bytes':>12}{'auth() µs':>11}"
+        f"{'scheme':<16}{'request µs':>13}{'± IQR':>11}{'x none':>10}{'95% CI':>20}"
+        f"{'M instr':>11}{'x none':>10}{'queries':>9}{'cred bytes':>12}{'auth() µs':>13}"
         f"{'login ms':>10}"
     ]
     for e in summary["schemes"]:
         login = None if e["login_us"] is None else e["login_us"] / 1000
         instr = e.get("request_instructions")
         rows.append(
-            f"{e['scheme']:<16}{num(e['request_us'], ',.1f'):>12}"
-            f"{num(e['request_iqr_us'], ',.1f'):>10}{num(e['ratio_to_none'], ',.2f'):>9}"
-            f"{ci(e.get('ratio_to_none_ci')):>16}"
-            f"{num(None if instr is None else instr / 1e6, ',.2f'):>9}"
-            f"{num(e.get('instructions_ratio_to_none'), ',.2f'):>9}"
+            f"{e['scheme']:<16}{num(e['request_us'], ',.1f'):>13}"
+            f"{num(e['request_iqr_us'], ',.1f'):>11}{num(e['ratio_to_none'], ',.2f'):>10}"
+            f"{ci(e.get('ratio_to_none_ci')):>20}"
+            f"{num(None if instr is None else instr / 1e6, ',.2f'):>11}"
+            f"{num(e.get('instructions_ratio_to_none'), ',.2f'):>10}"
             f"{num(e['queries'], 'd'):>9}{num(e['credential_bytes'], 'd'):>12}"
-            f"{num(e['authenticate_us'], ',.1f'):>11}{num(login, ',.1f'):>10}"
+            f"{num(e['authenticate_us'], ',.1f'):>13}{num(login, ',.1f'):>10}"
         )
     floor = summary["floor"]["bare_django_view_us"]
-    rows.append(f"{'(bare Django)':<16}{num(floor, ',.1f'):>12}")
+    rows.append(f"{'(bare Django)':<16}{num(floor, ',.1f'):>13}")
     return "\n".join(rows)
 
 

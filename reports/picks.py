@@ -11,7 +11,7 @@ from typing import Any
 from reports import fmt
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
-from reports.noise import LOAD_TIE_PCT, WITHIN_NOISE
+from reports.noise import INSTRUCTIONS_TOLERANCE, LOAD_TIE_PCT, WITHIN_NOISE, instructions_tied
 from reports.noise import cheapest as cheapest_of
 
 
@@ -37,8 +37,21 @@ def cheapest(run: Run) -> str | None:
 
 
 def _tie(run: Run, tied: list[dict[str, Any]]) -> str:
-    """``≈ (within noise) a (…), b (…): a tie``."""
-    return f"{WITHIN_NOISE} {', '.join(_cost(run, s) for s in tied)}: a tie"
+    """``≈ (within noise) a (…), b (…): a tie``, then their order in instructions
+    (deterministic), where those were counted and differ beyond the tolerance."""
+    text = f"{WITHIN_NOISE} {', '.join(_cost(run, s) for s in tied)}: a tie in wall time"
+    counted = sorted(
+        (s for s in tied if s.get("request_instructions") is not None),
+        key=lambda s: s["request_instructions"],
+    )
+    if len(counted) == len(tied) and not instructions_tied(
+        counted[0]["request_instructions"], counted[1]["request_instructions"]
+    ):
+        order = " < ".join(
+            f"{s['scheme']} {fmt.instructions(s['request_instructions'])}" for s in counted
+        )
+        text += f"; in CPU instructions (tolerance {INSTRUCTIONS_TOLERANCE:.0%}): {order}"
+    return text
 
 
 def no_queries(run: Run) -> str | None:

@@ -125,6 +125,12 @@ def test_cheapest__names_a_tie_when_the_intervals_overlap(pick):
     assert line.startswith("Cheapest authenticated request: \N{ALMOST EQUAL TO} (within noise) ")
     assert "token (140" in line and "jwt-stateless (150" in line and "a tie" in line
     assert "session" not in line  # its interval lies above token's
+    assert "in CPU instructions" not in line  # none counted in this run
+    counted = [
+        {**e, "request_instructions": 1e6 * (2 if e["scheme"] == "token" else 3)} for e in tied
+    ]
+    line = pick(picks.cheapest, counted)
+    assert "a tie in wall time; in CPU instructions (tolerance 1%): token 2.00 M < " in line
     apart = with_ci(all_builtin(), token=(138, 142), jwt_stateless=(145, 160))
     assert pick(picks.cheapest, apart).startswith("Cheapest authenticated request: token (140")
 
