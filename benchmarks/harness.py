@@ -18,7 +18,7 @@ from django.core.handlers.wsgi import WSGIHandler
 
 from lab.seed import seed_username
 from results import verify as verify_rule
-from schemes.base import Reply, Scheme, parse_json
+from schemes.base import Reply, Scheme, encode_body, parse_json
 
 #: Seeded accounts, one per purpose, so one benchmark's side effects (knox tokens
 #: piling up, sessions) never change another's figures.
@@ -109,7 +109,9 @@ class WSGIClient:
         """Return a function that sends this request once per call (for timing)."""
         headers = dict(headers or {})
         body = b""
-        if data is not None:
+        if isinstance(data, bytes):  # already encoded (the caller sets Content-Type)
+            body = data
+        elif data is not None:
             body = json.dumps(data).encode()
             headers.setdefault("Content-Type", "application/json")
         template = environ_for(method.upper(), path, headers, body)
@@ -148,9 +150,14 @@ class WSGITransport:
     client: WSGIClient
     last: Response | None = field(default=None, init=False)
 
-    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
-        """POST ``data`` as JSON through the handler and return the reply."""
-        response = self.client.request("POST", path, headers, data)
+    def post(
+        self, path: str, data: dict[str, Any], headers: dict[str, str], *, form: bool = False
+    ) -> Reply:
+        """POST ``data`` (JSON, or a form) through the handler and return the reply."""
+        body, content_type = encode_body(data, form)
+        response = self.client.request(
+            "POST", path, {"Content-Type": content_type, **headers}, body
+        )
         self.last = response
         return Reply.from_http(response.status, response.headers, response.body)
 

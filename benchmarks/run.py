@@ -157,7 +157,7 @@ def progress_line(line: str, elapsed: float) -> str | None:
     ):
         return None
     test, _, rest = line.partition(" ")
-    if "::" not in test:  # pytest's short summary ("ERROR path::name - ..."), not a result
+    if "::" not in test:  # pytest's summary ("FAILED path::test - why"): not a result line
         return None
     status = rest.split()[0] if rest.split() else ""
     percent = rest[rest.rfind("[") :].strip() if "[" in rest else ""
@@ -174,13 +174,10 @@ def read_json(path: Path) -> Any:
 
 
 def scheme_metas() -> list[dict[str, Any]]:
-    """Name, title and properties of every registry scheme, in order."""
+    """Every scheme's identity (``Scheme.identity()``), in registry order."""
     from schemes import registry
 
-    return [
-        {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
-        for s in registry.all_schemes()
-    ]
+    return [s.identity() for s in registry.all_schemes()]
 
 
 def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> dict[str, Any]:

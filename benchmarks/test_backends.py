@@ -18,7 +18,7 @@ from benchmarks.policy import KNOWN_SLOW
 from benchmarks.probes import Counted
 from benchmarks.records import Kind
 
-#: Each prefix of the configured list: the bounds guard alone, then with each next entry.
+#: Each prefix of the configured list: ModelBackend alone, then with each next entry.
 BACKEND_SETS = [
     settings.AUTHENTICATION_BACKENDS[: n + 1] for n in range(len(settings.AUTHENTICATION_BACKENDS))
 ]

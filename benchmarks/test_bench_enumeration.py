@@ -49,7 +49,7 @@ def refusal(wsgi: WSGIClient, scheme: Scheme, username: str, password: str):
     """A prepared request that presents ``username``/``password`` the scheme's way."""
     if "login" in scheme.actions:
         body = {"username": username, "password": password}
-        return wsgi.prepare("POST", scheme.url("login"), {}, body)
+        return wsgi.prepare("POST", scheme.url("login"), scheme.login_headers(), body)
     headers = {"Authorization": basic_header(username, password)}
     return wsgi.prepare("GET", scheme.url("whoami"), headers)
 

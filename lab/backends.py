@@ -1,9 +1,10 @@
-"""Authentication backends of the lab's own: a guard, listed first, that bounds every
-credential before any backend queries the database with it.
+"""Bounds on every credential, checked before a backend queries the database with it
+(:class:`BoundedCredentialsMixin`, mixed into the lab's backends in
+``lab/accounts/backends.py``).
 
 Every password check in the lab goes through ``django.contrib.auth.authenticate``
 (DRF Basic, the schemes' ``login/`` serializers, dj-rest-auth, ``/api-auth/login/``,
-``/admin/login/``), so one backend at the head of ``AUTHENTICATION_BACKENDS`` covers
+``/admin/login/``), so bounding the backends of ``AUTHENTICATION_BACKENDS`` covers
 them all. Without it, allauth's case-insensitive lookup becomes a ``LIKE`` on SQLite,
 which refuses patterns over 50,000 bytes: a 50 KB username (or 25,001 ``%``, each
 escaped to two characters, or 12,501 emoji of four bytes) was a 500 on every login.
@@ -14,7 +15,6 @@ from __future__ import annotations
 from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import PermissionDenied
 
 #: Longest password checked, in characters. Django capped passwords at 4096 for the
@@ -48,9 +48,10 @@ def oversized(credentials: dict[str, object]) -> str:
     return ""
 
 
-class CredentialBoundsBackend(BaseBackend):
-    """Stop the login (no later backend runs) when a credential is longer than any
-    account can hold; otherwise step aside for the real backends.
+class BoundedCredentialsMixin:
+    """Refuse a login outright (no later backend runs) when a credential is longer
+    than any account can hold, before the backend queries anything; otherwise
+    authenticate as the backend does.
 
     ``PermissionDenied`` is Django's "stop here" for ``authenticate()``: the caller
     gets ``None`` (the usual 400/401 "unable to log in") and ``user_login_failed``
@@ -58,7 +59,7 @@ class CredentialBoundsBackend(BaseBackend):
     """
 
     def authenticate(self, request, **credentials):
-        """Refuse oversized credentials; return ``None`` to let the next backend try."""
+        """Refuse oversized credentials, then run the backend's own check."""
         if oversized(credentials):
             raise PermissionDenied("credential longer than any account holds")
-        return None
+        return super().authenticate(request, **credentials)

@@ -74,15 +74,26 @@ def _random_secret() -> str:
 def local_secrets() -> dict[str, str]:
     """Return this checkout's generated secrets, creating them once if missing.
 
-    ``SECRET_KEY`` and the JWT signing key are distinct 256-bit random values,
-    written to an untracked file (mode 0600) so that restarts keep sessions and
-    tokens valid. The environment (``AUTHLAB_SECRET_KEY``,
-    ``AUTHLAB_JWT_SIGNING_KEY``) always wins over the file.
+    ``SECRET_KEY``, the JWT signing key and the JWE key (base64url of 32 bytes) are
+    distinct random values, written to an untracked file (mode 0600) so that
+    restarts keep sessions and tokens valid. The environment (``AUTHLAB_SECRET_KEY``,
+    ``AUTHLAB_JWT_SIGNING_KEY``, ``AUTHLAB_JWE_KEY``) always wins over the file.
     """
-    stored = _stored_secrets({"SECRET_KEY": _random_secret, "JWT_SIGNING_KEY": _random_secret})
+    # Random bytes per secret: 384 bits for the HMAC keys; exactly 256 for the JWE
+    # content key (A256GCM with ``dir`` takes the key as is).
+    stored = _stored_secrets(
+        {
+            "SECRET_KEY": _random_secret,
+            "JWT_SIGNING_KEY": _random_secret,
+            "JWE_KEY": lambda: secrets.token_urlsafe(32),
+            "ALLAUTH_JWT_KEY": _random_secret,
+        }
+    )
     return {
         "SECRET_KEY": get("AUTHLAB_SECRET_KEY", stored["SECRET_KEY"]),
         "JWT_SIGNING_KEY": get("AUTHLAB_JWT_SIGNING_KEY", stored["JWT_SIGNING_KEY"]),
+        "JWE_KEY": get("AUTHLAB_JWE_KEY", stored["JWE_KEY"]),
+        "ALLAUTH_JWT_KEY": get("AUTHLAB_ALLAUTH_JWT_KEY", stored["ALLAUTH_JWT_KEY"]),
     }
 
 

@@ -100,9 +100,8 @@ class PasswordGuessingGuard:
             raise PasswordGuessingThrottled(wait=wait)
         return None
 
-    def get_user(self, user_id):
-        """Sessions are never attributed to this backend."""
-        return None
+    # No get_user(): Django's force_login() and login() pick the first backend that has
+    # one, and a session must never be attributed to this one.
 
 
 @receiver(user_login_failed, dispatch_uid="authlab-count-password-failures")

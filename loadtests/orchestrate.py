@@ -287,10 +287,7 @@ def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[st
         run_dir.name,
         quick=quick,
         provenance=provenance(profile="load", load=result["meta"]),
-        schemes=[
-            {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
-            for s in registry.all_schemes()
-        ],
+        schemes=[s.identity() for s in registry.all_schemes()],
         verification=result["verification"],
         load=result,
     )

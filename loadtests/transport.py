@@ -10,7 +10,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from schemes.base import Reply
+from schemes.base import Reply, encode_body
 
 CRLF = 2
 
@@ -27,13 +27,17 @@ class LocustTransport:
         self.client = client
         self.name_prefix = name_prefix
 
-    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
-        """POST ``data`` as JSON and return the reply (any status: the scheme decides)."""
+    def post(
+        self, path: str, data: dict[str, Any], headers: dict[str, str], *, form: bool = False
+    ) -> Reply:
+        """POST ``data`` (JSON, or a form) and return the reply (any status: the scheme
+        decides)."""
         action = path.rstrip("/").rsplit("/", 1)[-1]
+        body, content_type = encode_body(data, form)
         with self.client.post(
             path,
-            json=data,
-            headers=headers,
+            data=body,
+            headers={"Content-Type": content_type, **headers},
             name=f"{self.name_prefix} {action}/",
             catch_response=True,
         ) as response:

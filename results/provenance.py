@@ -32,7 +32,22 @@ PACKAGES = (
     "bcrypt",
     "psycopg",
     "redis",
+    "oauthlib",
 )
+
+
+def packages() -> tuple[str, ...]:
+    """Every package whose version a run records: :data:`PACKAGES` (the measured
+    libraries and what they lean on) plus each runtime dependency authlab declares in
+    pyproject.toml, so a package added there is recorded without another edit."""
+    import re
+
+    try:
+        declared = metadata.requires("authlab") or []
+    except metadata.PackageNotFoundError:
+        declared = []
+    names = [re.split(r"[\s<>=!~\[;]", r, maxsplit=1)[0] for r in declared if "extra ==" not in r]
+    return tuple(dict.fromkeys([*PACKAGES, *names]))
 
 
 def _git(*args: str) -> str:
@@ -107,7 +122,7 @@ def provenance(**extra: Any) -> dict[str, Any]:
         "dirty": bool(_git("status", "--porcelain")),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
-        "packages": {p: _version(p) for p in PACKAGES},
+        "packages": {p: _version(p) for p in packages()},
         "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"),
         "hasher": hasher_info(),
         "session_engine": settings.SESSION_ENGINE,

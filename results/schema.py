@@ -84,7 +84,12 @@ LOAD_DETAIL = (
     "load_requests",
     "load_generator_cpu_pct",
 )
-#: Every per-scheme key after ``scheme``, ``title`` and ``properties``, in file order.
+#: What a scheme says of itself, first in each ``schemes[]`` entry (``Scheme.identity()``):
+#: its name, title, family, the stock scheme it tunes (``variant_of``, or null), its
+#: revocation delay in seconds (``revocation_delay_s``: 0 = immediate, null = never) and
+#: its declared properties.
+IDENTITY_FIELDS = ("scheme", "title", "family", "variant_of", "revocation_delay_s", "properties")
+#: Every per-scheme key after the identity fields, in file order.
 SCHEME_FIELDS = (
     *IN_PROCESS_NUMBERS,
     *IN_PROCESS_INTERVALS,
@@ -137,12 +142,12 @@ SCALE_FIELDS = (
 )
 
 
-def scheme_skeleton(name: str, title: str, properties: dict[str, Any]) -> dict[str, Any]:
-    """One ``schemes[]`` entry with every field ``None`` (not measured)."""
+def scheme_skeleton(identity: dict[str, Any]) -> dict[str, Any]:
+    """One ``schemes[]`` entry: the scheme's identity fields, every figure ``None``."""
+    name = identity["scheme"]
+    defaults = {"scheme": name, "title": name, "properties": {}}
     return {
-        "scheme": name,
-        "title": title,
-        "properties": properties,
+        **{k: identity.get(k, defaults.get(k)) for k in IDENTITY_FIELDS},
         **dict.fromkeys(SCHEME_FIELDS),
     }
 
@@ -156,7 +161,7 @@ def empty_summary(
 ) -> dict[str, Any]:
     """A summary.json with every section and key, nothing measured yet.
 
-    ``schemes``: (name, title, properties) dicts, one entry each, in registry order.
+    ``schemes``: identity dicts (:data:`IDENTITY_FIELDS`), one each, in registry order.
     """
     return {
         "schema_version": SCHEMA_VERSION,
@@ -166,10 +171,7 @@ def empty_summary(
         "noise": dict.fromkeys(NOISE_FIELDS),
         "verification": {},
         "floor": dict.fromkeys(FLOOR_FIELDS),
-        "schemes": [
-            scheme_skeleton(s["scheme"], s.get("title", s["scheme"]), s.get("properties", {}))
-            for s in schemes or []
-        ],
+        "schemes": [scheme_skeleton(s) for s in schemes or []],
         "dimensions": {name: [] for name in DIMENSIONS},
         "load": {"ran": False, "reason": "not run"},
         "scale": {**dict.fromkeys(SCALE_FIELDS), "verdicts": [], "stores": {}, "skipped": []},

@@ -64,9 +64,11 @@ def _drf_request(scheme, credential):
     The middleware only attaches lazy objects; the lookup happens in ``.user``.
     """
     from django.contrib.auth.middleware import AuthenticationMiddleware
-    from django.contrib.sessions.middleware import SessionMiddleware
     from django.test import RequestFactory
     from rest_framework.request import Request
+
+    # The lab's, as in MIDDLEWARE: it opens each scheme's own session engine.
+    from lab.middleware import SessionMiddleware
 
     request = RequestFactory().get(scheme.url("whoami"), headers=credential.headers_for("GET"))
     SessionMiddleware(lambda r: None).process_request(request)

@@ -70,10 +70,7 @@ def summary(run_id: str, stores: list[dict], quick: bool) -> dict[str, Any]:
         run_id,
         quick=quick,
         provenance=provenance,
-        schemes=[
-            {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
-            for s in registry.all_schemes()
-        ],
+        schemes=[s.identity() for s in registry.all_schemes()],
         figures=scheme_figures(first),
         verification=first["verification"],
         dimensions={"scale": points},

@@ -6,6 +6,8 @@ so what is measured is the library. Kept free of view imports so DRF's settings
 can name these classes (``DEFAULT_AUTHENTICATION_CLASSES``) without an import cycle.
 """
 
+from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
+from django.core.exceptions import ObjectDoesNotExist
 from knox.auth import TokenAuthentication as KnoxAuthentication
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -53,3 +55,21 @@ class KnoxTokenAuthentication(KnoxAuthentication):
         except UnicodeDecodeError as exc:
             raise AuthenticationFailed("Invalid token.") from exc
         return super().authenticate_credentials(token)
+
+
+class AllauthJWTAuthentication(JWTTokenAuthentication):
+    """allauth headless's class; a valid token of a deleted user is refused (401).
+
+    allauth 65.22 returns the user as a lazy ``objects.get(pk=...)``; for a deleted
+    user, ``DoesNotExist`` surfaces later, in the view, as a 500. It is loaded here
+    instead: the same one query the view would run.
+    """
+
+    def authenticate_credentials(self, key: str):
+        """Validate as allauth does, then load the user now."""
+        user, payload = super().authenticate_credentials(key)
+        try:
+            user.pk  # noqa: B018 -- evaluates the lazy user
+        except ObjectDoesNotExist as exc:
+            raise AuthenticationFailed("Invalid token.") from exc
+        return user, payload

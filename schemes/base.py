@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any, ClassVar, Literal, Protocol, get_args
+from urllib.parse import urlencode
 
 from django.urls import URLPattern, path
 from rest_framework.authentication import BaseAuthentication
@@ -24,8 +25,19 @@ from results.schema import BASELINE
 from schemes.views import WhoAmIView
 
 API_PREFIX = "/api/v1/"
+JSON = "application/json"
+#: RFC 6749's body encoding for OAuth2 token and revocation requests.
+FORM = "application/x-www-form-urlencoded"
+#: The families the report groups schemes by (issue 14), key -> label; ``baseline``
+#: is the ``none`` scheme alone.
+FAMILIES = {
+    "baseline": "no authentication (baseline)",
+    "password": "password on every request",
+    "server-state": "server-side state",
+    "token": "signed or encrypted tokens",
+    "third-party": "third-party issued",
+}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: The scheme every figure is compared with (``ratio_to_none`` in summary.json).
 
 Location = Literal["header", "cookie"]
 #: What a carried value is: the password itself, a server-side session key, a CSRF
@@ -85,15 +97,28 @@ class Properties:
     queries_per_request: int
     #: The cryptography run on every request ("" when none).
     crypto_per_request: str
+    #: Seconds from revoking a credential (logout, or a password change where that is
+    #: the scheme's revocation) until every server refuses it: 0 = at once, the access
+    #: lifetime for stateless JWTs, the TTL for caches; ``None`` = never (until expiry).
+    #: Checked against behaviour on a frozen clock by the contract tests.
+    revocation_delay_s: float | None
     #: Deactivating the user locks them out at once (the user row is read per request).
     user_checked_per_request: bool = True
-    #: ``logout/`` stops the credential sent on each request from working at once.
+    #: ``logout/`` stops the credential sent on each request from working at once
+    #: (on the server that handled the logout).
     logout_immediate: bool = True
     #: A password change (or reset) stops the credential sent on each request at once
     #: (lab/accounts/revocation.py; checked by the contract tests).
     revoked_by_password_change: bool = False
     #: What a password change does to the scheme's credentials, in words ("" = nothing).
     password_change: str = ""
+
+    #: SQL statements of the first request with a new credential, when it differs from
+    #: :attr:`queries_per_request` (a cache miss); ``None`` = the same.
+    queries_first_request: int | None = None
+    #: What the scheme gives up for its speed: what a cache holds at rest, what an
+    #: attacker with it gets, how invalidation can fail across servers ("" = nothing).
+    security_cost: str = ""
 
     @property
     def transport(self) -> str:
@@ -173,9 +198,19 @@ class Reply:
 class Transport(Protocol):
     """How a scheme's client helper talks to the server (test client, HTTP, locust)."""
 
-    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
-        """POST ``data`` as JSON to ``path`` with ``headers`` and return the reply."""
+    def post(
+        self, path: str, data: dict[str, Any], headers: dict[str, str], *, form: bool = False
+    ) -> Reply:
+        """POST ``data`` to ``path`` with ``headers`` and return the reply: as JSON, or
+        form-encoded with ``form`` (OAuth2 token endpoints take only that)."""
         ...
+
+
+def encode_body(data: dict[str, Any], form: bool = False) -> tuple[bytes, str]:
+    """The body and ``Content-Type`` every transport sends for ``data``."""
+    if form:
+        return urlencode(data).encode(), FORM
+    return json.dumps(data).encode(), JSON
 
 
 def parse_json(raw: bytes) -> Any:
@@ -198,11 +233,24 @@ class Scheme:
     authentication_classes: ClassVar[tuple[type[BaseAuthentication], ...]]
     permission_classes: ClassVar[tuple[type[BasePermission], ...]] = (IsAuthenticated,)
     properties: ClassVar[Properties]
+    #: The scheme's family, a key of :data:`FAMILIES` (the report groups by it).
+    family: ClassVar[str]
     #: One line on what the scheme is, for the index and the report.
     summary: ClassVar[str] = ""
     #: The tables its credential lookup reads, as "app_label.Model" (``make scale``
     #: reports their row counts); empty when the lookup reads no table.
     stored_models: ClassVar[tuple[str, ...]] = ()
+    #: The flow view that issues a credential for a password (OAuth2's is ``token``)
+    #: and the one that revokes it (OAuth2's ``revoke``): what consumers look for.
+    login_action: ClassVar[str] = "login"
+    logout_action: ClassVar[str] = "logout"
+    #: Session engine (dotted path) for requests under the scheme's prefix; ``None``:
+    #: ``SESSION_ENGINE``. Read by ``lab.middleware.SessionMiddleware``.
+    session_engine: ClassVar[str | None] = None
+    #: Statuses that mean ``logout/`` succeeded (allauth headless answers 401).
+    logout_statuses: ClassVar[tuple[int, ...]] = (200, 204)
+    #: The stock scheme this one tunes (a variant: same credential, cheaper path), or None.
+    variant_of: ClassVar[str | None] = None
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -238,6 +286,16 @@ class Scheme:
         """Names of the flow views the scheme adds (``login``, ``logout``, ...)."""
         return [p.pattern._route.rstrip("/") for p in self.flow_urls()]
 
+    @property
+    def has_login(self) -> bool:
+        """The scheme issues credentials through a view (:attr:`login_action`)."""
+        return self.login_action in self.actions
+
+    @property
+    def has_logout(self) -> bool:
+        """The scheme revokes credentials through a view (:attr:`logout_action`)."""
+        return self.logout_action in self.actions
+
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
         """Obtain a credential for ``username`` and say what to send with it."""
         raise NotImplementedError
@@ -250,6 +308,11 @@ class Scheme:
         """Headers a client sends with a ``login/`` POST (session: its CSRF double submit)."""
         return {}
 
+    def refresh(self, transport: Transport, credential: Credential) -> Reply:
+        """Exchange the credential's refresh token for a new one (schemes with ``refresh/``);
+        ``credential`` is updated in place from a 200 answer."""
+        raise NotImplementedError
+
     def login(self, transport: Transport, username: str, password: str) -> Reply:
         """POST the username and password to the scheme's ``login/`` view."""
         body = {"username": username, "password": password}
@@ -258,12 +321,30 @@ class Scheme:
             raise CredentialRefused(reply.status, reply.body)
         return reply
 
+    def on_password_change(self, user) -> None:
+        """Revoke what a password change revokes for ``user`` (stated by
+        ``properties.revoked_by_password_change``); called for every scheme."""
+
+    def identity(self) -> dict[str, Any]:
+        """What the scheme says of itself in each ``schemes[]`` entry of summary.json
+        (``results.schema.IDENTITY_FIELDS``): every producer writes it from here."""
+        return {
+            "scheme": self.name,
+            "title": self.title,
+            "family": self.family,
+            "variant_of": self.variant_of,
+            "revocation_delay_s": self.properties.revocation_delay_s,
+            "properties": self.properties.as_dict(),
+        }
+
     def describe(self) -> dict[str, Any]:
         """Return the scheme's entry in the ``/api/v1/schemes/`` index."""
         return {
             "name": self.name,
             "title": self.title,
             "summary": self.summary,
+            "family": self.family,
+            "variant_of": self.variant_of,
             "endpoint": self.url("whoami"),
             "authentication_classes": [
                 f"{c.__module__}.{c.__qualname__}" for c in self.authentication_classes

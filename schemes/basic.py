@@ -11,6 +11,7 @@ class BasicScheme(Scheme):
     name = "basic"
     stored_models = ("auth.User",)
     title = "HTTP Basic"
+    family = "password"
     summary = "Username and password on every request; the password hash is checked each time."
     authentication_classes = (BasicAuthentication,)
     properties = Properties(
@@ -26,6 +27,7 @@ class BasicScheme(Scheme):
         ),
         queries_per_request=1,
         crypto_per_request="password hash (the configured hasher, e.g. PBKDF2-SHA256)",
+        revocation_delay_s=0,  # the password is verified on every request
         logout_immediate=False,
         revoked_by_password_change=True,
         password_change="the old password stops working",

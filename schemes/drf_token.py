@@ -2,6 +2,7 @@
 sent as ``Authorization: Token <key>``; it never expires and logout deletes it."""
 
 from django.urls import URLPattern, path
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -39,6 +40,7 @@ class TokenScheme(Scheme):
     name = "token"
     stored_models = ("authtoken.Token",)
     title = "DRF Token"
+    family = "server-state"
     summary = "One long-lived random key per user, stored in plain text, looked up per request."
     authentication_classes = (TokenAuthentication,)
     properties = Properties(
@@ -54,6 +56,7 @@ class TokenScheme(Scheme):
         crypto_per_request="",
         revoked_by_password_change=True,
         password_change="the user's key is deleted",
+        revocation_delay_s=0,  # the key is looked up on every request
     )
 
     def flow_urls(self) -> list[URLPattern]:
@@ -62,6 +65,10 @@ class TokenScheme(Scheme):
             path("login/", TokenLoginView.as_view(), name="token-login"),
             path("logout/", TokenLogoutView.as_view(), name="token-logout"),
         ]
+
+    def on_password_change(self, user) -> None:
+        """Delete the user's key (one key per user: every client logs in again)."""
+        Token.objects.filter(user=user).delete()
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
         """Log in and send the key as ``Authorization: Token <key>``."""

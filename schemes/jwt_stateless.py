@@ -14,6 +14,7 @@ class JWTStatelessScheme(JWTFlowMixin, Scheme):
 
     name = "jwt-stateless"
     title = "JWT, stateless user"
+    family = "token"
     summary = "Signed access token trusted as is: no SQL, and no check of the user's state."
     authentication_classes = (JWTStatelessUserAuthentication,)
     # The same tokens as ``jwt``; what differs is that no user row is read.

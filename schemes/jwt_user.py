@@ -10,7 +10,11 @@ from django.urls import URLPattern, path
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import (
+    PasswordField,
+    TokenObtainPairSerializer,
+    TokenRefreshSerializer,
+)
 from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken, Token
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
@@ -73,6 +77,12 @@ class UsernameTokenObtainPairSerializer(TokenObtainPairSerializer):
 
     token_class = UsernameRefreshToken
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # simplejwt's PasswordField trims whitespace, so "secret " logged in as "secret"
+        # (found by tests/test_fuzz.py); DRF's AuthTokenSerializer does not trim.
+        self.fields["password"] = PasswordField(trim_whitespace=False)
+
 
 class JWTLoginView(LoginThrottleMixin, TokenObtainPairView):
     """Exchange a username and password for ``{"access", "refresh"}``."""
@@ -127,13 +137,17 @@ class JWTFlowMixin:
     """The simplejwt credential flow, shared by every JWT scheme of the lab."""
 
     name: str
+    #: The views of the flow (a variant issuing other tokens swaps the first two).
+    login_view: type = JWTLoginView
+    refresh_view: type = JWTRefreshView
+    logout_view: type = JWTLogoutView
 
     def flow_urls(self) -> list[URLPattern]:
         """``login/``, ``refresh/`` and ``logout/``."""
         return [
-            path("login/", JWTLoginView.as_view(), name=f"{self.name}-login"),
-            path("refresh/", JWTRefreshView.as_view(), name=f"{self.name}-refresh"),
-            path("logout/", JWTLogoutView.as_view(), name=f"{self.name}-logout"),
+            path("login/", self.login_view.as_view(), name=f"{self.name}-login"),
+            path("refresh/", self.refresh_view.as_view(), name=f"{self.name}-refresh"),
+            path("logout/", self.logout_view.as_view(), name=f"{self.name}-logout"),
         ]
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
@@ -143,6 +157,27 @@ class JWTFlowMixin:
             headers={"Authorization": f"Bearer {tokens['access']}"},
             extra={"refresh": tokens["refresh"]},
         )
+
+    def on_password_change(self, user) -> None:
+        """Blacklist every outstanding refresh token of the user; access tokens already
+        issued stay valid until they expire (nothing per request looks at the password)."""
+        from rest_framework_simplejwt.token_blacklist.models import (
+            BlacklistedToken,
+            OutstandingToken,
+        )
+
+        live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+        )
+
+    def refresh(self, transport: Transport, credential: Credential) -> Reply:
+        """Rotate the pair: the new access token goes in the header, the new refresh aside."""
+        reply = transport.post(self.url("refresh"), {"refresh": credential.extra["refresh"]}, {})
+        if reply.status == 200:
+            credential.headers["Authorization"] = f"Bearer {reply.body['access']}"
+            credential.extra["refresh"] = reply.body.get("refresh", credential.extra["refresh"])
+        return reply
 
     def revoke(self, transport: Transport, credential: Credential) -> Reply:
         """Blacklist the refresh token (the access token lives on until it expires)."""
@@ -155,6 +190,7 @@ class JWTScheme(JWTFlowMixin, Scheme):
     name = "jwt"
     stored_models = ("auth.User",)
     title = "JWT (simplejwt)"
+    family = "token"
     summary = "Signed access token; signature checked and the user row loaded per request."
     authentication_classes = (JWTAuthentication,)
     properties = Properties(
@@ -168,6 +204,7 @@ class JWTScheme(JWTFlowMixin, Scheme):
         carriers=(Carrier("header", "Authorization", "jwt", "Bearer"),),
         queries_per_request=1,
         crypto_per_request=f"JWT signature verify ({settings.SIMPLE_JWT['ALGORITHM']})",
+        revocation_delay_s=_lifetimes()[0],  # the access token outlives the logout
         logout_immediate=False,
         revoked_by_password_change=False,
         password_change="refresh tokens blacklisted; issued access tokens live until expiry",

@@ -3,6 +3,7 @@ SHA-512 digest is stored, so a leaked table holds no usable key."""
 
 from django.conf import settings
 from django.urls import URLPattern, path
+from knox.models import AuthToken
 from knox.views import LoginView, LogoutAllView, LogoutView
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
@@ -47,6 +48,7 @@ class KnoxScheme(Scheme):
     name = "knox"
     stored_models = ("knox.AuthToken",)
     title = "Knox token"
+    family = "server-state"
     summary = "Per-client tokens with expiry; only a digest is stored; logout one or all."
     authentication_classes = (KnoxTokenAuthentication,)
     properties = Properties(
@@ -64,6 +66,7 @@ class KnoxScheme(Scheme):
         crypto_per_request="SHA-512 digest of the token + constant-time compare",
         revoked_by_password_change=True,
         password_change="every token of the user is deleted",
+        revocation_delay_s=0,
     )
 
     def flow_urls(self) -> list[URLPattern]:
@@ -73,6 +76,10 @@ class KnoxScheme(Scheme):
             path("logout/", KnoxLogoutView.as_view(), name="knox-logout"),
             path("logoutall/", KnoxLogoutAllView.as_view(), name="knox-logoutall"),
         ]
+
+    def on_password_change(self, user) -> None:
+        """Delete every knox token of the user."""
+        AuthToken.objects.filter(user=user).delete()
 
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
         """Log in and send the token as ``Authorization: Token <token>``."""

@@ -9,6 +9,7 @@ class NoneScheme(Scheme):
 
     name = "none"
     title = "No authentication (baseline)"
+    family = "baseline"
     summary = "What the endpoint costs with no authentication at all."
     authentication_classes = ()
     permission_classes = OPEN
@@ -23,6 +24,7 @@ class NoneScheme(Scheme):
         carriers=(),
         queries_per_request=0,
         crypto_per_request="",
+        revocation_delay_s=None,  # nothing to revoke
         user_checked_per_request=False,
         logout_immediate=False,
     )

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from drf_spectacular.authentication import TokenScheme
+from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTStatelessUserScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
@@ -44,9 +46,10 @@ class SessionCsrfScheme(OpenApiAuthenticationExtension):
 
     def get_security_requirement(self, auto_schema):
         """Cookie alone for safe methods; cookie and CSRF header for writes."""
+        cookie, csrf = self.name
         if auto_schema.method in UNSAFE_METHODS:
-            return {"cookieAuth": [], "csrfHeader": []}
-        return {"cookieAuth": []}
+            return {cookie: [], csrf: []}
+        return {cookie: []}
 
     def get_security_definition(self, auto_schema):
         """The session cookie and the CSRF header."""
@@ -60,6 +63,22 @@ class SessionCsrfScheme(OpenApiAuthenticationExtension):
                 "required on POST, PUT, PATCH and DELETE.",
             },
         ]
+
+
+class CachedSessionCsrfScheme(SessionCsrfScheme):
+    """The same cookie and header for ``session-cache`` (one component name per class)."""
+
+    target_class = "schemes.session_cache.CachedSessionAuthentication"
+    priority = 2
+    name: ClassVar[list[str]] = ["sessionCacheCookieAuth", "sessionCacheCsrfHeader"]
+
+
+class CachedTokenScheme(TokenScheme):
+    """DRF's token definition for ``token-cached`` (one component name per class)."""
+
+    target_class = "schemes.token_cached.CachedTokenAuthentication"
+    priority = 1
+    name = "tokenCachedAuth"
 
 
 class KnoxSubclassScheme(KnoxTokenScheme):
@@ -76,11 +95,35 @@ class KnoxSubclassScheme(KnoxTokenScheme):
             self.name = f"{cls.__module__}.{cls.__qualname__}"
 
 
+class OAuth2Scheme(DjangoOAuthToolkitScheme):
+    """drf-spectacular's DOT definition (password flow, settings); it names no
+    requirement for a view that asks no scope, so the lab's whoami/ names it here."""
+
+    priority = 1
+
+    def get_security_requirement(self, auto_schema):
+        """DOT's requirement, or the scheme with no scopes."""
+        return super().get_security_requirement(auto_schema) or {self.name: []}
+
+
 class JWTStatelessScheme(SimpleJWTStatelessUserScheme):
     """simplejwt's bearer JWT under a name of its own (``jwtAuth`` is the user-loading one)."""
 
     name = "jwtStatelessAuth"
     priority = 1
+
+
+class AllauthJWTScheme(OpenApiAuthenticationExtension):
+    """allauth headless's bearer JWT (its class subclasses DRF's TokenAuthentication,
+    whose ``tokenAuth`` definition would otherwise be claimed twice)."""
+
+    target_class = "schemes.auth.AllauthJWTAuthentication"
+    name = "allauthJwtAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        """A bearer JWT in the Authorization header."""
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 
 
 def carriers_of(auth_class: type) -> tuple[Carrier, ...]:
@@ -157,11 +200,12 @@ class DocumentedView(OpenApiViewExtension):
     arguments, applied to a subclass used only for the schema."""
 
     schemas: ClassVar[dict[str, dict[str, Any]]] = {}
+    match_subclasses = True  # a variant's views subclass the stock scheme's
 
     def view_replacement(self):
         """A subclass of the view with each listed method annotated."""
         annotated = {method: extend_schema(**kw) for method, kw in self.schemas.items()}
-        return extend_schema_view(**annotated)(type("Documented", (self.target_class,), {}))
+        return extend_schema_view(**annotated)(type("Documented", (self.target,), {}))
 
 
 class WhoAmIDoc(DocumentedView):

@@ -15,7 +15,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from schemes.base import BASELINE, Scheme
+from schemes.base import BASELINE, FAMILIES, Scheme
 
 #: The lab's schemes, in report order; ``none`` (the baseline) first.
 BUILTIN = (
@@ -26,6 +26,20 @@ BUILTIN = (
     "schemes.jwt_user.JWTScheme",
     "schemes.jwt_stateless.JWTStatelessScheme",
     "schemes.knox_token.KnoxScheme",
+    "schemes.api_key.APIKeyScheme",
+    "schemes.jwe.JWEScheme",
+    "schemes.oauth2.OAuth2Scheme",
+    # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
+    "schemes.allauth_session.AllauthSessionScheme",
+    "schemes.allauth_jwt.AllauthJWTScheme",
+    "schemes.jwt_cookie.JWTCookieScheme",
+    "schemes.session_signed.SignedSessionScheme",
+    # tuned variants (issue 17)
+    "schemes.token_cached.TokenCachedScheme",
+    "schemes.knox_direct.KnoxDirectScheme",
+    "schemes.basic_cached.BasicCachedScheme",
+    "schemes.session_cache.SessionCacheScheme",
+    "schemes.jwt_short.JWTShortScheme",
 )
 __all__ = ["BASELINE", "BUILTIN", "all_schemes", "baseline", "get", "names"]
 
@@ -34,6 +48,11 @@ def _load(dotted_path: str) -> Scheme:
     cls = import_string(dotted_path)
     if not (isinstance(cls, type) and issubclass(cls, Scheme)):
         raise ImproperlyConfigured(f"{dotted_path} is not a schemes.base.Scheme subclass")
+    if getattr(cls, "family", None) not in FAMILIES:
+        raise ImproperlyConfigured(
+            f"{dotted_path}.family must be one of {', '.join(FAMILIES)}, "
+            f"not {getattr(cls, 'family', None)!r}"
+        )
     return cls()
 
 
@@ -62,6 +81,16 @@ def names() -> list[str]:
     return list(_registry())
 
 
+def session_engines() -> dict[str, str]:
+    """Scheme name -> its own session engine, for the schemes that name one."""
+    return _session_engines()
+
+
+@cache
+def _session_engines() -> dict[str, str]:
+    return {s.name: s.session_engine for s in _registry().values() if s.session_engine}
+
+
 def get(name: str) -> Scheme:
     """Return the scheme called ``name``; ``KeyError`` if there is none."""
     return _registry()[name]
@@ -76,3 +105,4 @@ def baseline() -> Scheme:
 def _reset(*, setting: str, **kwargs) -> None:
     if setting in {"AUTHLAB_SCHEMES", "AUTHLAB_EXTRA_SCHEMES"}:
         _registry.cache_clear()
+        _session_engines.cache_clear()

@@ -62,6 +62,7 @@ class SessionScheme(Scheme):
     name = "session"
     stored_models = ("sessions.Session",)
     title = "Django session"
+    family = "server-state"
     summary = "A session cookie set at login; CSRF token required for unsafe methods."
     authentication_classes = (SessionAuthentication,)
     properties = Properties(
@@ -81,13 +82,14 @@ class SessionScheme(Scheme):
         crypto_per_request="HMAC of the session hash against the user's password hash",
         revoked_by_password_change=True,
         password_change="every session ends (its hash no longer matches the password's)",
+        revocation_delay_s=0,
     )
 
     def flow_urls(self) -> list[URLPattern]:
         """``login/`` and ``logout/``."""
         return [
-            path("login/", SessionLoginView.as_view(), name="session-login"),
-            path("logout/", SessionLogoutView.as_view(), name="session-logout"),
+            path("login/", SessionLoginView.as_view(), name=f"{self.name}-login"),
+            path("logout/", SessionLogoutView.as_view(), name=f"{self.name}-logout"),
         ]
 
     def login_headers(self) -> dict[str, str]:

@@ -7,11 +7,10 @@ adapter lives beside the locustfile.
 from __future__ import annotations
 
 import http.client
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from schemes.base import Reply
+from schemes.base import Reply, encode_body
 
 
 class DjangoClientTransport:
@@ -27,9 +26,12 @@ class DjangoClientTransport:
 
         self.client = client or Client(enforce_csrf_checks=True)
 
-    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
-        """POST ``data`` as JSON and return the reply; the jar is left empty."""
-        response = self.client.post(path, data, content_type="application/json", headers=headers)
+    def post(
+        self, path: str, data: dict[str, Any], headers: dict[str, str], *, form: bool = False
+    ) -> Reply:
+        """POST ``data`` (JSON, or a form) and return the reply; the jar is left empty."""
+        body, content_type = encode_body(data, form)
+        response = self.client.post(path, body, content_type=content_type, headers=headers)
         self.client.cookies.clear()
         # Django keeps Set-Cookie apart from the other headers; hand both over as sent.
         set_cookies = [
@@ -55,14 +57,12 @@ class HttpTransport:
         response = self.connection.getresponse()
         return Reply.from_http(response.status, response.getheaders(), response.read())
 
-    def post(self, path: str, data: dict[str, Any], headers: dict[str, str]) -> Reply:
-        """POST ``data`` as JSON."""
-        return self.request(
-            "POST",
-            path,
-            json.dumps(data).encode(),
-            {"Content-Type": "application/json", **headers},
-        )
+    def post(
+        self, path: str, data: dict[str, Any], headers: dict[str, str], *, form: bool = False
+    ) -> Reply:
+        """POST ``data`` as JSON, or form-encoded with ``form``."""
+        body, content_type = encode_body(data, form)
+        return self.request("POST", path, body, {"Content-Type": content_type, **headers})
 
     def get(self, path: str, headers: dict[str, str]) -> Reply:
         """GET ``path``."""

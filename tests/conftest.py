@@ -15,11 +15,17 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def scheme_params(*, exclude_baseline: bool = True, having: str | None = None) -> list:
-    """Registry schemes as pytest params (ids = names), optionally with an action."""
+    """Registry schemes as pytest params (ids = names), optionally with a flow view:
+    ``having="login"`` / ``"logout"`` means the scheme's login / logout action,
+    whatever it is called (OAuth2: ``token``, ``revoke``); any other name, that action."""
+    wanted = {
+        "login": lambda s: s.has_login,
+        "logout": lambda s: s.has_logout,
+    }.get(having, lambda s: having is None or having in s.actions)
     return [
         pytest.param(s, id=s.name)
         for s in registry.all_schemes()
-        if not (exclude_baseline and s.is_baseline) and (having is None or having in s.actions)
+        if not (exclude_baseline and s.is_baseline) and wanted(s)
     ]
 
 
@@ -37,6 +43,17 @@ def raw_wsgi(db, monkeypatch):
 
     for connection in connections.all():
         monkeypatch.setattr(connection, "close_if_unusable_or_obsolete", lambda: None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_auth_cache():
+    """Empty the cached variants' cache before each test: the test database is rolled
+    back without signals, so entries of one test's users must not reach the next."""
+    from django.core.cache import caches
+
+    from schemes.caching import ALIAS
+
+    caches[ALIAS].clear()
 
 
 @pytest.fixture

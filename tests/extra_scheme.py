@@ -61,6 +61,7 @@ class HeaderKeyScheme(Scheme):
 
     name = "header-key"
     title = "Signed header key (test scheme)"
+    family = "token"
     authentication_classes = (HeaderKeyAuthentication,)
     properties = Properties(
         stateless=True,
@@ -73,6 +74,7 @@ class HeaderKeyScheme(Scheme):
         carriers=(Carrier("header", "X-Api-Key", "signed"),),
         queries_per_request=1,
         crypto_per_request="HMAC-SHA256 signature verify",
+        revocation_delay_s=None,  # a signed key: nothing to revoke before it expires
     )
 
     def flow_urls(self) -> list[URLPattern]:

@@ -93,6 +93,15 @@ def test_measured_figures_and_pinned_sizes(summary):
     assert token["load_rps"] is None and summary["load"]["ran"] is False
 
 
+def test_variants_name_their_stock_scheme_and_declare_their_delay(summary):
+    schemes = by_name(summary)
+    assert schemes["token-cached"]["variant_of"] == "token"
+    assert schemes["token"]["variant_of"] is None
+    assert schemes["token-cached"]["properties"]["revocation_delay_s"] == 60
+    assert schemes["token"]["properties"]["revocation_delay_s"] == 0
+    assert schemes["token-cached"]["queries"] == 0  # timed on cache hits
+
+
 def test_login_writes_of_a_first_login_are_pinned(summary):
     schemes = by_name(summary)
     writes = {name: schemes[name]["login_writes"] for name in ("session", "token", "jwt", "knox")}
@@ -125,7 +134,10 @@ def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
         run_id=summary["run_id"],
         quick=True,
         provenance=summary["provenance"],
-        schemes=[{k: e[k] for k in ("scheme", "title", "properties")} for e in summary["schemes"]],
+        schemes=[
+            {k: e[k] for k in ("scheme", "title", "variant_of", "properties")}
+            for e in summary["schemes"]
+        ],
         baseline="none",
         verification=summary["verification"],
         benchmark_json=json.loads((run / "benchmark.json").read_text()),
@@ -172,7 +184,6 @@ def test_progress_line_shortens_pytest_verbose_lines():
     )
     assert progress_line(line, 3.5) == "     3.5s [ 12%] passed  whoami_get[token]"
     assert progress_line("collected 99 items\n", 1.0) is None
-    # pytest's short test summary names the test after the status: no progress line
-    # (it crashed the driver with an IndexError after every failed benchmark).
-    summary = "ERROR benchmarks/test_sessions.py::test_time_session_request_by_engine[db] - ...\n"
-    assert progress_line(summary, 9.0) is None
+    # pytest's short summary of a failure: once crashed the driver (IndexError).
+    summary = "FAILED benchmarks/test_authenticate.py::test_time_authenticate[x] - Error\n"
+    assert progress_line(summary, 1.0) is None

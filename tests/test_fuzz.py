@@ -350,7 +350,8 @@ def cookie_cases(issued: Issued):
         pieces.append(
             st.sampled_from(real).flatmap(
                 lambda r: mutated(r[1]).map(
-                    lambda v, r=r: (f"{r[0]}={v}", r[2] if r[0] == SESSION else None)
+                    # Any credential cookie can name its owner (sessionid, a JWT cookie).
+                    lambda v, r=r: (f"{r[0]}={v}", r[2] if r[0] != CSRF else None)
                 )
             )
         )
@@ -534,7 +535,7 @@ def test_account_body_fuzz(path, db):
 
 
 # --- 4. bodies that used to reach a 500 (found by the fuzzers above) ------------------------
-#: Each was a 500 before ``lab.parsers.StrictJSONParser``: a value the renderer cannot
+#: Each was a 500 before ``schemes.parsers.StrictJSONParser``: a value the renderer cannot
 #: write back (``inf``, a lone surrogate) or ``RecursionError`` from the decoder.
 HOSTILE_JSON = {
     "out-of-range-number": b'{"username": 1e999, "password": -1e999}',

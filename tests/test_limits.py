@@ -81,7 +81,7 @@ def test_long_basic_username_gets_401(value, user):
     assert isinstance(response.json()["detail"], str)
 
 
-def test_the_guard_stops_before_any_backend_queries(user, django_assert_num_queries):
+def test_oversized_credentials_stop_before_any_query(user, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert authenticate(None, username="%" * 25_001, password=PASSWORD) is None
         assert authenticate(None, email="a" * 255, password=PASSWORD) is None

@@ -9,11 +9,17 @@ from django.test import override_settings
 from schemes import registry
 from schemes.registry import BUILTIN
 
-REQUIRED = ["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"]
+REQUIRED = [
+    *["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"],
+    # issue 14:
+    *["api-key", "jwe", "oauth2"],
+    *["allauth-session", "allauth-jwt", "jwt-cookie", "session-signed"],
+]
+VARIANTS = ["token-cached", "knox-direct", "basic-cached", "session-cache", "jwt-short"]
 
 
 def test_required_schemes_in_order_then_the_extra_one():
-    assert registry.names() == [*REQUIRED, "header-key"]
+    assert registry.names() == [*REQUIRED, *VARIANTS, "header-key"]
 
 
 def test_index_lists_every_scheme_with_its_urls_and_properties(db, client):

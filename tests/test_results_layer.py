@@ -65,7 +65,7 @@ def test_every_producer_gets_every_section_and_key():
         "schema_version", "run_id", "quick", "provenance", "noise", "verification", "floor",
         "schemes", "dimensions", "load", "scale",
     }  # fmt: skip
-    assert set(empty["schemes"][0]) == {"scheme", "title", "properties", *schema.SCHEME_FIELDS}
+    assert set(empty["schemes"][0]) == {*schema.IDENTITY_FIELDS, *schema.SCHEME_FIELDS}
     assert list(empty["dimensions"]) == list(schema.DIMENSIONS)
     assert set(empty["noise"]) == set(schema.NOISE_FIELDS)
     assert set(empty["scale"]) == set(schema.SCALE_FIELDS)

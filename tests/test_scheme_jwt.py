@@ -13,7 +13,7 @@ from schemes import registry
 from schemes.base import Credential
 from tests.conftest import PASSWORD, answer_after
 
-JWT_SCHEMES = [pytest.param(registry.get(n), id=n) for n in ("jwt", "jwt-stateless")]
+JWT_SCHEMES = [pytest.param(registry.get(n), id=n) for n in ("jwt", "jwt-stateless", "jwt-short")]
 
 
 def b64url(data: bytes) -> str:

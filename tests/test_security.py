@@ -30,7 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 #: ``check --deploy`` warnings that only make sense over HTTPS; the lab serves plain
 #: HTTP on loopback unless AUTHLAB_TLS=1. Each is explained in README "Security notes".
 # W010, not W012: Django looks for its own SessionMiddleware path; the lab subclasses it.
-TLS_ONLY = {"security.W004", "security.W008", "security.W010", "security.W016"}
+#: The password grant the oauth2 scheme runs on purpose (lab/settings/base.py): DOT's
+#: RFC 9700 deploy check warns about it in every profile.
+PASSWORD_GRANT = "oauth2_provider.W002"
+TLS_ONLY = {"security.W004", "security.W008", "security.W010", "security.W016", PASSWORD_GRANT}
 
 
 def run_profile(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
@@ -111,10 +114,40 @@ def test_every_api_login_endpoint_is_throttled():
         for s in registry.all_schemes()
         if "login" in s.actions and s.name in builtin_names()
     }
-    assert scheme_logins <= set(logins)
+    # allauth headless's login is no DRF view: allauth's own rate limit guards it (below).
+    assert scheme_logins - set(headless_logins()) <= set(logins)
     callbacks = dict(walk(get_resolver()))
     unthrottled = [path for path in logins if not login_throttle(callbacks[path])]
     assert unthrottled == []
+
+
+def headless_logins() -> list[str]:
+    """The scheme logins served by allauth headless's own login view."""
+    from allauth.headless.account.views import LoginView
+
+    callbacks = dict(walk(get_resolver()))
+    return [
+        s.url("login")
+        for s in registry.all_schemes()
+        if "login" in s.actions
+        and issubclass(getattr(callbacks[s.url("login")], "view_class", object), LoginView)
+    ]
+
+
+@pytest.mark.parametrize("path", headless_logins())
+def test_headless_login_is_refused_with_429_past_allauths_rate(path, user, settings):
+    from django.test import Client
+
+    settings.ACCOUNT_RATE_LIMITS = {"login": "3/m/ip"}
+    cache.clear()
+    client = Client()
+    body = {"username": "alice", "password": "wrong"}
+    statuses = [
+        client.post(path, body, content_type="application/json").status_code for _ in range(3)
+    ]
+    assert 429 not in statuses, statuses
+    assert client.post(path, body, content_type="application/json").status_code == 429
+    cache.clear()
 
 
 @pytest.fixture
@@ -171,7 +204,7 @@ def test_check_deploy_leaves_only_tls_warnings_on_loopback(tmp_path):
 
 def test_check_deploy_with_tls_leaves_only_preload(tmp_path):
     # HSTS preload is a promise made for a real domain, never for the lab (README).
-    assert deploy_warnings(tmp_path, AUTHLAB_TLS="1") == {"security.W021"}
+    assert deploy_warnings(tmp_path, AUTHLAB_TLS="1") == {"security.W021", PASSWORD_GRANT}
 
 
 # --- secrets -----------------------------------------------------------------------------------

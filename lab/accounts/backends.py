@@ -15,6 +15,7 @@ from django.contrib.auth import backends, get_user_model
 from django.db.models import Exists, OuterRef
 
 from lab.accounts.normalize import normalize_email, normalize_username
+from lab.backends import BoundedCredentialsMixin
 
 
 def with_verification_state(queryset):
@@ -34,7 +35,7 @@ def is_pending(user) -> bool:
     return addresses.exists() and not addresses.filter(verified=True).exists()
 
 
-class ModelBackend(backends.ModelBackend):
+class VerifiedModelBackend(backends.ModelBackend):
     """Django's ModelBackend, with the username NFKC-normalised (as at sign-up) and
     pending accounts refused; the user and its verification state are one query."""
 
@@ -56,9 +57,9 @@ class ModelBackend(backends.ModelBackend):
         return None
 
 
-class EmailBackend(AllauthBackend):
-    """allauth's backend (log in by email), refusing pending accounts and refusing a
-    login by an address the account has not verified."""
+class VerifiedEmailBackend(AllauthBackend):
+    """allauth's backend (log in by email), refusing pending accounts and a login by
+    an address the account has not verified."""
 
     def authenticate(self, request, **credentials):
         """allauth's answer, unless the account or the address used is unverified."""
@@ -71,3 +72,13 @@ class EmailBackend(AllauthBackend):
             if used.exists() and not used.filter(verified=True).exists():
                 return None
         return user
+
+
+# The bounds come first in the MRO: a subclass's own ``authenticate`` would run before
+# a mixin listed beside it, and query with the oversized value.
+class ModelBackend(BoundedCredentialsMixin, VerifiedModelBackend):
+    """:class:`VerifiedModelBackend` with credentials bounded (lab/backends.py)."""
+
+
+class EmailBackend(BoundedCredentialsMixin, VerifiedEmailBackend):
+    """:class:`VerifiedEmailBackend` with credentials bounded (lab/backends.py)."""

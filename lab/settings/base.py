@@ -32,10 +32,17 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_simplejwt.token_blacklist",
     "knox",
+    # api-key: the library's app (its own APIKey model, unused) and the lab's
+    # user-linked key model (schemes/apps/apikey).
+    "rest_framework_api_key",
+    "schemes.apps.apikey",
+    # oauth2: django-oauth-toolkit's applications, tokens and grants.
+    "oauth2_provider",
     "allauth",
     "allauth.account",
     # dj_rest_auth.registration's views import allauth's social-account models.
     "allauth.socialaccount",
+    "allauth.headless",  # the allauth-session and allauth-jwt schemes
     "dj_rest_auth",
     "dj_rest_auth.registration",
     "drf_spectacular",
@@ -184,6 +191,16 @@ CACHES["throttle"] = (
         "TIMEOUT": 3600,  # longer than any throttle window; each entry sets its own
     }
 )
+# The tuned variants' cache (schemes/caching.py: token-cached, basic-cached, session-cache),
+# an alias of its own so its entries (credential lookups, user rows) never mix with
+# anything else and can be cleared alone. Local memory is per process: an eviction on
+# one gunicorn worker is not seen by the others until the entry's TTL; Redis shares it.
+CACHES["auth"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "authlab-auth",
+}
+if env.CACHE == "redis":
+    CACHES["auth"] = {**CACHES["default"], "KEY_PREFIX": "authlab-auth"}
 SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "cache": "django.contrib.sessions.backends.cache",
@@ -231,16 +248,15 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
-# Two guards first, before any query: one refuses credentials longer than the
-# columns (and a password over 4096 characters) -- allauth's case-insensitive match
-# is a LIKE on SQLite, which fails (a 500) on patterns over 50,000 bytes
-# (lab/backends.py); the other refuses a client past the failed-password limit
-# (lab/throttles.py; one cache read per check). Then Django's and allauth's
-# backends (log in by email, "Django for APIs"), each refusing accounts whose
-# sign-up is not verified yet (lab/accounts/backends.py). Every backend listed is
-# tried in turn on a failed login: a measured cost.
+# The guard first: a client past the failed-password limit is refused before any
+# password is checked (lab/throttles.py; one cache read per check). Then Django's and
+# allauth's backends (log in by email, "Django for APIs"), each refusing accounts whose
+# sign-up is not verified yet (lab/accounts/backends.py) and credentials longer than
+# the columns (a password over 4096 characters) before any query: allauth's
+# case-insensitive match is a LIKE on SQLite, which fails (a 500) on patterns over
+# 50,000 bytes (lab/backends.py). Every backend listed is tried in turn on a failed
+# login: a measured cost.
 AUTHENTICATION_BACKENDS = [
-    "lab.backends.CredentialBoundsBackend",
     "lab.throttles.PasswordGuessingGuard",
     "lab.accounts.backends.ModelBackend",
     "lab.accounts.backends.EmailBackend",
@@ -271,7 +287,7 @@ REST_FRAMEWORK = {
     # DRF's JSON parser lets 1e999, "\ud800" and deep nesting through to a 500; the
     # strict one answers 400 (hardening, tests/test_fuzz.py). Form parsers as DRF's.
     "DEFAULT_PARSER_CLASSES": [
-        "lab.parsers.StrictJSONParser",
+        "schemes.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -297,6 +313,52 @@ SIMPLE_JWT = {
 # Refuse to start with one key for both: a leaked SECRET_KEY would then mint JWTs too.
 if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
     raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
+
+# jwe (joserfc): a content key of its own (dir + A256GCM: the key encrypts the claims
+# directly), from var/secrets.json like the others. Lifetime as simplejwt's access token,
+# so the two token schemes compare like for like.
+AUTHLAB_JWE = {
+    "KEY": _secrets["JWE_KEY"],
+    "LIFETIME": SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"],
+}
+
+# oauth2 (django-oauth-toolkit): every RFC 9700 (OAuth 2.0 Security BCP) gate on but
+# one: the password grant (RFC 6749 4.3) is the only grant DOT has that gives a
+# user-bound token without a browser, which is what a headless client and the benchmark
+# can run; check --deploy keeps its warning (oauth2_provider.W002) as the reminder.
+# Access tokens live as long as simplejwt's (DOT's default is 10 h); tokens are stored
+# as SHA-256 checksums only (TOKEN_STORAGE), so a leaked table holds no usable token.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,  # hashed storage cannot replay a token
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
+    "SCOPES": {"read": "Read", "write": "Write"},
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+}
+# The lab's own client of that server, created on first use (schemes/oauth2.py): a
+# public client, identified by its id alone, as a first-party app that cannot keep a
+# secret is (RFC 6749 2.1): the grant checks the user's password. A confidential client's
+# secret would have to reach every process that logs in (tests, locust, curl) while the
+# server's comes from its own var/secrets.json.
+AUTHLAB_OAUTH2_CLIENT_ID = "authlab-client"
 
 # knox: knox's defaults, stated, except the token limit. knox reads every token of the
 # user on each request (to delete expired ones), so unbounded logins make whoami/ slower
@@ -348,7 +410,38 @@ REST_AUTH = {
     "PASSWORD_RESET_SERIALIZER": "lab.accounts.serializers.PasswordResetSerializer",
     # A reset link works once, even under parallel use (the user row is locked).
     "PASSWORD_RESET_CONFIRM_SERIALIZER": "lab.accounts.serializers.PasswordResetConfirmSerializer",
+    # --- the jwt-cookie scheme (schemes/jwt_cookie.py) -------------------------------------
+    # USE_JWT stays False, so dj-rest-auth's login/ above keeps answering a DRF token; only
+    # the jwt-cookie scheme's own views and JWTCookieAuthentication read these.
+    # https://dj-rest-auth.readthedocs.io/en/latest/configuration.html
+    "JWT_AUTH_COOKIE": "jwt-access",
+    "JWT_AUTH_REFRESH_COOKIE": "jwt-refresh",
+    # The scheme's prefix: refresh/ and logout/ read the refresh cookie (whoami/ gets it too).
+    "JWT_AUTH_REFRESH_COOKIE_PATH": "/api/v1/jwt-cookie/",
+    "JWT_AUTH_HTTPONLY": True,  # scripts cannot read either token (XSS cannot steal them)
+    "JWT_AUTH_SECURE": env.TLS,  # as the session cookie: Secure only when served over TLS
+    "JWT_AUTH_SAMESITE": "Lax",
+    # A cookie is sent by the browser on its own, so unsafe methods need the CSRF token
+    # (dj-rest-auth's default is off: cookie-borne JWTs would be open to CSRF).
+    "JWT_AUTH_COOKIE_USE_CSRF": True,
 }
+
+# --- allauth headless (the allauth-session and allauth-jwt schemes) -----------------------
+# https://docs.allauth.org/en/latest/headless/configuration.html
+# One strategy for both schemes (the setting is global): allauth's JWT strategy, issuing
+# the JWT pair only for allauth-jwt's login (schemes/allauth_headless.py).
+HEADLESS_TOKEN_STRATEGY = "schemes.allauth_headless.LabTokenStrategy"
+HEADLESS_CLIENTS = ("app",)  # the lab mounts only app-client views, under each scheme
+# HS256 with a key of its own, like the lab's simplejwt: the two JWT schemes then differ in
+# library, not algorithm (allauth's default RS256 would need a PEM key).
+HEADLESS_JWT_ALGORITHM = "HS256"
+HEADLESS_JWT_PRIVATE_KEY = _secrets["ALLAUTH_JWT_KEY"]
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 300  # allauth's defaults, stated
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = 86400
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+# Off (allauth's default): the access token is trusted on its signature; on, each request
+# would also load the session, which allauth-session already measures.
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
 
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
@@ -361,6 +454,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (passwords) only in requests
+    # The oauth2 scheme's flow (schemes/oauth2.py): the password grant on its token/.
+    "OAUTH2_FLOWS": ["password"],
+    "OAUTH2_TOKEN_URL": "/api/v1/oauth2/token/",
+    "OAUTH2_REFRESH_URL": "/api/v1/oauth2/token/",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -14,6 +14,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000000
 # Login benchmarks log one user in hundreds of times on knox. The limit stays on (its
 # count query is part of what a knox login costs), set out of reach.
 REST_KNOX = {**REST_KNOX, "TOKEN_LIMIT_PER_USER": 1_000_000}
+# allauth's own login rate limits (the allauth headless schemes' login/), lifted the same way.
+ACCOUNT_RATE_LIMITS = False
 
 # --- Benchmarks (make bench) ---------------------------------------------------------------
 # What the driver (benchmarks/run.py) hands its pytest child: the run folder the suites

@@ -1,7 +1,7 @@
 """Test profile (pytest). Each difference from ``base`` says why."""
 
 from lab.settings.base import *  # noqa: F403
-from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK
+from lab.settings.base import PASSWORD_HASHER_CHOICES, REST_FRAMEWORK, REST_KNOX
 
 # Fixed secrets: tests must not depend on a generated file (these never serve).
 SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
@@ -9,6 +9,11 @@ SECRET_KEY = "test-only-secret-key-not-for-serving-0123456789abcdefghijklmnop"
 if not SIMPLE_JWT["VERIFYING_KEY"]:  # noqa: F405
     _TEST_JWT_KEY = "test-only-jwt-key-distinct-from-secret-key-0123456789"
     SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": _TEST_JWT_KEY}  # noqa: F405
+AUTHLAB_JWE = {**AUTHLAB_JWE, "KEY": "dGVzdC1vbmx5LWp3ZS1rZXktMzItYnl0ZXMtLS0tLS0"}  # noqa: F405
+
+HEADLESS_JWT_PRIVATE_KEY = "test-only-allauth-jwt-key-distinct-from-the-others-0123456789"
+# allauth's own login rate limits (headless login/): lifted like the DRF "login" throttle.
+ACCOUNT_RATE_LIMITS = False
 
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
 PASSWORD_HASHERS = [
@@ -26,6 +31,9 @@ AUTHLAB_EXTRA_SCHEMES = ["tests.extra_scheme.HeaderKeyScheme"]
 
 # Logins are throttled in production settings; tests log in hundreds of times.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "100000/minute"}}
+# Likewise knox's live tokens per user (schemathesis logs one user in hundreds of times);
+# tests/test_served_limits.py puts the served limit back to check it.
+REST_KNOX = {**REST_KNOX, "TOKEN_LIMIT_PER_USER": 1_000_000}
 
 # Throttle counts in memory, in the same store as the default cache (same LocMem
 # LOCATION), so the suites' cache.clear() resets them too. Real-server tests run the
