@@ -16,7 +16,7 @@ from benchmarks.run import progress_line
 from lab.env import BASE_DIR
 from results import summary as results_summary
 from results.runs import COMPLETE_MARKER, LATEST
-from results.schema import SCHEMA_VERSION
+from results.schema import IDENTITY_FIELDS, SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow
 SELECT = "(whoami_get and (none or token or jwt-stateless)) or test_time_login"
@@ -134,10 +134,7 @@ def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
         run_id=summary["run_id"],
         quick=True,
         provenance=summary["provenance"],
-        schemes=[
-            {k: e[k] for k in ("scheme", "title", "variant_of", "properties")}
-            for e in summary["schemes"]
-        ],
+        schemes=[{k: e[k] for k in IDENTITY_FIELDS} for e in summary["schemes"]],
         baseline="none",
         verification=summary["verification"],
         benchmark_json=json.loads((run / "benchmark.json").read_text()),
