@@ -122,6 +122,7 @@ def provenance(run: Run) -> list[tuple[str, str]]:
         ("machine", _machine(p.get("machine") or {})),
         ("floor", _floor(run.floor)),
         ("noise", _noise(run.noise)),
+        ("instructions", _instructions(p.get("instructions") or {})),
         ("load phase", _load(run)),
     ]
 
@@ -167,6 +168,24 @@ def _noise(noise: dict[str, Any]) -> str:
     return (
         f"{widths}none baseline {fmt.us(noise.get('baseline_start_us'))} → "
         f"{fmt.us(noise.get('baseline_end_us'))} µs ({fmt.pct(noise.get('drift_pct'))}): {word}"
+    )
+
+
+def _instructions(counted: dict[str, Any]) -> str:
+    if not counted.get("ran"):
+        return fmt.text(counted.get("reason"), fmt.NOT_RUN)
+    scaling = counted.get("hasher_scaling") or {}
+    scaled = ""
+    if scaling.get("per_iteration") is not None:
+        scaled = (
+            f"; password hashing counted at {scaling.get('points', [None])[0]} iterations, "
+            f"scaled to {fmt.text(scaling.get('default_iterations'))} "
+            f"(linearity error {fmt.text(scaling.get('linearity_error_pct'))}%)"
+        )
+    return (
+        f"{fmt.text(counted.get('valgrind'))} {fmt.text(counted.get('tool'))}, "
+        f"PYTHONHASHSEED={fmt.text(counted.get('PYTHONHASHSEED'))}, "
+        f"{fmt.text(counted.get('repetitions'))} calls per path{scaled}"
     )
 
 
