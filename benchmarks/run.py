@@ -30,6 +30,8 @@ from benchmarks import policy as bench_policy
 SETTINGS = "lab.settings.bench"
 PYTEST_LOG = "pytest.log"
 VERIFICATION_FILE = "verification.json"
+#: Written by benchmarks.instructions (its OUTPUT_FILE), read back into summary.json.
+INSTRUCTIONS_FILE = "instructions.json"
 
 
 def say(message: str) -> None:
@@ -270,26 +272,48 @@ def report_phase(run_dir: Path) -> Path | None:
 
 
 def table(summary: dict[str, Any]) -> str:
-    """The terminal summary: one row per scheme."""
+    """The terminal summary: one row per scheme, wall µs and instructions side by side."""
 
     def num(value, fmt):
         return "-" if value is None else format(value, fmt)
 
+    def ci(interval):
+        return "-" if not interval else f"{interval[0]:,.2f}-{interval[1]:,.2f}"
+
     rows = [
-        f"{'scheme':<16}{'request µs':>12}{'± IQR':>10}{'x none':>9}{'queries':>9}"
-        f"{'cred bytes':>12}{'auth() µs':>11}{'login ms':>10}"
+        f"{'scheme':<16}{'request µs':>13}{'± IQR':>11}{'x none':>10}{'95% CI':>20}"
+        f"{'M instr':>11}{'x none':>10}{'queries':>9}{'cred bytes':>12}{'auth() µs':>13}"
+        f"{'login ms':>10}"
     ]
     for e in summary["schemes"]:
         login = None if e["login_us"] is None else e["login_us"] / 1000
+        instr = e.get("request_instructions")
         rows.append(
-            f"{e['scheme']:<16}{num(e['request_us'], ',.1f'):>12}"
-            f"{num(e['request_iqr_us'], ',.1f'):>10}{num(e['ratio_to_none'], ',.2f'):>9}"
+            f"{e['scheme']:<16}{num(e['request_us'], ',.1f'):>13}"
+            f"{num(e['request_iqr_us'], ',.1f'):>11}{num(e['ratio_to_none'], ',.2f'):>10}"
+            f"{ci(e.get('ratio_to_none_ci')):>20}"
+            f"{num(None if instr is None else instr / 1e6, ',.2f'):>11}"
+            f"{num(e.get('instructions_ratio_to_none'), ',.2f'):>10}"
             f"{num(e['queries'], 'd'):>9}{num(e['credential_bytes'], 'd'):>12}"
-            f"{num(e['authenticate_us'], ',.1f'):>11}{num(login, ',.1f'):>10}"
+            f"{num(e['authenticate_us'], ',.1f'):>13}{num(login, ',.1f'):>10}"
         )
     floor = summary["floor"]["bare_django_view_us"]
-    rows.append(f"{'(bare Django)':<16}{num(floor, ',.1f'):>12}")
+    rows.append(f"{'(bare Django)':<16}{num(floor, ',.1f'):>13}")
     return "\n".join(rows)
+
+
+def noise_line(noise: dict[str, Any]) -> str:
+    """The run's noise verdict: its intervals' widths against the threshold, the drift."""
+    verdict = (
+        "  NOISY: another process competed for the CPU; rerun when idle, or rank by instructions"
+        if noise["noisy"]
+        else "  steady"
+    )
+    return (
+        f"95% intervals: none median ± {noise.get('baseline_ci_pct')}%, typical x none "
+        f"± {noise.get('ratio_ci_pct')}% (noisy above ± {noise.get('threshold_pct')}%); "
+        f"baseline drift start->end {noise.get('drift_pct')}%" + verdict
+    )
 
 
 def stop_on_sigterm(signum, frame) -> None:
@@ -330,6 +354,7 @@ def finish(
     """Write the summary, run the load phase and the report, mark the run complete."""
     from benchmarks.summary import build_summary, queries_by_scheme, read_records
     from results import runs
+    from results.summary import add_instructions
     from schemes import registry
 
     summary = build_summary(
@@ -348,6 +373,7 @@ def finish(
     say(f"in-process benchmarks done in {time.monotonic() - started:.0f} s")
     if not (args.no_instructions or args.select):
         instructions_phase(run_dir)
+    add_instructions(summary, read_json(run_dir / INSTRUCTIONS_FILE))
     if args.no_load:
         summary["load"] = {"ran": False, "reason": "skipped (--no-load / LOAD=0)"}
     else:
@@ -358,15 +384,7 @@ def finish(
     report = None if args.no_report else report_phase(run_dir)
     say("")
     say(table(summary))
-    noise = summary["noise"]
-    say(
-        f"\nbaseline drift start->end: {noise['drift_pct']}%"
-        + (
-            "  NOISY: another process competed for the CPU; rerun when idle"
-            if noise["noisy"]
-            else ""
-        )
-    )
+    say("\n" + noise_line(summary["noise"]))
     failed = [n for n, v in verification.items() if not v.get("ok")]
     if code != 0 or failed or args.select:
         why = (

@@ -122,6 +122,8 @@ class Measure:
             round(stats.iqr(ratios), 4),
         )
         benchmark.extra_info.update(dict(zip(keys, values, strict=True)))
+        # The per-round ratios themselves: the summary bootstraps its interval from them.
+        benchmark.extra_info[f"{keys[1]}_samples"] = [round(r, 5) for r in ratios]
         return result
 
 

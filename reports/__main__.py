@@ -42,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"        {index.with_name('report.md')}")
         else:
             index = build.build_comparison(args.a, args.b, args.out)
-            print((index.parent / "compare.md").read_text())
-            print(f"comparison: {index}")
+            print(f"comparison: {index}\n")
+            # compare.md ends with "N changes outside the noise": the terminal's last line.
+            print((index.parent / "compare.md").read_text().rstrip())
     except ReportInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -12,8 +12,9 @@ from typing import Any
 
 from reports import fmt
 from reports.claims import judge_all
-from reports.collect import Run
+from reports.collect import Run, is_baseline
 from reports.figures import ratio, request_ratio
+from reports.noise import INSTRUCTIONS_TOLERANCE
 from reports.picks import what_to_pick
 
 
@@ -26,6 +27,8 @@ class Figure:
     write: Callable[[Any], str]
     #: Field holding the IQR of this median (time figures).
     spread: str | None = None
+    #: Field holding this figure's 95% interval ``[low, high]``.
+    interval: str | None = None
     #: Measured in the load phase (written "not run" when there was none).
     load: bool = False
     #: Figure has run-to-run noise (timings); exact figures (queries, bytes) have none.
@@ -35,9 +38,23 @@ class Figure:
 
 
 HEADLINE: tuple[Figure, ...] = (
-    Figure("request_us", "request µs (median)", fmt.us, spread="request_iqr_us"),
-    Figure("ratio_to_none", "× none", fmt.ratio),
-    Figure("authenticate_us", "authenticate µs", fmt.us, spread="authenticate_iqr_us"),
+    Figure(
+        "request_us",
+        "request µs (median)",
+        fmt.us,
+        spread="request_iqr_us",
+        interval="request_ci_us",
+    ),
+    Figure("ratio_to_none", "× none", fmt.ratio, interval="ratio_to_none_ci"),
+    Figure("request_instructions", "instructions", fmt.instructions, noisy=False),
+    Figure("instructions_ratio_to_none", "instructions × none", fmt.ratio, noisy=False),
+    Figure(
+        "authenticate_us",
+        "authenticate µs",
+        fmt.us,
+        spread="authenticate_iqr_us",
+        interval="authenticate_ci_us",
+    ),
     Figure("queries", "queries", fmt.count, noisy=False),
     Figure("crypto", "crypto per request", fmt.text, noisy=False),
     Figure("credential_bytes", "credential bytes", fmt.nbytes, noisy=False),
@@ -59,6 +76,7 @@ class Row:
     spreads: dict[str, float | None]
     vs_none: dict[str, float | None]
     properties: dict[str, Any]
+    intervals: dict[str, list | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +88,8 @@ class Analysis:
     findings: list[Any] = field(default_factory=list)
     picks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: What the two currencies (wall µs, instructions) can and cannot see, with numbers.
+    currencies: list[str] = field(default_factory=list)
 
 
 def headline_row(run: Run, entry: dict[str, Any]) -> Row:
@@ -80,13 +100,21 @@ def headline_row(run: Run, entry: dict[str, Any]) -> Row:
     vs_none = {
         f.key: ratio(values[f.key], base.get(f.key))
         for f in HEADLINE
-        if f.key not in {"ratio_to_none", "crypto", "queries", "credential_bytes"}
+        if f.key
+        not in {
+            "ratio_to_none",
+            "instructions_ratio_to_none",
+            "crypto",
+            "queries",
+            "credential_bytes",
+        }
     }
     return Row(
         scheme=entry["scheme"],
         title=entry["title"],
         values=values,
         spreads={f.key: entry.get(f.spread) for f in HEADLINE if f.spread},
+        intervals={f.key: entry.get(f.interval) for f in HEADLINE if f.interval},
         vs_none=vs_none,
         properties=entry["properties"],
     )
@@ -95,13 +123,8 @@ def headline_row(run: Run, entry: dict[str, Any]) -> Row:
 def warnings_for(run: Run) -> list[str]:
     """What a reader must know before trusting the figures (noise, failed checks, load)."""
     out = []
-    noise = run.noise
-    if noise.get("noisy"):
-        out.append(
-            f"Noisy run: the none baseline moved {fmt.pct(noise.get('drift_pct'))} between the "
-            f"start ({fmt.us(noise.get('baseline_start_us'))} µs) and the end "
-            f"({fmt.us(noise.get('baseline_end_us'))} µs); differences of that size are noise."
-        )
+    if run.noise.get("noisy"):
+        out.append(noise_warning(run.noise))
     for name, check in run.verification.items():
         if isinstance(check, dict) and not check.get("ok", True):
             out.append(f"Verification failed for {name}: {check}; its figures are not trusted.")
@@ -129,6 +152,52 @@ def warnings_for(run: Run) -> list[str]:
     return out
 
 
+def noise_warning(noise: dict[str, Any]) -> str:
+    """Why the run is called noisy, how much wider its intervals are, and what to do."""
+    threshold = noise.get("threshold_pct")
+    if noise.get("ratio_ci_pct") is None and noise.get("baseline_ci_pct") is None:
+        return (  # a run before schema 3: flagged on the baseline's drift
+            f"Noisy run: the none baseline moved {fmt.pct(noise.get('drift_pct'))} between the "
+            f"start ({fmt.us(noise.get('baseline_start_us'))} µs) and the end "
+            f"({fmt.us(noise.get('baseline_end_us'))} µs); differences of that size are noise."
+        )
+    widest = max(v for v in (noise.get("baseline_ci_pct"), noise.get("ratio_ci_pct")) if v)
+    wider = f" ({widest / threshold:.1f}× the limit)" if threshold else ""
+    return (
+        f"Noisy run: 95% intervals are ± {widest:.1f}% wide{wider} — none median "
+        f"± {fmt.text(noise.get('baseline_ci_pct'))}%, typical paired × none "
+        f"± {fmt.text(noise.get('ratio_ci_pct'))}% (limit ± {fmt.text(threshold)}%); paired "
+        f"block ratios spread {fmt.text(noise.get('ratio_spread_pct'))}% (IQR, limit "
+        f"{fmt.text(noise.get('spread_threshold_pct'))}%). Another process competed for the "
+        "CPU: rerun when the machine is idle, or rank by instructions, which do not move."
+    )
+
+
+def currencies(run: Run) -> list[str]:
+    """What instructions cannot see, and how far the two "× none" differ per scheme."""
+    counted = [s for s in run.schemes if s.get("instructions_ratio_to_none") is not None]
+    if not counted:
+        return []
+    gaps = []
+    for s in counted:
+        wall = request_ratio(run, s)
+        if wall is not None and not is_baseline(s["scheme"]):
+            gap = (wall / s["instructions_ratio_to_none"] - 1) * 100
+            gaps.append(
+                f"{s['scheme']} {fmt.ratio(wall)} wall vs "
+                f"{fmt.ratio(s['instructions_ratio_to_none'])} instructions ({fmt.pct(gap)})"
+            )
+    return [
+        "Two currencies: wall µs (median of paired blocks, 95% bootstrap interval) and CPU "
+        "instructions per request (callgrind, deterministic: reruns agree within 0.2%, "
+        f"rankings by instructions treat differences under {INSTRUCTIONS_TOLERANCE:.0%} as "
+        "ties). Instructions cannot see waiting (I/O, locks, the database server), kernel "
+        "time, cache misses or branch mispredictions; valgrind hides CPU features such as "
+        "SHA extensions, so hashing is over-counted relative to wall time.",
+        "How far the two “× none” differ: " + "; ".join(gaps) + "." if gaps else "",
+    ]
+
+
 def analyse(run: Run) -> Analysis:
     """Compute the headline rows, test the claims and derive the picks for ``run``."""
     analysis = Analysis(
@@ -138,4 +207,5 @@ def analyse(run: Run) -> Analysis:
     )
     analysis.findings = judge_all(run)
     analysis.picks = what_to_pick(run)
+    analysis.currencies = [line for line in currencies(run) if line]
     return analysis

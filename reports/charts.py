@@ -128,8 +128,10 @@ def _label_ratios(run: Run, ax, rows: list, y: list) -> list[float]:
         end = max(
             s["request_us"] + (s.get("request_iqr_us") or 0) / 2, s.get("request_post_us") or 0
         )
+        instructions = s.get("instructions_ratio_to_none")
+        beside = "" if instructions is None else f" (instructions {fmt.ratio(instructions)})"
         ax.annotate(
-            f"{fmt.ratio(request_ratio(run, s))} none",
+            f"{fmt.ratio(request_ratio(run, s))} none{beside}",
             (end, yy),
             xytext=(6, 0),
             textcoords="offset points",
@@ -362,7 +364,8 @@ CHARTS: tuple[Chart, ...] = (
         "request_cost",
         "Per-request cost",
         "Median µs per GET request (bars; whiskers: the IQR's width around the median) "
-        "and POST (diamonds), log scale; the label is the multiple of none.",
+        "and POST (diamonds), log scale; the label is the multiple of none (paired, as in "
+        "the headline), and in brackets the same multiple in CPU instructions.",
         request_cost,
     ),
     Chart(

@@ -15,6 +15,7 @@ from typing import Any
 from reports import fmt
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
+from reports.noise import cheapest_named, factor_interval, threshold_note
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -59,7 +60,7 @@ class Claim:
         caveat = ""
         if self.timed and verdict != NOT_MEASURED and run.noise.get("noisy"):
             caveat = (
-                f"noisy run (baseline drift {fmt.pct(run.noise.get('drift_pct'))}): "
+                f"noisy run (intervals ± {fmt.text(run.noise.get('ratio_ci_pct'))}%): "
                 "rerun on an idle machine before relying on this timing verdict"
             )
         return Finding(self, verdict, tuple(evidence), caveat)
@@ -120,7 +121,7 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
     others = _authenticated(run, "basic")
     if basic is None or not others:
         return _missing("basic" if basic is None else "other schemes")
-    cheapest = min(others, key=lambda s: s["request_us"])
+    cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
     factor = basic["request_us"] / cheapest["request_us"]
     # The password itself is the credential, so it is verified per request (declared),
     # or a hash was observed running (measured).
@@ -130,14 +131,16 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
         _cost(run, basic),
         f"basic per request: queries {fmt.count(basic['queries'])}, crypto: "
         f"{fmt.text(basic.get('crypto'))}",
-        f"cheapest other scheme, {_cost(run, cheapest)}: basic costs {fmt.ratio(factor)} that",
+        f"cheapest other scheme, {cheapest_text}: basic costs {fmt.ratio(factor)} that",
         *_hasher_evidence(run),
     ]
+    verdict = DEPENDS
     if (basic["queries"] or 0) >= 1 and hashes and factor >= 10:
-        return CONFIRMED, evidence
-    if factor < 2:
-        return REFUTED, evidence
-    return DEPENDS, evidence
+        verdict = CONFIRMED
+    elif factor < 2:
+        verdict = REFUTED
+    note = threshold_note("basic over the cheapest", factor_interval(basic, cheapest), 10, 2)
+    return (verdict, evidence) if note is None else (DEPENDS, [*evidence, note])
 
 
 def _hasher_evidence(run: Run) -> list[str]:
@@ -158,7 +161,7 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
     others = _authenticated(run, "session", "basic")
     if session is None or not others:
         return _missing("session" if session is None else "token schemes")
-    cheapest = min(others, key=lambda s: s["request_us"])
+    cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
     vs_cheapest = session["request_us"] / cheapest["request_us"]
     basic = _scheme(run, "basic")
     evidence = [
@@ -166,7 +169,7 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
         _cost(run, session),
         f"session per request: queries {fmt.count(session['queries'])}, authenticate() "
         f"{fmt.us(session['authenticate_us'])} µs",
-        f"cheapest other lookup, {_cost(run, cheapest)}: session costs {fmt.ratio(vs_cheapest)}",
+        f"cheapest other lookup, {cheapest_text}: session costs {fmt.ratio(vs_cheapest)}",
     ]
     vs_basic = None
     if basic is not None:
@@ -178,11 +181,13 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
             "by session engine: "
             + ", ".join(f"{e['engine']} {fmt.us(e.get('request_us'))} µs" for e in engines)
         )
+    verdict = DEPENDS
     if vs_cheapest <= 2 and (vs_basic is None or vs_basic >= 10):
-        return CONFIRMED, evidence
-    if vs_cheapest > 5 or (vs_basic is not None and vs_basic < 2):
-        return REFUTED, evidence
-    return DEPENDS, evidence
+        verdict = CONFIRMED
+    elif vs_cheapest > 5 or (vs_basic is not None and vs_basic < 2):
+        verdict = REFUTED
+    note = threshold_note("session over the cheapest", factor_interval(session, cheapest), 2, 5)
+    return (verdict, evidence) if note is None else (DEPENDS, [*evidence, note])
 
 
 def session_cookie_every_request(run: Run) -> tuple[str, list[str]]:

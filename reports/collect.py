@@ -19,6 +19,7 @@ from results.runs import COMPLETE_MARKER
 from results.schema import (
     BASELINE,
     DIMENSIONS,
+    IN_PROCESS_INTERVALS,
     IN_PROCESS_NUMBERS,
     LOAD_FIELDS,
     READABLE_VERSIONS,
@@ -30,6 +31,8 @@ SUMMARY = "summary.json"
 
 #: Numeric per-scheme figures (results.schema); absent ones become ``None``.
 SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *LOAD_FIELDS)
+#: Per-scheme 95% intervals, ``[low, high]`` or ``None`` (none before schema 3).
+SCHEME_INTERVALS = IN_PROCESS_INTERVALS
 
 
 def is_baseline(name: str) -> bool:
@@ -177,7 +180,20 @@ def _scheme(path: Path, index: int, entry: Any) -> dict[str, Any]:
     out["properties"] = entry.get("properties") if isinstance(entry.get("properties"), dict) else {}
     for key in SCHEME_NUMBERS:
         out[key] = _number(path, f"schemes[{name}].{key}", entry.get(key))
+    for key in SCHEME_INTERVALS:
+        out[key] = _interval(path, f"schemes[{name}].{key}", entry.get(key))
     return out
+
+
+def _interval(path: Path, where: str, value: Any) -> list[float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2:
+        raise ReportInputError(path, f"{where} is {value!r}, not [low, high] or null")
+    low, high = (_number(path, where, v) for v in value)
+    if low is None or high is None or low > high:
+        raise ReportInputError(path, f"{where} is {value!r}, not [low, high] or null")
+    return [low, high]
 
 
 def _number(path: Path, where: str, value: Any) -> float | int | None:

@@ -1,8 +1,11 @@
 """Compare two runs: every headline figure per scheme, its change, and whether that is noise.
 
-A change is marked "within noise" when the two medians' IQR ranges overlap or the
-change is no bigger than either run's own baseline drift (the ``none`` cost at its
-start against its end). Exact figures (queries, bytes) have no noise.
+A wall-clock figure changed only when its two 95% intervals separate (runs before
+schema 3 have none: overlapping IQR ranges, or a change within either run's baseline
+drift, count as noise). Instruction counts changed when they differ by more than
+:data:`reports.figures.INSTRUCTIONS_TOLERANCE`; exact figures (queries, bytes) have no
+noise; a figure with no spread at all (load) cannot separate and is marked "no spread".
+The terminal output ends with :data:`SUMMARY_LINE`.
 """
 
 from __future__ import annotations
@@ -17,9 +20,15 @@ from django.template import Context
 from reports import fmt
 from reports.analyse import HEADLINE, Figure, headline_row
 from reports.collect import Run
+from reports.noise import instructions_tied, overlap
 from results.runs import OUT_DIR
 
 NOISE_MARK = "≈"
+#: The last line of ``make compare`` (other tools read it): N changes beyond the noise.
+SUMMARY_LINE = "{n} changes outside the noise"
+#: Figures with run-to-run noise but no interval or spread in the file (load): a
+#: difference cannot be told from noise.
+NO_SPREAD = "no spread"
 
 
 @dataclass
@@ -32,6 +41,18 @@ class Change:
     b: float | None
     change_pct: float | None
     within_noise: bool
+    #: Why it is within noise: ``"intervals overlap"``, ``"no spread"``, ...
+    why: str = ""
+
+    @property
+    def outside_noise(self) -> bool:
+        """Both values known, different, and the difference beyond the noise."""
+        return (
+            self.a is not None
+            and self.b is not None
+            and self.a != self.b
+            and not (self.within_noise)
+        )
 
     @property
     def text(self) -> str:
@@ -42,6 +63,8 @@ class Change:
             return self.figure.write(value) if value is not None else missing
 
         mark = f" {NOISE_MARK}" if self.within_noise else ""
+        if self.why == NO_SPREAD and self.a != self.b:
+            mark += f" ({NO_SPREAD})"
         return f"{w(self.a)} → {w(self.b)} ({fmt.pct(self.change_pct)}){mark}"
 
 
@@ -57,6 +80,19 @@ class Comparison:
     def schemes(self) -> list[str]:
         """Schemes in either run, A's order first."""
         return list(dict.fromkeys(c.scheme for c in self.changes))
+
+    @property
+    def outside_noise(self) -> list[Change]:
+        """The changes beyond the noise (what :data:`SUMMARY_LINE` counts)."""
+        return [c for c in self.changes if c.outside_noise]
+
+    def noisy_runs(self) -> list[str]:
+        """The ids of the runs flagged noisy (their intervals are wide)."""
+        return [r.run_id for r in (self.a, self.b) if r.noise.get("noisy")]
+
+    def summary_line(self) -> str:
+        """``N changes outside the noise``."""
+        return SUMMARY_LINE.format(n=len(self.outside_noise))
 
 
 def iqr_overlap(a: float, a_iqr: float | None, b: float, b_iqr: float | None) -> bool:
@@ -75,15 +111,29 @@ def change(figure: Figure, a_row, b_row, noise_pct: float) -> Change:
     a = a_row.values.get(figure.key) if a_row else None
     b = b_row.values.get(figure.key) if b_row else None
     pct = (b - a) / a * 100 if a and b is not None else None
-    within = False
-    if figure.noisy and a is not None and b is not None:
+    within, why = False, ""
+    if a is None or b is None:
+        pass
+    elif figure.key.endswith("instructions") or "instructions_" in figure.key:
+        within, why = instructions_tied(a, b), "within the instructions' tolerance"
+    elif (
+        figure.noisy
+        and figure.interval
+        and (a_row.intervals.get(figure.key) and b_row.intervals.get(figure.key))
+    ):
+        ci_a, ci_b = a_row.intervals[figure.key], b_row.intervals[figure.key]
+        within, why = overlap(ci_a, ci_b), "95% intervals overlap"
+    elif figure.noisy and figure.spread:
         spread_a = a_row.spreads.get(figure.key)
         spread_b = b_row.spreads.get(figure.key)
         within = iqr_overlap(a, spread_a, b, spread_b) or (
             pct is not None and abs(pct) <= noise_pct
         )
+        why = "IQR ranges overlap or within the baseline drift"
+    elif figure.noisy:
+        within, why = True, NO_SPREAD
     scheme = (a_row or b_row).scheme
-    return Change(scheme, figure, a, b, pct, within)
+    return Change(scheme, figure, a, b, pct, within, why if within else "")
 
 
 def compare(a: Run, b: Run) -> Comparison:
@@ -121,24 +171,49 @@ def render_markdown(result: Comparison) -> str:
     lines = [
         f"# authlab comparison: {result.a.run_id} → {result.b.run_id}",
         "",
-        f"Each cell: A → B (change). {NOISE_MARK} marks a change within the runs' noise "
-        f"(IQR ranges overlap, or within the baseline drift of {result.noise_pct:.1f}%).",
+        f"Each cell: A → B (change). {NOISE_MARK} marks a change within the runs' noise: "
+        "the 95% intervals overlap (runs without intervals: IQR ranges overlap, or within "
+        f"the baseline drift of {result.noise_pct:.1f}%); instruction counts within "
+        f"1%; ({NO_SPREAD}): a figure measured without spread, which cannot separate.",
         "",
+        *(_noisy_lines(result)),
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
         *("| " + " | ".join(r) + " |" for r in rows),
+        "",
+        *(f"- changed: {c.scheme} {c.figure.label}: {c.text}" for c in result.outside_noise),
+        "",
+        result.summary_line(),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _noisy_lines(result: Comparison) -> list[str]:
+    noisy = result.noisy_runs()
+    if not noisy:
+        return []
+    return [
+        f"**Noisy run: {', '.join(noisy)}** — its intervals are wide, so fewer changes "
+        "can separate from the noise; rerun on an idle machine to tell smaller ones apart.",
+        "",
+    ]
 
 
 def render_csv(result: Comparison) -> str:
     """One row per scheme and figure, raw values."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["scheme", "figure", "a", "b", "change_pct", "within_noise"])
+    w.writerow(["scheme", "figure", "a", "b", "change_pct", "within_noise", "a_ci", "b_ci"])
     for c in result.changes:
-        w.writerow([c.scheme, c.figure.key, c.a, c.b, c.change_pct, c.within_noise])
+        cis = [_ci(run, c) for run in (result.a, result.b)]
+        w.writerow([c.scheme, c.figure.key, c.a, c.b, c.change_pct, c.within_noise, *cis])
     return buf.getvalue()
+
+
+def _ci(run: Run, c: Change) -> str:
+    entry = run.by_name.get(c.scheme) or {}
+    ci = entry.get(c.figure.interval) if c.figure.interval else None
+    return "" if not ci else f"{ci[0]}..{ci[1]}"
 
 
 def render_html(result: Comparison) -> str:
@@ -158,6 +233,8 @@ def render_html(result: Comparison) -> str:
                     "mark": NOISE_MARK,
                     "header": header,
                     "rows": rows,
+                    "noisy": ", ".join(result.noisy_runs()),
+                    "summary_line": result.summary_line(),
                     "css": (TEMPLATES / "report.css").read_text(),
                 }
             )

@@ -16,6 +16,10 @@ def ratio(value: float | None, base: float | None) -> float | None:
 
 
 def request_ratio(run: Run, entry: dict[str, Any]) -> float | None:
-    """A scheme's GET request cost as a multiple of ``none``'s, recomputed from medians."""
-    computed = ratio(entry.get("request_us"), run.baseline["request_us"])
-    return computed if computed is not None else entry.get("ratio_to_none")
+    """A scheme's GET request cost as a multiple of ``none``'s: summary.json's paired
+    ``ratio_to_none``, the one value every output shows (the quotient of the two
+    medians only for a run that has no paired value)."""
+    paired = entry.get("ratio_to_none")
+    return (
+        paired if paired is not None else ratio(entry.get("request_us"), run.baseline["request_us"])
+    )

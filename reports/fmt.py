@@ -35,6 +35,33 @@ def ratio(value: float | None, missing: str = NOT_MEASURED) -> str:
     return f"{value:,.0f}×"
 
 
+def interval(ci: list | None, write=None, missing: str = "") -> str:
+    """A 95% interval, e.g. ``95% CI 3.80–4.10×``; ``missing`` when there is none."""
+    if not ci:
+        return missing
+    write = write or us
+    return f"95% CI {write(ci[0]).rstrip('×')}–{write(ci[1])}"
+
+
+def with_interval(cell: str, ci: list | None, write=None) -> str:
+    """``cell`` with its interval in brackets (or inside its existing bracket)."""
+    text = interval(ci, write)
+    if not text:
+        return cell
+    if cell.endswith(")"):
+        return f"{cell[:-1]}, {text})"
+    return f"{cell} ({text})"
+
+
+def instructions(value: float | None, missing: str = NOT_MEASURED) -> str:
+    """Instructions per request, e.g. ``2.78 M``, ``412 k``."""
+    if value is None:
+        return missing
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.2f} M"
+    return f"{value / 1e3:,.0f} k"
+
+
 def count(value: float | None, missing: str = NOT_MEASURED) -> str:
     """An integer count (queries, writes, failures)."""
     return missing if value is None else f"{value:,.0f}"

@@ -11,6 +11,8 @@ from typing import Any
 from reports import fmt
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
+from reports.noise import INSTRUCTIONS_TOLERANCE, LOAD_TIE_PCT, WITHIN_NOISE, instructions_tied
+from reports.noise import cheapest as cheapest_of
 
 
 def _measured(run: Run) -> list[dict[str, Any]]:
@@ -28,8 +30,28 @@ def cheapest(run: Run) -> str | None:
     schemes = _measured(run)
     if not schemes:
         return None
-    best = min(schemes, key=lambda s: s["request_us"])
+    best, ties = cheapest_of(schemes)
+    if ties:
+        return f"Cheapest authenticated request: {_tie(run, [best, *ties])}."
     return f"Cheapest authenticated request: {_cost(run, best)}."
+
+
+def _tie(run: Run, tied: list[dict[str, Any]]) -> str:
+    """``≈ (within noise) a (…), b (…): a tie``, then their order in instructions
+    (deterministic), where those were counted and differ beyond the tolerance."""
+    text = f"{WITHIN_NOISE} {', '.join(_cost(run, s) for s in tied)}: a tie in wall time"
+    counted = sorted(
+        (s for s in tied if s.get("request_instructions") is not None),
+        key=lambda s: s["request_instructions"],
+    )
+    if len(counted) == len(tied) and not instructions_tied(
+        counted[0]["request_instructions"], counted[1]["request_instructions"]
+    ):
+        order = " < ".join(
+            f"{s['scheme']} {fmt.instructions(s['request_instructions'])}" for s in counted
+        )
+        text += f"; in CPU instructions (tolerance {INSTRUCTIONS_TOLERANCE:.0%}): {order}"
+    return text
 
 
 def no_queries(run: Run) -> str | None:
@@ -57,10 +79,11 @@ def revocable(run: Run) -> str | None:
     ]
     if not ok:
         return None
-    best = min(ok, key=lambda s: s["request_us"])
-    others = ", ".join(s["scheme"] for s in ok if s is not best)
+    best, ties = cheapest_of(ok)
+    others = ", ".join(s["scheme"] for s in ok if s is not best and s not in ties)
+    first = _tie(run, [best, *ties]) if ties else _cost(run, best)
     return (
-        f"Expiring credentials with immediate logout: {_cost(run, best)}"
+        f"Expiring credentials with immediate logout: {first}"
         + (f"; also {others}" if others else "")
         + "."
     )
@@ -114,6 +137,15 @@ def under_load(run: Run) -> str | None:
     if not rated or not base:
         return None
     best = max(rated, key=lambda s: s["load_rps"])
+    # No interval for load figures yet: within LOAD_TIE_PCT of the best is a tie.
+    near = [s for s in rated if s["load_rps"] >= best["load_rps"] * (1 - LOAD_TIE_PCT / 100)]
+    if len(near) > 1:
+        names = ", ".join(f"{s['scheme']} ({fmt.rate(s['load_rps'])} req/s)" for s in near)
+        return (
+            f"Most requests/s under load: {WITHIN_NOISE} {names}: a tie (within "
+            f"{LOAD_TIE_PCT:.0f}%, load figures carry no interval), against none's "
+            f"{fmt.rate(base)}."
+        )
     return (
         f"Most requests/s under load: {best['scheme']} ({fmt.rate(best['load_rps'])} req/s, "
         f"{fmt.ratio(best['load_rps'] / base)} none's {fmt.rate(base)})."

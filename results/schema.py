@@ -12,9 +12,12 @@ from typing import Any
 
 #: Version of the summary.json layout; the report builder reads this one and older
 #: ones listed in :data:`READABLE_VERSIONS`. 2: scale runs' ``request_user_us``.
-SCHEMA_VERSION = 2
-#: Versions the report builder reads (1 differs only in scale-only runs' field name).
-READABLE_VERSIONS = (1, 2)
+#: 3: confidence intervals (``*_ci*``), instruction counts, ``noise.noisy`` judged on
+#: the intervals' widths (before: on the baseline's drift).
+SCHEMA_VERSION = 3
+#: Versions the report builder reads (1 differs only in scale-only runs' field name;
+#: 1 and 2 have no intervals or instructions: those show as not measured).
+READABLE_VERSIONS = (1, 2, 3)
 #: The scheme every figure is compared with (no authentication at all).
 BASELINE = "none"
 
@@ -38,6 +41,18 @@ IN_PROCESS_NUMBERS = (
     "login_iqr_us",
     "login_writes",
     "login_response_bytes",
+    "request_instructions",
+    "post_instructions",
+    "authenticate_instructions",
+    "instructions_ratio_to_none",
+)
+#: Per-scheme 95% intervals ``[low, high]`` of the wall-clock figures (SCHEMA.md).
+IN_PROCESS_INTERVALS = (
+    "request_ci_us",
+    "request_post_ci_us",
+    "ratio_to_none_ci",
+    "ratio_post_to_none_ci",
+    "authenticate_ci_us",
 )
 #: Per-scheme descriptive (non-numeric) in-process fields.
 IN_PROCESS_TEXT = ("crypto", "response_extra_headers")
@@ -77,6 +92,7 @@ IDENTITY_FIELDS = ("scheme", "title", "family", "variant_of", "revocation_delay_
 #: Every per-scheme key after the identity fields, in file order.
 SCHEME_FIELDS = (
     *IN_PROCESS_NUMBERS,
+    *IN_PROCESS_INTERVALS,
     *IN_PROCESS_TEXT,
     *IN_PROCESS_OTHER,
     *LOAD_FIELDS,
@@ -132,15 +148,22 @@ SERVER_LIMIT_FIELDS = tuple(
         "clear_4xx",
     )
 )
-#: The ``noise`` object: how far the baseline moved during the run.
+#: The ``noise`` object: how wide the run's intervals are (the rule) and how far the
+#: baseline moved during the run (the record).
 NOISE_FIELDS = (
     "baseline_paired_min_us",
     "baseline_paired_max_us",
     "baseline_start_us",
     "baseline_end_us",
     "drift_pct",
+    "baseline_ci_us",
+    "baseline_ci_pct",
+    "ratio_ci_pct",
+    "ratio_spread_pct",
     "noisy",
     "threshold_pct",
+    "spread_threshold_pct",
+    "rule",
 )
 #: The ``floor`` object: the bare Django view, below every scheme.
 FLOOR_FIELDS = ("bare_django_view_us", "bare_django_view_iqr_us", "ratio_to_none")

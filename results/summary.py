@@ -85,6 +85,35 @@ def add_servers(summary: dict[str, Any], result: dict[str, Any]) -> dict[str, An
     return summary
 
 
+#: The per-scheme fields instructions.json gives, as summary.json names them.
+INSTRUCTION_FIELDS = {
+    "get_instructions": "request_instructions",
+    "post_instructions": "post_instructions",
+    "authenticate_instructions": "authenticate_instructions",
+    "instructions_ratio_to_none": "instructions_ratio_to_none",
+}
+
+
+def add_instructions(summary: dict[str, Any], counted: dict[str, Any] | None) -> dict[str, Any]:
+    """Merge ``instructions.json`` (benchmarks/instructions.py): each scheme's counts,
+    and how they were made as ``provenance.instructions`` (or why they were not)."""
+    if counted is None:
+        summary["provenance"]["instructions"] = {"ran": False, "reason": "not run"}
+        return summary
+    by_name = {e["scheme"]: e for e in counted.get("schemes", [])}
+    for entry in summary["schemes"]:
+        got = by_name.get(entry["scheme"], {})
+        entry.update({ours: got.get(theirs) for theirs, ours in INSTRUCTION_FIELDS.items()})
+    scaling = counted.get("hasher_scaling") or {}
+    summary["provenance"]["instructions"] = {
+        "ran": bool(counted.get("ran")),
+        "reason": counted.get("reason"),
+        **(counted.get("provenance") or {}),
+        "hasher_scaling": {k: v for k, v in scaling.items() if k != "paths"},
+    }
+    return summary
+
+
 def _known(fields: tuple[str, ...], values: dict[str, Any], where: str) -> dict[str, Any]:
     unknown = sorted(set(values) - set(fields))
     if unknown:  # a field a producer writes must be in the schema (and SCHEMA.md)

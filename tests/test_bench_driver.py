@@ -143,22 +143,18 @@ def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
     assert rebuilt["noise"] == summary["noise"]
 
 
-def test_noise_flags_a_drifting_baseline():
+def test_noise_keeps_the_drift_but_does_not_flag_on_it():
+    """A baseline that drifted 6% with steady intervals is not noisy any more (the rule
+    is the intervals' width, tests/test_noise.py); the drift stays on record."""
+    rounds = [100e-6 * (1 + 0.001 * (i % 7)) for i in range(200)]
     records = [
-        {"kind": "request", "scheme": "none", "method": "GET", "median_us": 100.0},
+        {"kind": "request", "scheme": "none", "method": "GET", "median_us": 100.0, "data": rounds},
         {"kind": "baseline_end", "scheme": "none", "median_us": 106.0},
     ]
-    assert bench_summary.noise(records, "none")["noisy"] is True
-    records[1]["median_us"] = 104.0
-    assert bench_summary.noise(records, "none") == {
-        "baseline_paired_min_us": None,
-        "baseline_paired_max_us": None,
-        "baseline_start_us": 100.0,
-        "baseline_end_us": 104.0,
-        "drift_pct": 4.0,
-        "noisy": False,
-        "threshold_pct": 5.0,
-    }
+    noise = bench_summary.noise(records, "none", {})
+    assert noise["drift_pct"] == 6.0 and noise["noisy"] is False
+    assert noise["baseline_ci_pct"] < 1 and noise["ratio_ci_pct"] is None
+    assert bench_summary.noise(records[1:], "none", {})["noisy"] is True  # nothing measured
 
 
 def test_extra_headers_counts_what_a_scheme_adds():

@@ -153,3 +153,36 @@ def test_knox_cost_grows__follows_the_tokens_dimension(verdict):
     assert verdict("knox-cost-grows", schemes, dimensions=knox_rows(170, 171, 180)) == REFUTED
     assert verdict("knox-cost-grows", schemes, dimensions=knox_rows(170, 200, 250)) == DEPENDS
     assert verdict("knox-cost-grows", schemes, dimensions=knox_rows(170)) == NOT_MEASURED
+
+
+def test_session_lookup_fast__says_within_noise_when_the_interval_spans_its_threshold(tmp_path):
+    """session 270 µs over the cheapest token 140 µs is 1.93x, inside the rule's 2x:
+    confirmed with a tight interval; with one that reaches past 2x the verdict is noise."""
+    runs = iter(range(100))
+
+    def finding(session_ci):
+        schemes = all_builtin({"session": {"request_us": 270.0}})
+        for e in schemes:
+            e["request_ci_us"] = {"session": session_ci, "token": [139, 141]}.get(
+                e["scheme"], [e["request_us"] * 0.99, e["request_us"] * 1.01]
+            )
+        run = write_run(tmp_path / f"run-{next(runs)}", summary(schemes))
+        return CLAIM["session-lookup-fast"].test(run)
+
+    firm = finding([268, 272])  # 1.90x to 1.96x: below 2
+    assert firm.verdict == CONFIRMED
+    assert not any("within noise" in e for e in firm.evidence)
+    wide = finding([250, 300])  # 1.77x to 2.16x: across 2
+    assert wide.verdict == DEPENDS
+    assert any("\N{ALMOST EQUAL TO} (within noise)" in e and "2.00" in e for e in wide.evidence)
+
+
+def test_basic_every_request__names_the_tie_for_cheapest(tmp_path):
+    schemes = all_builtin()
+    for e in schemes:
+        ci = {"token": [130, 152], "jwt-stateless": [145, 160]}.get(e["scheme"])
+        e["request_ci_us"] = ci or [e["request_us"] * 0.99, e["request_us"] * 1.01]
+    found = CLAIM["basic-every-request"].test(write_run(tmp_path / "run", summary(schemes)))
+    assert found.verdict == CONFIRMED  # 20,000 against ~150 µs: far beyond the noise
+    tie = next(e for e in found.evidence if e.startswith("cheapest other scheme"))
+    assert "\N{ALMOST EQUAL TO} (within noise) with jwt-stateless" in tie

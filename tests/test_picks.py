@@ -90,13 +90,49 @@ def test_costly__names_schemes_at_least_100_times_the_baseline(pick):
 
 
 def test_under_load__is_the_highest_throughput(pick):
-    assert pick(picks.under_load, all_builtin()).startswith(
+    slower_token = all_builtin({"token": {"load_rps": 700.0}})
+    assert pick(picks.under_load, slower_token).startswith(
         "Most requests/s under load: jwt-stateless (800 req/s"
     )
     faster_token = all_builtin({"token": {"load_rps": 900.0}})
     assert pick(picks.under_load, faster_token).startswith("Most requests/s under load: token ")
     no_baseline_load = all_builtin({"none": {"load_rps": None}})
     assert pick(picks.under_load, no_baseline_load) is None
+
+
+def test_under_load__names_a_tie_within_ten_percent(pick):
+    # token 750 and jwt-stateless 800 req/s: 6% apart, load figures have no interval.
+    line = pick(picks.under_load, all_builtin())
+    assert line.startswith("Most requests/s under load: \N{ALMOST EQUAL TO} (within noise) ")
+    assert "token (750 req/s)" in line and "jwt-stateless (800 req/s)" in line
+    assert "a tie" in line and "knox" not in line
+
+
+def with_ci(schemes: list[dict], **intervals: tuple[float, float]) -> list[dict]:
+    """``schemes`` with a 95% interval of the GET median for the named ones."""
+    return [
+        {**e, "request_ci_us": list(intervals[e["scheme"].replace("-", "_")])}
+        if e["scheme"].replace("-", "_") in intervals
+        else e
+        for e in schemes
+    ]
+
+
+def test_cheapest__names_a_tie_when_the_intervals_overlap(pick):
+    # token 140 [130-152] and jwt-stateless 150 [145-160] overlap: no winner.
+    tied = with_ci(all_builtin(), token=(130, 152), jwt_stateless=(145, 160), session=(155, 165))
+    line = pick(picks.cheapest, tied)
+    assert line.startswith("Cheapest authenticated request: \N{ALMOST EQUAL TO} (within noise) ")
+    assert "token (140" in line and "jwt-stateless (150" in line and "a tie" in line
+    assert "session" not in line  # its interval lies above token's
+    assert "in CPU instructions" not in line  # none counted in this run
+    counted = [
+        {**e, "request_instructions": 1e6 * (2 if e["scheme"] == "token" else 3)} for e in tied
+    ]
+    line = pick(picks.cheapest, counted)
+    assert "a tie in wall time; in CPU instructions (tolerance 1%): token 2.00 M < " in line
+    apart = with_ci(all_builtin(), token=(138, 142), jwt_stateless=(145, 160))
+    assert pick(picks.cheapest, apart).startswith("Cheapest authenticated request: token (140")
 
 
 def test_what_to_pick_keeps_the_rules_with_something_to_say_in_order(pick):

@@ -29,6 +29,9 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "run-quick"
 ROOT = FIXTURE.parents[2]
 SVG_NS = "{http://www.w3.org/2000/svg}"
 OUTPUTS = ("index.html", "report.md", "summary.csv")
+#: The report's typography (reports/fmt.py): ratios end in a multiplication sign,
+#: intervals join their ends with an en dash.
+TIMES, DASH = "\N{MULTIPLICATION SIGN}", "\N{EN DASH}"
 
 
 def copy_fixture(tmp_path: Path, edit=None) -> Path:
@@ -92,12 +95,56 @@ def test_every_scheme_is_in_every_output(built):
 
 def test_every_figure_sits_next_to_the_baseline(built):
     rows = list(csv.DictReader(io.StringIO((built / "summary.csv").read_text())))
-    base = float(next(r for r in rows if r["scheme"] == "none")["request_us"])
+    paired = {s["scheme"]: s["ratio_to_none"] for s in fixture_summary()["schemes"]}
     for row in rows:
         if row["request_us"]:
-            assert float(row["ratio_to_none"]) == pytest.approx(float(row["request_us"]) / base)
+            assert float(row["ratio_to_none"]) == paired[row["scheme"]]
     html = (built / "index.html").read_text()
     assert '<tr class="baseline"><td>none</td>' in html
+
+
+#: A paired "x none" far from the quotient of medians (the fixture's token: 1,061 / 249
+#: = 4.26), so an output that recomputes the quotient shows a different number.
+PAIRED = {"ratio_to_none": 3.94, "ratio_to_none_ci": [3.81, 4.07]}
+
+
+def paired_token(summary):
+    summary["schema_version"] = 3
+    token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+    token.update(PAIRED, request_ci_us=[token["request_us"] - 5, token["request_us"] + 5])
+
+
+def test_one_times_none_in_every_output(tmp_path):
+    """Terminal, index.html, report.md, summary.csv and the chart show the paired value."""
+    from benchmarks.run import table
+
+    run = copy_fixture(tmp_path, paired_token)
+    build_report(run)
+    summary = json.loads((run / "summary.json").read_text())
+    token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+    assert token["request_us"] / summary["schemes"][0]["request_us"] > 4.2  # the quotient
+    terminal = next(line for line in table(summary).splitlines() if line.startswith("token "))
+    assert " 3.94 " in terminal and "3.81-4.07" in terminal
+    html = (run / "index.html").read_text().split('id="headline"')[1].split("</section>")[0]
+    token_row = html.split("<td>token</td>")[1].split("</tr>")[0]
+    assert (
+        f"3.94{TIMES}" in token_row
+        and f"3.81{DASH}4.07" in token_row
+        and f"4.26{TIMES}" not in token_row
+    )
+    md_row = next(
+        line for line in (run / "report.md").read_text().splitlines() if "| token |" in line
+    )
+    assert f"3.94{TIMES} (95% CI 3.81{DASH}4.07{TIMES})" in md_row and "4.26" not in md_row
+    csv_row = next(
+        r
+        for r in csv.DictReader(io.StringIO((run / "summary.csv").read_text()))
+        if r["scheme"] == "token"
+    )
+    assert float(csv_row["ratio_to_none"]) == 3.94
+    assert (csv_row["ratio_to_none_ci_low"], csv_row["ratio_to_none_ci_high"]) == ("3.81", "4.07")
+    chart = (run / "charts" / "request_cost.svg").read_text()
+    assert f"3.94{TIMES} none" in chart and f"4.26{TIMES} none" not in chart
 
 
 def test_claims_table_has_one_computed_verdict_per_claim(built):
@@ -119,7 +166,8 @@ def test_verdicts_follow_the_data(tmp_path):
         timed = [s for s in summary["schemes"] if s["scheme"] not in {"none", "basic"}]
         cheapest = min(s["request_us"] for s in timed if s["request_us"] is not None)
         basic = next(s for s in summary["schemes"] if s["scheme"] == "basic")
-        basic["request_us"] = cheapest
+        # Its spread too: a 164 ms IQR around ~1 ms would put the verdict within noise.
+        basic["request_us"], basic["request_iqr_us"] = cheapest, 1.0
 
     findings = {f.claim.key: f for f in judge_all(load_run(copy_fixture(tmp_path, cheap_basic)))}
     assert findings["basic-every-request"].verdict == REFUTED
@@ -354,3 +402,72 @@ def test_nothing_measured_is_refused(tmp_path, capsys):
     run = copy_fixture(tmp_path, empty)
     assert cli.main(["build", str(run)]) == cli.EXIT_BAD_INPUT
     assert "nothing was measured" in capsys.readouterr().err
+
+
+def with_intervals(shift: float = 1.0, noisy: bool = False):
+    """An edit making the fixture a schema-3 run: every scheme's GET median and paired
+    ratio get a ±3% interval, times ``shift`` for token."""
+
+    def edit(summary):
+        summary["schema_version"] = 3
+        summary["noise"]["noisy"] = noisy
+        for s in summary["schemes"]:
+            factor = shift if s["scheme"] == "token" else 1.0
+            for key, ci in (("request_us", "request_ci_us"), ("ratio_to_none", "ratio_to_none_ci")):
+                if s[key] is not None:
+                    s[key] *= factor
+                    s[ci] = [s[key] * 0.97, s[key] * 1.03]
+            if s.get("request_instructions") is None:
+                s["request_instructions"] = 2_000_000 + 100_000 * len(s["scheme"])
+
+    return edit
+
+
+def compare_lines(tmp_path, a_edit, b_edit, capsys) -> list[str]:
+    a = copy_fixture(tmp_path / "a", a_edit)
+    b = copy_fixture(tmp_path / "b", b_edit)
+    assert cli.main(["compare", str(a), str(b), "--out", str(tmp_path / "cmp")]) == 0
+    return capsys.readouterr().out.rstrip().splitlines()
+
+
+def test_compare_of_overlapping_intervals_reports_no_change(tmp_path, capsys):
+    # token 2% slower in B: inside both ±3% intervals, so not a change.
+    lines = compare_lines(tmp_path, with_intervals(), with_intervals(shift=1.02), capsys)
+    assert lines[-1] == "0 changes outside the noise"
+    assert not any(line.startswith("- changed:") for line in lines)
+    assert "Noisy run" not in "\n".join(lines)
+
+
+def test_compare_counts_the_changes_whose_intervals_separate(tmp_path, capsys):
+    # token 20% slower: request µs and x none both separate (the other figures do not move).
+    lines = compare_lines(tmp_path, with_intervals(), with_intervals(shift=1.2), capsys)
+    assert lines[-1] == "2 changes outside the noise"
+    changed = [line for line in lines if line.startswith("- changed:")]
+    assert len(changed) == 2 and all("token" in line for line in changed)
+    csv_rows = list(csv.DictReader(io.StringIO((tmp_path / "cmp" / "compare.csv").read_text())))
+    token = next(r for r in csv_rows if (r["scheme"], r["figure"]) == ("token", "ratio_to_none"))
+    assert token["within_noise"] == "False" and token["a_ci"] and token["b_ci"]
+
+
+def test_compare_says_when_a_run_was_noisy(tmp_path, capsys):
+    lines = compare_lines(tmp_path, with_intervals(), with_intervals(noisy=True), capsys)
+    text = "\n".join(lines)
+    assert "**Noisy run: " in text and lines[-1] == "0 changes outside the noise"
+    assert "Noisy run" in (tmp_path / "cmp" / "index.html").read_text()
+
+
+def test_compare_ranks_instructions_with_a_one_percent_tolerance(tmp_path, capsys):
+    def more_instructions(pct):
+        def edit(summary):
+            with_intervals()(summary)
+            token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+            token["request_instructions"] = round(token["request_instructions"] * (1 + pct / 100))
+
+        return edit
+
+    assert compare_lines(tmp_path / "x", with_intervals(), more_instructions(0.5), capsys)[-1] == (
+        "0 changes outside the noise"
+    )
+    assert compare_lines(tmp_path / "y", with_intervals(), more_instructions(3), capsys)[-1] == (
+        "1 changes outside the noise"
+    )

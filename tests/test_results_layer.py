@@ -252,3 +252,37 @@ def test_make_report_builds_with_db_mysql_in_the_environment(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (run / "index.html").is_file() and (run / "report.md").is_file()
+
+
+def test_add_instructions_merges_counts_and_provenance():
+    from results import summary as results_summary
+    from results.schema import empty_summary
+
+    summary = empty_summary(
+        "r", quick=True, provenance={}, schemes=[{"scheme": "none"}, {"scheme": "token"}]
+    )
+    counted = {
+        "ran": True,
+        "reason": None,
+        "schemes": [
+            {"scheme": "none", "get_instructions": 1_000_000, "post_instructions": 1_200_000,
+             "authenticate_instructions": None, "instructions_ratio_to_none": 1.0},
+            {"scheme": "token", "get_instructions": 2_780_000, "post_instructions": 3_000_000,
+             "authenticate_instructions": 400_000, "instructions_ratio_to_none": 2.78},
+        ],
+        "hasher_scaling": {"hasher": "PBKDF2", "per_iteration": 900.0, "paths": {"x": 1}},
+        "provenance": {"valgrind": "valgrind-3.24.0", "method": "callgrind ..."},
+    }  # fmt: skip
+    results_summary.add_instructions(summary, counted)
+    token = summary["schemes"][1]
+    assert token["request_instructions"] == 2_780_000
+    assert token["post_instructions"] == 3_000_000
+    assert token["authenticate_instructions"] == 400_000
+    assert token["instructions_ratio_to_none"] == 2.78
+    prov = summary["provenance"]["instructions"]
+    assert prov["valgrind"] == "valgrind-3.24.0" and prov["ran"] is True
+    assert prov["hasher_scaling"] == {"hasher": "PBKDF2", "per_iteration": 900.0}
+    missing = empty_summary("r", quick=True, provenance={}, schemes=[{"scheme": "none"}])
+    results_summary.add_instructions(missing, None)
+    assert missing["provenance"]["instructions"]["ran"] is False
+    assert missing["schemes"][0]["request_instructions"] is None

@@ -16,7 +16,7 @@ from reports.render import tables
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # "180 (IQR 9.00)", "63 B", "2.33×", "1,042 (0.88×)": right-aligned; prose is not.
-NUMERIC = re.compile(r"^[-+]?[\d.,]+(×|%| B| µs)?( \(.*\))?$")
+NUMERIC = re.compile(r"^[-+]?[\d.,]+(×|%| B| µs| M| k)?( \(.*\))?$")
 LONG = 28
 SPLIT = re.compile(r"^(.*?) \((.*)\)$")
 
@@ -61,6 +61,7 @@ def context(analysis: Analysis, svgs: dict[str, str | None]) -> dict[str, Any]:
         "noise_text": next(v for k, v in tables.provenance(run) if k == "noise"),
         "warnings": [w for w in analysis.warnings if not w.startswith("Noisy run")],
         "load_ran": run.load_ran,
+        "currencies": analysis.currencies,
         "headline": table_context(tables.headline(analysis)),
         "properties": table_context(tables.properties(analysis)),
         "verification": table_context(tables.verification(run)),

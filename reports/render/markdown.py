@@ -32,6 +32,7 @@ def render(analysis: Analysis, svgs: dict[str, str | None]) -> str:
     out += [f"- **{label}**: {escape(value)}" for label, value in tables.provenance(run)]
     out += [""] + [f"> **Warning:** {w}" for w in analysis.warnings]
     out += ["", "## Headline", "", table(tables.headline(analysis)), ""]
+    out += [*(f"{line}\n" for line in analysis.currencies)]
     if not run.load_ran:
         out += ["Load: **not run** (this run had no load phase).", ""]
     out += ["## The notes' claims, tested", ""]

@@ -51,8 +51,11 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
     if figure.key == "crypto":
         return fmt.text(value, "none")
     if figure.spread:
-        return fmt.us_spread(value, row.spreads.get(figure.key))
+        cell = fmt.us_spread(value, row.spreads.get(figure.key))
+        return fmt.with_interval(cell, row.intervals.get(figure.key)) if value is not None else cell
     cell = figure.write(value)
+    if figure.interval and value is not None:
+        return fmt.with_interval(cell, row.intervals.get(figure.key), figure.write)
     vs = row.vs_none.get(figure.key)
     if figure.load and vs is not None and not is_baseline(row.scheme):
         cell += f" ({fmt.ratio(vs)})"
@@ -119,6 +122,7 @@ def provenance(run: Run) -> list[tuple[str, str]]:
         ("machine", _machine(p.get("machine") or {})),
         ("floor", _floor(run.floor)),
         ("noise", _noise(run.noise)),
+        ("instructions", _instructions(p.get("instructions") or {})),
         ("load phase", _load(run)),
     ]
 
@@ -154,9 +158,34 @@ def _floor(floor: dict[str, Any]) -> str:
 def _noise(noise: dict[str, Any]) -> str:
     noisy = noise.get("noisy")
     word = fmt.NOT_MEASURED if noisy is None else ("NOISY" if noisy else "steady")
+    widths = ""
+    if noise.get("ratio_ci_pct") is not None or noise.get("baseline_ci_pct") is not None:
+        widths = (
+            f"95% intervals: none ± {fmt.text(noise.get('baseline_ci_pct'))}%, typical × none "
+            f"± {fmt.text(noise.get('ratio_ci_pct'))}% (noisy above ± "
+            f"{fmt.text(noise.get('threshold_pct'))}%); "
+        )
     return (
-        f"none baseline {fmt.us(noise.get('baseline_start_us'))} → "
+        f"{widths}none baseline {fmt.us(noise.get('baseline_start_us'))} → "
         f"{fmt.us(noise.get('baseline_end_us'))} µs ({fmt.pct(noise.get('drift_pct'))}): {word}"
+    )
+
+
+def _instructions(counted: dict[str, Any]) -> str:
+    if not counted.get("ran"):
+        return fmt.text(counted.get("reason"), fmt.NOT_RUN)
+    scaling = counted.get("hasher_scaling") or {}
+    scaled = ""
+    if scaling.get("per_iteration") is not None:
+        scaled = (
+            f"; password hashing counted at {scaling.get('points', [None])[0]} iterations, "
+            f"scaled to {fmt.text(scaling.get('default_iterations'))} "
+            f"(linearity error {fmt.text(scaling.get('linearity_error_pct'))}%)"
+        )
+    return (
+        f"{fmt.text(counted.get('valgrind'))} {fmt.text(counted.get('tool'))}, "
+        f"PYTHONHASHSEED={fmt.text(counted.get('PYTHONHASHSEED'))}, "
+        f"{fmt.text(counted.get('repetitions'))} calls per path{scaled}"
     )
 
 

@@ -1,0 +1,92 @@
+"""Which figures the noise lets a verdict tell apart: the one rule that claims, picks and
+compare share. Two wall-clock figures differ only when their 95% intervals separate;
+instruction counts (deterministic) when they differ by more than a fixed tolerance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports import fmt
+
+#: Instruction counts are deterministic (runs agree within 0.2%): two schemes closer
+#: than this are called a tie, not ranked.
+INSTRUCTIONS_TOLERANCE = 0.01
+
+
+def overlap(a: list | None, b: list | None) -> bool:
+    """Whether two intervals ``[low, high]`` overlap; unknown intervals count as
+    overlapping (a figure without spread cannot separate from another)."""
+    if not a or not b:
+        return True
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def request_tied(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two schemes' GET costs are within noise: their 95% intervals overlap
+    (runs before schema 3 have none: median ± IQR/2 stands in). Figures with no spread
+    at all (hand-written data) are not tied: nothing says they are noise."""
+    ia, ib = _interval(a), _interval(b)
+    return ia is not None and ib is not None and overlap(ia, ib)
+
+
+#: The words every verdict uses for two figures it cannot tell apart.
+WITHIN_NOISE = "≈ (within noise)"
+#: Load figures carry no interval yet: throughputs closer than this are called a tie.
+LOAD_TIE_PCT = 10.0
+
+
+def cheapest(schemes: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The scheme with the lowest GET median, and the others tied with it (their
+    intervals overlap its): a ranking names a tie rather than a winner inside the noise."""
+    best = min(schemes, key=lambda s: s["request_us"])
+    return best, [s for s in schemes if s is not best and request_tied(best, s)]
+
+
+def cheapest_named(schemes: list[dict[str, Any]], describe) -> tuple[dict[str, Any], str]:
+    """The cheapest of ``schemes`` and ``describe(it)``, naming any tie within noise."""
+    best, ties = cheapest(schemes)
+    tie = f" — {WITHIN_NOISE} with {', '.join(s['scheme'] for s in ties)}: a tie" if ties else ""
+    return best, describe(best) + tie
+
+
+def factor_interval(a: dict[str, Any], b: dict[str, Any]) -> list[float] | None:
+    """The interval of ``a``'s GET cost over ``b``'s (conservative: ends over ends)."""
+    ia, ib = _interval(a), _interval(b)
+    if ia is None or ib is None or ib[0] <= 0:
+        return None
+    return [ia[0] / ib[1], ia[1] / ib[0]]
+
+
+def spans(interval: list[float] | None, *thresholds: float) -> float | None:
+    """The first threshold strictly inside ``interval`` (the verdict there is noise)."""
+    if interval is None:
+        return None
+    return next((t for t in thresholds if interval[0] < t < interval[1]), None)
+
+
+def _interval(entry: dict[str, Any]) -> list | None:
+    if entry.get("request_ci_us"):
+        return entry["request_ci_us"]
+    median, iqr = entry.get("request_us"), entry.get("request_iqr_us")
+    if median is None or iqr is None:
+        return None
+    return [median - iqr / 2, median + iqr / 2]
+
+
+def instructions_tied(a: float | None, b: float | None) -> bool:
+    """Whether two instruction counts are within :data:`INSTRUCTIONS_TOLERANCE`."""
+    if a is None or b is None:
+        return True
+    return abs(a - b) <= INSTRUCTIONS_TOLERANCE * max(abs(a), abs(b))
+
+
+def threshold_note(what: str, interval: list[float] | None, *thresholds: float) -> str | None:
+    """The evidence line when ``interval`` spans a threshold a rule decides by (the
+    verdict there is noise), else ``None``."""
+    threshold = spans(interval, *thresholds)
+    if threshold is None or interval is None:
+        return None
+    return (
+        f"{WITHIN_NOISE}: {what} lies in {fmt.ratio(interval[0])}–{fmt.ratio(interval[1])}, "
+        f"across the rule's {fmt.ratio(threshold)}"
+    )
