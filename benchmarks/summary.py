@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks import attribution
 from benchmarks.records import Kind
 from results import stats
 from results import summary as results_summary
@@ -324,7 +325,11 @@ def build_summary(
         provenance=provenance,
         schemes=schemes,
         figures={
-            meta["scheme"]: scheme_entry(meta, records, baseline_us, headers) for meta in schemes
+            meta["scheme"]: {
+                **scheme_entry(meta, records, baseline_us, headers),
+                **attribution.extra_costs(records, meta["scheme"], baseline),
+            }
+            for meta in schemes
         },
         noise=noise(records, baseline),
         verification=verification,
@@ -335,5 +340,6 @@ def build_summary(
         },
         dimensions=dimensions(records, baseline_us),
     )
+    summary["attribution"] = attribution.attribution_section(records)
     summary["load"]["reason"] = "not run yet"
     return summary

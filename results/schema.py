@@ -51,6 +51,8 @@ IN_PROCESS_OTHER = (
     "login_set_cookie_bytes",
     "login_repeat_same_credential",
 )
+#: Per-scheme split of the GET's extra µs over none (benchmarks/attribution.py).
+ATTRIBUTION_FIELDS = ("extra_sql_us", "extra_crypto_us", "extra_rest_us")
 #: Per-scheme figures of the load phase (SCHEMA.md); null when it did not run.
 LOAD_FIELDS = (
     "load_rps",
@@ -74,6 +76,7 @@ SCHEME_FIELDS = (
     *IN_PROCESS_NUMBERS,
     *IN_PROCESS_TEXT,
     *IN_PROCESS_OTHER,
+    *ATTRIBUTION_FIELDS,
     *LOAD_FIELDS,
     *LOAD_DETAIL,
 )
@@ -148,6 +151,7 @@ def empty_summary(
             for s in schemes or []
         ],
         "dimensions": {name: [] for name in DIMENSIONS},
+        "attribution": {"method": None, "basic_crypto_check": None},
         "load": {"ran": False, "reason": "not run"},
         "scale": {**dict.fromkeys(SCALE_FIELDS), "verdicts": [], "stores": {}, "skipped": []},
     }
