@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nInterrupted: {run_dir} is left incomplete.", file=sys.stderr)
         return 130
     atomic_write_json(run_dir / "summary.json", build_summary(run_dir, result, args.quick))
-    mark_complete(run_dir)
+    mark_complete(run_dir, kind="load")  # latest-load: latest stays on a bench run
     print("\n" + table(result))
     print(f"\nWrote {run_dir / 'summary.json'} and {run_dir / 'load'}/<scheme>.json")
     return 0
