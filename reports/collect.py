@@ -16,6 +16,7 @@ from typing import Any
 
 from results.runs import COMPLETE_MARKER
 from results.schema import (
+    ATTRIBUTION_FIELDS,
     BASELINE,
     DIMENSIONS,
     IN_PROCESS_NUMBERS,
@@ -27,7 +28,7 @@ from results.schema import (
 SUMMARY = "summary.json"
 
 #: Numeric per-scheme figures (results.schema); absent ones become ``None``.
-SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *LOAD_FIELDS)
+SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *ATTRIBUTION_FIELDS, *LOAD_FIELDS)
 
 
 def is_baseline(name: str) -> bool:

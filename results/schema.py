@@ -70,6 +70,8 @@ LOAD_DETAIL = (
     "load_bytes_received_per_request",
     "load_requests",
     "load_generator_cpu_pct",
+    "load_iqr_us",
+    "load_too_few_samples",
 )
 #: Every per-scheme key after ``scheme``, ``title`` and ``properties``, in file order.
 SCHEME_FIELDS = (

@@ -52,10 +52,16 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
         return fmt.text(value, "none")
     if figure.spread:
         return fmt.us_spread(value, row.spreads.get(figure.key))
+    few = analysis.run.by_name.get(row.scheme, {}).get("load_too_few_samples") or []
+    if figure.key.removeprefix("load_").removesuffix("_us") in few:
+        n = analysis.run.by_name[row.scheme].get("load_requests")
+        return f"too few samples (n={fmt.count(n)})"
     cell = figure.write(value)
     vs = row.vs_none.get(figure.key)
     if figure.load and vs is not None and not is_baseline(row.scheme):
         cell += f" ({fmt.ratio(vs)})"
+    if figure.key == "load_p50_us" and value is not None:  # the sample behind p50..p99
+        cell += f" n={fmt.count(analysis.run.by_name[row.scheme].get('load_requests'))}"
     return cell
 
 
