@@ -155,6 +155,8 @@ def progress_line(line: str, elapsed: float) -> str | None:
     ):
         return None
     test, _, rest = line.partition(" ")
+    if "::" not in test:  # pytest's closing summary ("ERROR path::test - ..."), not a result
+        return None
     status = rest.split()[0] if rest.split() else ""
     percent = rest[rest.rfind("[") :].strip() if "[" in rest else ""
     name = test.split("::", 1)[1].removeprefix("test_time_")

@@ -176,3 +176,9 @@ def test_progress_line_shortens_pytest_verbose_lines():
     )
     assert progress_line(line, 3.5) == "     3.5s [ 12%] passed  whoami_get[token]"
     assert progress_line("collected 99 items\n", 1.0) is None
+
+
+def test_progress_line_skips_pytest_closing_summary():
+    # This line crashed the driver (IndexError) before any summary was written.
+    line = "ERROR benchmarks/test_sessions.py::test_time_session_request_by_engine[db] - ...\n"
+    assert progress_line(line, 1.0) is None
