@@ -80,18 +80,23 @@ class CryptoClock:
         mon.free_tool_id(TOOL_ID)
 
 
-def attribute(send: Callable[[], Any], rounds: int) -> dict[str, Any]:
+def attribute(
+    send: Callable[[], Any], rounds: int, beside: Callable[[], Any] | None = None
+) -> dict[str, Any]:
     """Send ``rounds`` requests with both clocks on; per-request medians in µs.
 
-    Returns ``attributed_total_us`` (the whole request, clocks included),
-    ``sql_us``, ``crypto_us`` and ``attribution_rounds``.
+    Returns ``attributed_total_us`` (the whole request, clocks included), ``sql_us``,
+    ``crypto_us``, ``rest_us`` (each request's total minus its SQL and crypto) and
+    ``attribution_rounds``. ``beside``: a call timed alone right after each request
+    (the password hasher's own verify, for Basic); then ``crypto_to_beside`` is the
+    median of the per-pair ratios, which a busy machine slows alike on both sides.
     """
     from django.db import connection
 
     from benchmarks.probes import entry_functions
 
     db = DbClock()
-    totals, sqls, cryptos = [], [], []
+    totals, sqls, cryptos, besides = [], [], [], []
     with CryptoClock(list(entry_functions())) as crypto, connection.execute_wrapper(db):
         for _ in range(max(1, rounds)):
             db.seconds = 0.0
@@ -101,16 +106,27 @@ def attribute(send: Callable[[], Any], rounds: int) -> dict[str, Any]:
             totals.append(time.perf_counter() - start)
             sqls.append(db.seconds)
             cryptos.append(crypto.seconds)
+            if beside is not None:
+                start = time.perf_counter()
+                beside()
+                besides.append(time.perf_counter() - start)
 
     def us(values: list[float]) -> float:
         return round(statistics.median(values) * 1e6, 3)
 
-    return {
+    rests = [t - q - c for t, q, c in zip(totals, sqls, cryptos, strict=True)]
+    out = {
         "attributed_total_us": us(totals),
         "sql_us": us(sqls),
         "crypto_us": us(cryptos),
+        "rest_us": us(rests),
         "attribution_rounds": len(totals),
     }
+    if besides:
+        out["beside_us"] = us(besides)
+        ratios = [c / b for c, b in zip(cryptos, besides, strict=True) if b > 0]
+        out["crypto_to_beside"] = round(statistics.median(ratios), 4) if ratios else None
+    return out
 
 
 def rounds_for(seconds_per_request: float, budget_s: float, slow_rounds: int) -> int:
@@ -124,10 +140,10 @@ def rounds_for(seconds_per_request: float, budget_s: float, slow_rounds: int) ->
 CRYPTO_CHECK_TOLERANCE_PCT = 5.0
 #: How the split is made, for the ``attribution`` object of summary.json.
 METHOD = (
-    "extra = request_us - none.request_us; sql and crypto: per-request medians of an "
-    "untimed run after the timed rounds (SQL: time inside the DB driver via "
-    "connection.execute_wrapper; crypto: time inside the outermost crypto entry point "
-    "via sys.monitoring), each minus none's; rest = extra - sql - crypto"
+    "per-request medians of an untimed run after the timed rounds, each minus none's: "
+    "sql = time inside the DB driver (connection.execute_wrapper), crypto = time inside "
+    "the outermost crypto entry point (sys.monitoring), rest = the request's total minus "
+    "both; their sum is close to, not equal to, request_us - none.request_us (other rounds)"
 )
 
 
@@ -147,29 +163,29 @@ def extra_costs(records: list[dict[str, Any]], scheme: str, baseline: str) -> di
     (``None`` where a part was not measured)."""
     get = _record(records, Kind.REQUEST, scheme=scheme, method="GET") or {}
     base = _record(records, Kind.REQUEST, scheme=baseline, method="GET") or {}
-    extra = _diff(get.get("median_us"), base.get("median_us"))
-    sql = _diff(get.get("sql_us"), base.get("sql_us"))
-    crypto = _diff(get.get("crypto_us"), base.get("crypto_us"))
-    rest = None if None in (extra, sql, crypto) else round(extra - sql - crypto, 3)
-    return {"extra_sql_us": sql, "extra_crypto_us": crypto, "extra_rest_us": rest}
+    return {
+        f"extra_{part}_us": _diff(get.get(f"{part}_us"), base.get(f"{part}_us"))
+        for part in ("sql", "crypto", "rest")
+    }
 
 
 def crypto_check(records: list[dict[str, Any]], scheme: str = "basic") -> dict[str, Any] | None:
-    """Basic's attributed crypto against the default hasher's own verify (timed alone).
+    """Basic's attributed crypto against the default hasher's own verify, timed alone
+    right after each attributed request (``crypto_to_beside``: the median ratio).
 
-    ``None`` when either was not measured (a run without Basic or the hashers).
+    ``None`` when that was not measured (a run without Basic).
     """
     get = _record(records, Kind.REQUEST, scheme=scheme, method="GET")
-    hasher = _record(records, Kind.HASHER_VERIFY, default=True)
-    if not get or not hasher or get.get("crypto_us") is None or not hasher.get("median_us"):
+    if not get or get.get("crypto_to_beside") is None:
         return None
-    ratio = get["crypto_us"] / hasher["median_us"]
+    ratio = get["crypto_to_beside"]
     return {
         "scheme": scheme,
-        "hasher": hasher.get("hasher"),
+        "hasher": get.get("beside_hasher"),
         "attributed_crypto_us": get["crypto_us"],
-        "hasher_verify_us": hasher["median_us"],
-        "ratio": round(ratio, 4),
+        "hasher_verify_us": get["beside_us"],
+        "ratio": ratio,
+        "rounds": get.get("attribution_rounds"),
         "tolerance_pct": CRYPTO_CHECK_TOLERANCE_PCT,
         "agrees": abs(ratio - 1) * 100 <= CRYPTO_CHECK_TOLERANCE_PCT,
     }
