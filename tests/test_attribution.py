@@ -67,8 +67,16 @@ def _records(crypto_to_beside: float | None) -> list[dict]:
 
     return [
         get("none", 0.0, 0.0, 100.0),
-        get("basic", 30.0, 96_000.0, 180.0, beside_us=100_000.0, beside_hasher="pbkdf2_sha256",
-            crypto_to_beside=crypto_to_beside, attribution_rounds=3),  # fmt: skip
+        get(
+            "basic",
+            30.0,
+            96_000.0,
+            180.0,
+            beside_us=100_000.0,
+            beside_hasher="pbkdf2_sha256",
+            crypto_to_beside=crypto_to_beside,
+            attribution_rounds=3,
+        ),
         get("session", 60.0, 20.0, 320.0),
     ]
 
