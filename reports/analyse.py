@@ -105,6 +105,12 @@ def warnings_for(run: Run) -> list[str]:
             f"start ({fmt.us(noise.get('baseline_start_us'))} µs) and the end "
             f"({fmt.us(noise.get('baseline_end_us'))} µs); differences of that size are noise."
         )
+    crypto = (run.raw.get("attribution") or {}).get("basic_crypto_check") or {}
+    if crypto and not crypto.get("agrees"):
+        out.append(
+            f"Where the µs go: Basic's attributed crypto is {crypto['ratio']}× its hasher's own "
+            "verify (outside ±5 %), so the SQL / crypto / rest split of this run is not exact."
+        )
     for name, check in run.verification.items():
         if isinstance(check, dict) and not check.get("ok", True):
             out.append(f"Verification failed for {name}: {check}; its figures are not trusted.")

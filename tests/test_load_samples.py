@@ -63,3 +63,11 @@ def test_where_the_us_go_chart_needs_the_parts(tmp_path, with_parts):
             s["extra_rest_us"] = None
     svg = charts.where_us_go(run)
     assert (svg is not None and svg.startswith("<svg")) is with_parts
+
+
+@pytest.mark.parametrize(("agrees", "warned"), [(True, False), (False, True)])
+def test_a_crypto_check_outside_the_band_is_a_warning(tmp_path, agrees, warned):
+    check = {"ratio": 0.86 if not agrees else 1.01, "agrees": agrees}
+    data = summary([entry("none"), entry("basic")], attribution={"basic_crypto_check": check})
+    warnings = analyse(write_run(tmp_path / "run", data)).warnings
+    assert any("attributed crypto" in w for w in warnings) is warned
