@@ -109,7 +109,8 @@ compare: $(STAMP) ## per-scheme change of every headline figure between two runs
 # each scheme to WARMUP=0.25 + DURATION=1.5 s. The defaults of USERS, DURATION and
 # WARMUP are declared once, in loadtests/options.py; set them here only to override.
 # HOST=http://host:port loads a running lab (seeded with make seed, login throttle
-# lifted) instead of starting one.
+# lifted) instead of starting one. A make load run moves reports/out/latest-load
+# (latest stays on the newest bench run).
 WORKERS        ?= 2
 THREADS        ?= 1
 LOCUST_WORKERS ?= 0

@@ -55,8 +55,8 @@ def _describe_params(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in params.items())
 
 
-def _entry_points() -> dict[tuple[str, int, str], str]:
-    """Python-level crypto functions, keyed the way cProfile names them."""
+def entry_functions() -> dict[Callable[..., Any], str]:
+    """Python-level crypto functions (the entry points) and their labels."""
     import jwt.algorithms
     from django.contrib.auth.hashers import get_hashers
     from django.core import signing
@@ -79,8 +79,13 @@ def _entry_points() -> dict[tuple[str, int, str], str]:
         pass
     else:
         points[hash_token] = "knox hash_token (SHA-512)"
+    return points
+
+
+def _entry_points() -> dict[tuple[str, int, str], str]:
+    """The entry points, keyed the way cProfile names them."""
     keys: dict[tuple[str, int, str], str] = {}
-    for fn, label in points.items():
+    for fn, label in entry_functions().items():
         code = getattr(fn, "__code__", None)
         if code is not None:
             keys[(code.co_filename, code.co_firstlineno, code.co_name)] = label

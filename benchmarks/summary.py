@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks import attribution
 from benchmarks.records import Kind
 from results import stats
 from results import summary as results_summary
@@ -389,7 +390,11 @@ def build_summary(
     headers = _get(base, "response_headers")
     floor = pick(records, Kind.FLOOR)
     figures = {
-        meta["scheme"]: scheme_entry(meta, records, baseline_us, headers, base) for meta in schemes
+        meta["scheme"]: {
+            **scheme_entry(meta, records, baseline_us, headers, base),
+            **attribution.extra_costs(records, meta["scheme"], baseline),
+        }
+        for meta in schemes
     }
     summary = results_summary.build(
         run_id,
@@ -406,5 +411,6 @@ def build_summary(
         },
         dimensions=dimensions(records, baseline_us),
     )
+    summary["attribution"] = attribution.attribution_section(records)
     summary["load"]["reason"] = "not run yet"
     return summary

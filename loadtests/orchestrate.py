@@ -24,7 +24,9 @@ from typing import Any
 
 from infra import procs
 from loadtests.options import FULL, QUICK, Profile
+from loadtests.stats import min_samples
 from results.runs import BASE_DIR, atomic_write_json
+from results.stats import PERCENTILES
 
 #: Settings of the server and of the load generators (login throttling lifted).
 SETTINGS = "lab.settings.bench"
@@ -235,6 +237,8 @@ def load_fields(result: dict[str, Any]) -> dict[str, Any]:
         "load_bytes_received_per_request": received,
         "load_server_cpu_us_per_request": result["server_cpu_us_per_request"],
         "load_requests": result["requests"],
+        "load_iqr_us": result.get("latency_iqr_us"),
+        "load_too_few_samples": result.get("too_few_samples"),
         "load_generator_cpu_pct": result["generator_cpu_pct"],
     }
 
@@ -266,6 +270,7 @@ def meta(
         "locust_workers": generators.local_workers,
         "locust_remote_workers": generators.remote_workers,
         "max_requests": profile.max_requests,
+        "min_samples": {f"p{pct}": min_samples(pct) for pct in PERCENTILES},
         "min_requests": profile.min_requests,
         "max_window_s": profile.max_window_s,
         "target": url,
@@ -296,17 +301,25 @@ def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[st
 def table(result: dict[str, Any]) -> str:
     """A plain-text table of the load figures, one row per scheme."""
     head = (
-        f"{'scheme':<15}{'req/s':>9}{'p50 us':>10}{'p95 us':>10}{'p99 us':>10}"
-        f"{'max us':>10}{'fail':>6}{'B/req':>8}{'srv CPU us/req':>16}{'gen CPU%':>10}"
+        f"{'scheme':<15}{'srv CPU us/req':>15}{'req/s':>9}{'n':>8}{'p50 us':>10}{'p95 us':>10}"
+        f"{'p99 us':>10}{'max us':>10}{'fail':>6}{'B/req':>8}{'gen CPU%':>10}"
     )
     rows = [head, "-" * len(head)]
     for name, f in result["schemes"].items():
-        rows.append(
-            f"{name:<15}{_n(f['load_rps'])}{_n(f['load_p50_us'], 10)}{_n(f['load_p95_us'], 10)}"
-            f"{_n(f['load_p99_us'], 10)}{_n(f['load_max_us'], 10)}{_n(f['load_failures'], 6)}"
-            f"{_n(f['load_bytes_per_request'], 8)}"
-            f"{_n(f['load_server_cpu_us_per_request'], 16)}{_n(f['load_generator_cpu_pct'], 10)}"
+        few = f.get("load_too_few_samples") or []
+        pcts = "".join(
+            f"{'few':>10}" if p in few else _n(f[f"load_{p}_us"], 10) for p in ("p50", "p95", "p99")
         )
+        rows.append(
+            f"{name:<15}{_n(f['load_server_cpu_us_per_request'], 15)}{_n(f['load_rps'])}"
+            f"{_n(f['load_requests'], 8)}{pcts}{_n(f['load_max_us'], 10)}"
+            f"{_n(f['load_failures'], 6)}{_n(f['load_bytes_per_request'], 8)}"
+            f"{_n(f['load_generator_cpu_pct'], 10)}"
+        )
+    rows.append(
+        "\nsrv CPU us/req: the server's CPU per request (capacity per core: 1e6 / it); "
+        "few: too few samples (n) for that percentile."
+    )
     meta_ = result["meta"]
     if meta_["generator_saturated"]:
         rows.append(
@@ -376,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nInterrupted: {run_dir} is left incomplete.", file=sys.stderr)
         return 130
     atomic_write_json(run_dir / "summary.json", build_summary(run_dir, result, args.quick))
-    mark_complete(run_dir)
+    mark_complete(run_dir, kind="load")  # latest-load: latest stays on a bench run
     print("\n" + table(result))
     print(f"\nWrote {run_dir / 'summary.json'} and {run_dir / 'load'}/<scheme>.json")
     return 0

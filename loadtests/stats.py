@@ -10,7 +10,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from results.stats import latency_summary
+from results.stats import PERCENTILES, iqr, latency_summary
+
+#: A percentile is reported only when at least this many samples lie at or above it:
+#: p50 needs 10 samples, p95 100, p99 500 (a p99 of 20 requests is their maximum).
+TAIL_SAMPLES = 5
+
+
+def min_samples(pct: float) -> int:
+    """The fewest samples that put :data:`TAIL_SAMPLES` at or above the ``pct``-th percentile."""
+    return round(TAIL_SAMPLES * 100 / (100 - pct))
+
+
+def too_few_samples(count: int) -> list[str]:
+    """The percentiles (``"p95"``...) that ``count`` samples are too few to report."""
+    return [f"p{pct}" for pct in PERCENTILES if count < min_samples(pct)]
 
 
 @dataclass
@@ -74,6 +88,8 @@ def summarise(batches: Sequence[Batch]) -> dict[str, Any]:
         "rps": round(rps, 1),
         "window_s": round(max((b.window_s for b in batches), default=0.0), 3),
         "latency": latency_summary(s.time_us for s in samples),
+        "latency_iqr_us": round(iqr([s.time_us for s in samples]), 1),
+        "too_few_samples": too_few_samples(measured),
         "latency_by_method": by_method,
         "bytes_sent_per_request": _mean(s.sent for s in samples),
         "bytes_received_per_request": _mean(s.received for s in samples),

@@ -59,6 +59,9 @@ HEADLINE: tuple[Figure, ...] = (
     Figure("crypto", "crypto per request", fmt.text, noisy=False),
     Figure("credential_bytes", "credential bytes", fmt.nbytes, noisy=False),
     Figure("login_us", "login µs", fmt.us, spread="login_iqr_us"),
+    # The headline load figure: on one machine the generator shares the CPU with the
+    # server, so req/s says as much about locust as about the scheme; CPU does not.
+    Figure("load_server_cpu_us_per_request", "server CPU µs/request (load)", fmt.us, load=True),
     Figure("load_rps", "load req/s", fmt.rate, load=True, higher_is_better=True),
     Figure("load_p50_us", "load p50 µs", fmt.us, load=True),
     Figure("load_p95_us", "load p95 µs", fmt.us, load=True),
@@ -125,6 +128,12 @@ def warnings_for(run: Run) -> list[str]:
     out = []
     if run.noise.get("noisy"):
         out.append(noise_warning(run.noise))
+    crypto = (run.raw.get("attribution") or {}).get("basic_crypto_check") or {}
+    if crypto and not crypto.get("agrees"):
+        out.append(
+            f"Where the µs go: Basic's attributed crypto is {crypto['ratio']}× its hasher's own "
+            "verify (outside ±5 %), so the SQL / crypto / rest split of this run is not exact."
+        )
     for name, check in run.verification.items():
         if isinstance(check, dict) and not check.get("ok", True):
             out.append(f"Verification failed for {name}: {check}; its figures are not trusted.")

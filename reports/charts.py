@@ -142,6 +142,37 @@ def _label_ratios(run: Run, ax, rows: list, y: list) -> list[float]:
     return ends
 
 
+#: The parts of a scheme's extra µs over none (results.schema.ATTRIBUTION_FIELDS).
+EXTRA_PARTS = (("extra_sql_us", "SQL (in the driver)"), ("extra_crypto_us", "crypto"),
+               ("extra_rest_us", "the rest (ORM, Python, middleware)"))  # fmt: skip
+
+
+def where_us_go(run: Run) -> str | None:
+    """Each scheme's extra GET µs over none split into SQL, crypto and the rest, as shares
+    of the whole (a negative part, within noise, is drawn as 0); labels: the extra µs."""
+    rows = [s for s in run.schemes if not is_baseline(s["scheme"])
+            and all(s.get(k) is not None for k, _ in EXTRA_PARTS)]  # fmt: skip
+    if not rows:
+        return None
+    fig, (ax,) = _figure(0.45 * len(rows) + 1.4)
+    y = list(range(len(rows)))[::-1]
+    parts = [[max(0.0, s[k]) for k, _ in EXTRA_PARTS] for s in rows]
+    left = [0.0] * len(rows)
+    for i, (_, label) in enumerate(EXTRA_PARTS):
+        share = [100 * p[i] / (sum(p) or 1) for p in parts]
+        ax.barh(y, share, left=left, color=PALETTE[i], label=label)
+        left = [a + b for a, b in zip(left, share, strict=True)]
+    for yy, s in zip(y, rows, strict=True):
+        extra = sum(s[k] for k, _ in EXTRA_PARTS)
+        ax.annotate(f"+{fmt.us(extra)} µs", (100, yy), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)  # fmt: skip
+    ax.set_xlim(0, 125)
+    ax.set_yticks(y, [s["scheme"] for s in rows])
+    ax.set_xlabel("share of the extra µs per GET over none (%)")
+    ax.legend(fontsize=8, loc="lower right")
+    return to_svg(fig, "where_us_go")
+
+
 def bytes_per_request(run: Run) -> str | None:
     """Credential bytes on GET and POST and extra response bytes, per scheme."""
     rows = [s for s in run.schemes if s.get("credential_bytes") is not None]
@@ -367,6 +398,13 @@ CHARTS: tuple[Chart, ...] = (
         "and POST (diamonds), log scale; the label is the multiple of none (paired, as in "
         "the headline), and in brackets the same multiple in CPU instructions.",
         request_cost,
+    ),
+    Chart(
+        "where_us_go",
+        "Where the µs go",
+        "Each scheme's extra µs per GET over none: time inside the database driver, inside "
+        "crypto (hashing, HMAC, signatures) and the rest, as shares; the label is the extra.",
+        where_us_go,
     ),
     Chart(
         "bytes",

@@ -17,6 +17,7 @@ from typing import Any
 from reports.servers import server_rows
 from results.runs import COMPLETE_MARKER
 from results.schema import (
+    ATTRIBUTION_FIELDS,
     BASELINE,
     DIMENSIONS,
     IN_PROCESS_INTERVALS,
@@ -30,7 +31,7 @@ from results.schema import (
 SUMMARY = "summary.json"
 
 #: Numeric per-scheme figures (results.schema); absent ones become ``None``.
-SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *LOAD_FIELDS)
+SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *ATTRIBUTION_FIELDS, *LOAD_FIELDS)
 #: Per-scheme 95% intervals, ``[low, high]`` or ``None`` (none before schema 3).
 SCHEME_INTERVALS = IN_PROCESS_INTERVALS
 

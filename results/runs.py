@@ -4,6 +4,11 @@ A run writes everything it produces into its own folder. Files are written to a
 temporary name and renamed, so an interrupted run never leaves a half-written
 file; ``reports/out/latest`` (a symlink) moves only when a run is marked
 complete, so it always names the newest *complete* run.
+
+``latest`` names the newest complete *bench* run (``make bench``: the in-process
+figures the README sends readers to). A load-only run (``make load``) and a
+scale-only run (``make scale``) keep their own pointers, ``latest-load`` and
+``latest-scale``, so neither can leave ``latest`` on a page of "not measured".
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(os.environ.get("AUTHLAB_OUT_DIR") or BASE_DIR / "reports" / "out")
 LATEST = "latest"
 COMPLETE_MARKER = "COMPLETE"
+#: The kinds of run and the pointer each moves when it completes.
+POINTERS = {"bench": LATEST, "load": "latest-load", "scale": "latest-scale"}
 
 
 def _current_umask() -> int:
@@ -78,17 +85,19 @@ def is_complete(run_dir: Path) -> bool:
     return (run_dir / COMPLETE_MARKER).is_file()
 
 
-def mark_complete(run_dir: Path) -> None:
-    """Mark ``run_dir`` complete and point ``latest`` at it (atomic symlink swap)."""
+def mark_complete(run_dir: Path, kind: str = "bench") -> None:
+    """Mark ``run_dir`` complete and point the pointer of its ``kind`` (:data:`POINTERS`)
+    at it (atomic symlink swap)."""
+    pointer = POINTERS[kind]  # an unknown kind fails before the marker is written
     atomic_write_text(run_dir / COMPLETE_MARKER, dt.datetime.now(dt.UTC).isoformat() + "\n")
-    link = run_dir.parent / LATEST
-    tmp = run_dir.parent / f".{LATEST}.{os.getpid()}.tmp"
+    link = run_dir.parent / pointer
+    tmp = run_dir.parent / f".{pointer}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(run_dir.name)
     os.replace(tmp, link)
 
 
-def latest_run(out_dir: Path | None = None) -> Path | None:
-    """The newest complete run folder, or ``None``."""
-    link = (out_dir or OUT_DIR) / LATEST
+def latest_run(out_dir: Path | None = None, kind: str = "bench") -> Path | None:
+    """The newest complete run folder of ``kind``, or ``None``."""
+    link = (out_dir or OUT_DIR) / POINTERS[kind]
     return link.resolve() if link.exists() else None

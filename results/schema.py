@@ -66,6 +66,8 @@ IN_PROCESS_OTHER = (
     "login_set_cookie_bytes",
     "login_repeat_same_credential",
 )
+#: Per-scheme split of the GET's extra µs over none (benchmarks/attribution.py).
+ATTRIBUTION_FIELDS = ("extra_sql_us", "extra_crypto_us", "extra_rest_us")
 #: Per-scheme figures of the load phase (SCHEMA.md); null when it did not run.
 LOAD_FIELDS = (
     "load_rps",
@@ -83,6 +85,8 @@ LOAD_DETAIL = (
     "load_bytes_received_per_request",
     "load_requests",
     "load_generator_cpu_pct",
+    "load_iqr_us",
+    "load_too_few_samples",
 )
 #: What a scheme says of itself, first in each ``schemes[]`` entry (``Scheme.identity()``):
 #: its name, title, family, the stock scheme it tunes (``variant_of``, or null), its
@@ -95,6 +99,7 @@ SCHEME_FIELDS = (
     *IN_PROCESS_INTERVALS,
     *IN_PROCESS_TEXT,
     *IN_PROCESS_OTHER,
+    *ATTRIBUTION_FIELDS,
     *LOAD_FIELDS,
     *LOAD_DETAIL,
 )
@@ -210,6 +215,7 @@ def empty_summary(
         "floor": dict.fromkeys(FLOOR_FIELDS),
         "schemes": [scheme_skeleton(s) for s in schemes or []],
         "dimensions": {name: {} if name == SERVERS_DIMENSION else [] for name in DIMENSIONS},
+        "attribution": {"method": None, "basic_crypto_check": None},
         "load": {"ran": False, "reason": "not run"},
         "scale": {**dict.fromkeys(SCALE_FIELDS), "verdicts": [], "stores": {}, "skipped": []},
     }

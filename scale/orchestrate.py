@@ -209,7 +209,7 @@ def orchestrate(sizes: list[int], stores: list[str], rounds: int) -> int:
     runs.atomic_write_json(run_dir / "summary.json", data)
     runs.atomic_write_text(run_dir / "scale.md", scale_markdown(data))
     build_report(run_dir, require_complete=False)  # marked complete right after
-    runs.mark_complete(run_dir)
+    runs.mark_complete(run_dir, kind="scale")  # latest-scale: latest stays on a bench run
     print((run_dir / "scale.md").read_text())
     print(f"scale: done in {time.monotonic() - started:.0f} s -> {run_dir}")
     return 0

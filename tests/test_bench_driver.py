@@ -187,3 +187,9 @@ def test_progress_line_shortens_pytest_verbose_lines():
     # -ra's short summary names the test after a path with a line number, not first.
     skipped = "SKIPPED [12] benchmarks/test_login.py:40: enumeration: full runs only (::)\n"
     assert progress_line(skipped, 1.0) is None
+
+
+def test_progress_line_skips_pytest_closing_summary():
+    # This line crashed the driver (IndexError) before any summary was written.
+    line = "ERROR benchmarks/test_sessions.py::test_time_session_request_by_engine[db] - ...\n"
+    assert progress_line(line, 1.0) is None

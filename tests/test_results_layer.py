@@ -63,7 +63,7 @@ def test_every_producer_gets_every_section_and_key():
     empty = results_summary.build("r", quick=True, provenance={}, schemes=meta)
     assert set(empty) == {
         "schema_version", "run_id", "quick", "provenance", "noise", "verification", "floor",
-        "schemes", "dimensions", "load", "scale",
+        "schemes", "dimensions", "attribution", "load", "scale",
     }  # fmt: skip
     assert set(empty["schemes"][0]) == {*schema.IDENTITY_FIELDS, *schema.SCHEME_FIELDS}
     assert list(empty["dimensions"]) == list(schema.DIMENSIONS)

@@ -53,12 +53,18 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
     if figure.spread:
         cell = fmt.us_spread(value, row.spreads.get(figure.key))
         return fmt.with_interval(cell, row.intervals.get(figure.key)) if value is not None else cell
+    few = analysis.run.by_name.get(row.scheme, {}).get("load_too_few_samples") or []
+    if figure.key.removeprefix("load_").removesuffix("_us") in few:
+        n = analysis.run.by_name[row.scheme].get("load_requests")
+        return f"too few samples (n={fmt.count(n)})"
     cell = figure.write(value)
     if figure.interval and value is not None:
         return fmt.with_interval(cell, row.intervals.get(figure.key), figure.write)
     vs = row.vs_none.get(figure.key)
     if figure.load and vs is not None and not is_baseline(row.scheme):
         cell += f" ({fmt.ratio(vs)})"
+    if figure.key == "load_p50_us" and value is not None:  # the sample behind p50..p99
+        cell += f" n={fmt.count(analysis.run.by_name[row.scheme].get('load_requests'))}"
     return cell
 
 

@@ -1,0 +1,73 @@
+"""Load figures carry their sample: a percentile with too few samples behind it is marked,
+never shown as a figure; server CPU per request leads the load columns; and the
+where-the-µs-go chart is drawn from the attributed parts."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadtests.stats import Batch, Sample, min_samples, summarise, too_few_samples
+from reports import charts
+from reports.analyse import HEADLINE, analyse
+from reports.render import tables
+from tests.synthetic_run import entry, summary, write_run
+
+
+def test_each_percentile_needs_five_samples_at_or_above_it():
+    assert [min_samples(p) for p in (50, 95, 99)] == [10, 100, 500]
+    assert too_few_samples(9) == ["p50", "p95", "p99"]
+    assert too_few_samples(20) == ["p95", "p99"]
+    assert too_few_samples(100) == ["p99"]
+    assert too_few_samples(500) == []
+
+
+def test_summarise_reports_the_sample_and_its_spread():
+    samples = [Sample("GET", float(t), 100, 400, True) for t in (10, 11, 12, 13, 20)] * 4
+    figures = summarise([Batch(samples=samples, window_s=1.0)])
+    assert figures["requests"] == 20
+    assert figures["too_few_samples"] == ["p95", "p99"]
+    assert figures["latency_iqr_us"] == 2.0  # the lab's one IQR definition
+
+
+def _run(tmp_path):
+    few = {"load_requests": 20, "load_too_few_samples": ["p95", "p99"],
+           "load_p50_us": 5e5, "load_p95_us": 6e5, "load_p99_us": 7e5,
+           "load_server_cpu_us_per_request": 490_000.0}  # fmt: skip
+    many = {"load_requests": 900, "load_too_few_samples": [], "load_p50_us": 900.0,
+            "load_p95_us": 1500.0, "load_p99_us": 2000.0,
+            "load_server_cpu_us_per_request": 1200.0}  # fmt: skip
+    parts = {"extra_sql_us": 30.0, "extra_crypto_us": 10.0, "extra_rest_us": 20.0}
+    schemes = [entry("none", **many), entry("basic", **few), entry("token", **many, **parts)]
+    return write_run(tmp_path / "run", summary(schemes))
+
+
+def test_a_percentile_below_its_minimum_is_marked_not_shown(tmp_path):
+    table = tables.headline(analyse(_run(tmp_path)))
+    rows = {row[0]: dict(zip(table.header, row, strict=True)) for row in table.rows}
+    assert rows["basic"]["load p95 µs"] == "too few samples (n=20)"
+    assert rows["basic"]["load p99 µs"] == "too few samples (n=20)"
+    assert rows["basic"]["load p50 µs"].endswith("n=20")
+    assert rows["token"]["load p99 µs"].startswith("2,000")
+
+
+def test_server_cpu_per_request_is_the_first_load_column():
+    load = [f.key for f in HEADLINE if f.load]
+    assert load[0] == "load_server_cpu_us_per_request"
+
+
+@pytest.mark.parametrize("with_parts", [True, False])
+def test_where_the_us_go_chart_needs_the_parts(tmp_path, with_parts):
+    run = _run(tmp_path)
+    if not with_parts:
+        for s in run.schemes:
+            s["extra_rest_us"] = None
+    svg = charts.where_us_go(run)
+    assert (svg is not None and svg.startswith("<svg")) is with_parts
+
+
+@pytest.mark.parametrize(("agrees", "warned"), [(True, False), (False, True)])
+def test_a_crypto_check_outside_the_band_is_a_warning(tmp_path, agrees, warned):
+    check = {"ratio": 0.86 if not agrees else 1.01, "agrees": agrees}
+    data = summary([entry("none"), entry("basic")], attribution={"basic_crypto_check": check})
+    warnings = analyse(write_run(tmp_path / "run", data)).warnings
+    assert any("attributed crypto" in w for w in warnings) is warned
