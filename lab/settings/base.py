@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,  # write-only fields (passwords) only in requests
+    # The book's /api/v1/rest-auth/ alias serves the documented account views again.
+    "PREPROCESSING_HOOKS": ["lab.openapi.without_book_alias"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
