@@ -25,10 +25,11 @@ urlpatterns = [
         for scheme in registry.all_schemes()
     ),
     # Accounts ("Django for APIs"): dj-rest-auth, allauth registration (lab.accounts).
-    path(ACCOUNTS_PREFIX, include("lab.accounts.urls")),
     # The same views under the book's own prefix (its first editions, django-rest-auth),
-    # so a reader can follow it verbatim. Listed second: the names reverse to the first.
+    # so a reader can follow it verbatim. Listed first: when two patterns share a name,
+    # reverse() gives the last one, so emailed links keep the canonical prefix.
     path(BOOK_ACCOUNTS_PREFIX, include("lab.accounts.urls")),
+    path(ACCOUNTS_PREFIX, include("lab.accounts.urls")),
     # OpenAPI 3 schema and Swagger UI; the UI's assets come from the lab (sidecar).
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", DocsView.as_view(url_name="schema"), name="docs"),
