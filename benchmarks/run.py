@@ -293,16 +293,41 @@ def main(argv: list[str] | None = None) -> int:
             "verifying every scheme, then timing ..."
         )
         code = run_suites(run_dir, pol, db_path, args.select)
+        evidence = evidence_phase()
     verification = read_json(run_dir / VERIFICATION_FILE)
     benchmark_json = read_json(run_dir / "benchmark.json")
     if verification is None or benchmark_json is None:
         say(f"FAILED: the suites stopped early (exit {code}); see {run_dir / PYTEST_LOG}")
         return 1
-    return finish(args, pol, run_dir, code, verification, benchmark_json, started)
+    return finish(args, pol, run_dir, code, verification, benchmark_json, started, evidence)
+
+
+def evidence_phase() -> dict:
+    """The claims' in-process evidence (benchmarks/evidence.py), on the seeded database."""
+    from django.db import connection
+
+    from benchmarks import evidence
+
+    started = time.monotonic()
+    found = evidence.collect()
+    connection.close()
+    failed = [name for name, section in found.items() if "error" in section]
+    say(
+        f"claims' evidence in {time.monotonic() - started:.1f} s"
+        + (f"; failed: {failed}" if failed else "")
+    )
+    return found
 
 
 def finish(
-    args, pol, run_dir: Path, code: int, verification: dict, benchmark_json: dict, started: float
+    args,
+    pol,
+    run_dir: Path,
+    code: int,
+    verification: dict,
+    benchmark_json: dict,
+    started: float,
+    evidence: dict | None = None,
 ) -> int:
     """Write the summary, run the load phase and the report, mark the run complete."""
     from benchmarks.summary import build_summary, queries_by_scheme, read_records
@@ -317,6 +342,7 @@ def finish(
         baseline=registry.BASELINE,
         verification=verification,
         benchmark_json=benchmark_json,
+        evidence=evidence,
     )
     runs.atomic_write_json(
         run_dir / "queries.json", queries_by_scheme(read_records(benchmark_json))

@@ -311,6 +311,7 @@ def build_summary(
     baseline: str,
     verification: dict[str, Any],
     benchmark_json: dict[str, Any],
+    evidence: dict[str, Any] | None = None,
 ) -> dict:
     """The whole ``summary.json`` except the load figures (``load.ran`` is false)."""
     records = read_records(benchmark_json)
@@ -334,6 +335,7 @@ def build_summary(
             "ratio_to_none": ratio_to_baseline(floor, baseline_us),
         },
         dimensions=dimensions(records, baseline_us),
+        evidence=evidence,
     )
     summary["load"]["reason"] = "not run yet"
     return summary

@@ -113,6 +113,20 @@ SCALE_FIELDS = (
     "services",
 )
 
+#: The ``evidence`` object: the notes' claims measured in process (benchmarks/evidence.py),
+#: one section each; a section that failed holds ``{"error": ...}``.
+EVIDENCE_SECTIONS = (
+    "basic_capture",
+    "basic_refusals",
+    "password_in_traffic",
+    "token_two_clients",
+    "token_contents",
+    "token_expiry",
+    "drf_defaults",
+    "www_authenticate",
+    "book_accounts",
+)
+
 
 def scheme_skeleton(name: str, title: str, properties: dict[str, Any]) -> dict[str, Any]:
     """One ``schemes[]`` entry with every field ``None`` (not measured)."""
@@ -148,6 +162,7 @@ def empty_summary(
             for s in schemes or []
         ],
         "dimensions": {name: [] for name in DIMENSIONS},
+        "evidence": {},
         "load": {"ran": False, "reason": "not run"},
         "scale": {**dict.fromkeys(SCALE_FIELDS), "verdicts": [], "stores": {}, "skipped": []},
     }
