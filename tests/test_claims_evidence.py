@@ -18,7 +18,11 @@ OK2 = {"statuses": [200, 200]}
 
 #: Evidence as benchmarks/evidence.py measured it on the lab (tests/test_evidence.py).
 EVIDENCE = {
-    "basic_capture": {"header_bytes": 56, "decoded_is_username_password": True, "replay_status": 200},
+    "basic_capture": {
+        "header_bytes": 56,
+        "decoded_is_username_password": True,
+        "replay_status": 200,
+    },
     "basic_refusals": {
         case: {"status": 401, "www_authenticate": 'Basic realm="api"'}
         for case in ("missing", "wrong", "inactive", "malformed")
@@ -29,14 +33,39 @@ EVIDENCE = {
     },
     "token_two_clients": {name: OK2 for name in ("token", "jwt", "jwt-stateless", "knox")},
     "token_contents": {
-        "token": {"kind": "token", "token_bytes": 40, "readable_claims": [], "reveals_username": False},
-        "knox": {"kind": "token", "token_bytes": 64, "readable_claims": [], "reveals_username": False},
-        "jwt": {"kind": "jwt", "token_bytes": 256, "readable_claims": ["exp", "user_id"], "reveals_username": True},
+        "token": {
+            "kind": "token",
+            "token_bytes": 40,
+            "readable_claims": [],
+            "reveals_username": False,
+        },
+        "knox": {
+            "kind": "token",
+            "token_bytes": 64,
+            "readable_claims": [],
+            "reveals_username": False,
+        },
+        "jwt": {
+            "kind": "jwt",
+            "token_bytes": 256,
+            "readable_claims": ["exp", "user_id"],
+            "reveals_username": True,
+        },
     },
     "token_expiry": {
         "token": {"expiry_seconds": None, "two_logins_distinct": False},
-        "jwt": {"expiry_seconds": 300, "two_logins_distinct": True, "status_before_expiry": 200, "status_after_expiry": 401},
-        "jwt-stateless": {"expiry_seconds": 300, "two_logins_distinct": True, "status_before_expiry": 200, "status_after_expiry": 401},
+        "jwt": {
+            "expiry_seconds": 300,
+            "two_logins_distinct": True,
+            "status_before_expiry": 200,
+            "status_after_expiry": 401,
+        },
+        "jwt-stateless": {
+            "expiry_seconds": 300,
+            "two_logins_distinct": True,
+            "status_before_expiry": 200,
+            "status_after_expiry": 401,
+        },
     },
     "drf_defaults": {
         "drf_version": "3.18.3",
@@ -51,29 +80,43 @@ EVIDENCE = {
         "token": {"status": 401, "www_authenticate": "Token", "auth_scheme": "Token"},
     },
     "book_accounts": {
-        "served_host": "127.0.0.1:8000", "register_status": 201, "emails": 1,
-        "link_host": "127.0.0.1:8000", "confirm_status": 200, "login_status": 200,
-        "login_has_key": True, "email_names_example_com": False, "email_names_served_host": True,
+        "served_host": "127.0.0.1:8000",
+        "register_status": 201,
+        "emails": 1,
+        "link_host": "127.0.0.1:8000",
+        "confirm_status": 200,
+        "login_status": 200,
+        "login_has_key": True,
+        "email_names_example_com": False,
+        "email_names_served_host": True,
     },
-}  # fmt: skip
+}
 
 #: browser_claims.json as `make browser-claims` writes it.
 BROWSER = {
     "cross_origin": {
-        "api_origin": "http://127.0.0.1:8001", "front_origin": "http://localhost:8002",
-        "samesite": "Lax", "cors_allowed_origin": "http://localhost:8002",
-        "session_cookie_sent": False, "session_status": 403, "token_status": 200,
+        "api_origin": "http://127.0.0.1:8001",
+        "front_origin": "http://localhost:8002",
+        "samesite": "Lax",
+        "cors_allowed_origin": "http://localhost:8002",
+        "session_cookie_sent": False,
+        "session_status": 403,
+        "token_status": 200,
     },
     "public_urls": {"cookie_bytes": {"none whoami": 90, "static file": 90}},
     "storage": {
-        "largest_cookie_bytes": 4096, "cookie_request_bytes": 4110,
-        "local_storage_bytes": 5_242_880, "local_storage_request_bytes": 0,
+        "largest_cookie_bytes": 4096,
+        "cookie_request_bytes": 4110,
+        "local_storage_bytes": 5_242_880,
+        "local_storage_request_bytes": 0,
     },
     "xss": {
-        "reads_local_storage": True, "reads_plain_cookie": True,
-        "reads_httponly_cookie": False, "rides_session_status": 200,
+        "reads_local_storage": True,
+        "reads_plain_cookie": True,
+        "reads_httponly_cookie": False,
+        "rides_session_status": 200,
     },
-}  # fmt: skip
+}
 
 
 def changed(base: dict, path: str, value) -> dict:
