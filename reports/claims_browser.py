@@ -31,12 +31,16 @@ def session_cross_origin(run: Run) -> Verdict:
         f"front end {got['front_origin']} calling the API on {got['api_origin']} "
         f"(SameSite={got['samesite']}, CORS allows {fmt.text(got.get('cors_allowed_origin'))})",
         f"session: cookie sent on the cross-site fetch: {fmt.yes_no(got['session_cookie_sent'])}; "
-        f"whoami HTTP {got['session_status']}",
-        f"token in a header from the same page: whoami HTTP {got['token_status']}",
+        f"whoami as the page read it: {_status(got['session_status'])}",
+        f"token in a header from the same page: whoami {_status(got['token_status'])}",
     ]
-    if got["session_status"] == 200:
+    if got["session_cookie_sent"] and got["session_status"] == 200:
         return REFUTED, lines
     return (CONFIRMED if got["token_status"] == 200 else DEPENDS), lines
+
+
+def _status(status: int) -> str:
+    return f"HTTP {status}" if status else "refused (CORS: the page may not read it)"
 
 
 def sessions_multiserver(run: Run) -> Verdict:

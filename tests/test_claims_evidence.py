@@ -100,7 +100,7 @@ BROWSER = {
         "samesite": "Lax",
         "cors_allowed_origin": "http://localhost:8002",
         "session_cookie_sent": False,
-        "session_status": 403,
+        "session_status": 0,
         "token_status": 200,
     },
     "public_urls": {"cookie_bytes": {"none whoami": 90, "static file": 90}},
@@ -188,7 +188,11 @@ def test_session_password_once__follows_the_count(verdict):
 def test_session_cross_origin__follows_the_browser(verdict):
     assert verdict("session-cross-origin") == NOT_MEASURED
     assert verdict("session-cross-origin", browser=BROWSER) == CONFIRMED
-    works = changed(BROWSER, "cross_origin.session_status", 200)
+    works = changed(
+        changed(BROWSER, "cross_origin.session_status", 200),
+        "cross_origin.session_cookie_sent",
+        True,
+    )
     assert verdict("session-cross-origin", browser=works) == REFUTED
     no_cors = changed(BROWSER, "cross_origin.token_status", 403)
     assert verdict("session-cross-origin", browser=no_cors) == DEPENDS

@@ -42,6 +42,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "lab",
 ]
+# CORS (django-cors-headers): only the origins AUTHLAB_CORS_ORIGINS names, e.g. the second
+# origin of `make browser-claims`. Its middleware is added only then, so the measured
+# stack is the same as before when no origin is allowed (the default).
+CORS_ALLOWED_ORIGINS = env.CORS_ORIGINS
+if CORS_ALLOWED_ORIGINS:
+    INSTALLED_APPS.append("corsheaders")
 SITE_ID = 1  # django.contrib.sites, for allauth's emails ("Django for APIs")
 
 # The full stack a typical project runs. Header-based schemes pay for the session,
@@ -64,6 +70,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+if CORS_ALLOWED_ORIGINS:  # before CommonMiddleware, as django-cors-headers asks
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+                      "corsheaders.middleware.CorsMiddleware")  # fmt: skip
 ROOT_URLCONF = "lab.urls"
 WSGI_APPLICATION = "lab.wsgi.application"
 TEMPLATES = [
