@@ -211,6 +211,22 @@ def instructions_phase(run_dir: Path) -> None:
         procs.stop(proc)
 
 
+def browser_phase(run_dir: Path) -> None:
+    """The browser claims' evidence in Chromium (``make browser-claims``), when present."""
+    from benchmarks import browser_claims
+
+    missing = browser_claims.available()
+    if missing:
+        say(f"browser claims skipped ({missing}): they read 'not measured'")
+        return
+    say("browser claims in Chromium ...")
+    command = [sys.executable, "-m", "benchmarks.browser_claims", "--out", str(run_dir)]
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        say(f"browser claims failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+
+
 def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
     """Run the load tests and merge their figures; record why when they cannot run."""
     from results.summary import add_load
@@ -356,6 +372,8 @@ def finish(
     else:
         load_phase(run_dir, pol.quick, summary)
     runs.atomic_write_json(run_dir / "summary.json", summary)
+    if not args.select:
+        browser_phase(run_dir)
     report = None if args.no_report else report_phase(run_dir)
     say("")
     say(table(summary))
