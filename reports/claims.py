@@ -434,11 +434,6 @@ CLAIMS: tuple[Claim, ...] = (
     ),
 )
 
-# The claims resting on their own evidence (issue 15): reports/claims_notes.py.
-from reports.claims_notes import EVIDENCE_CLAIMS  # noqa: E402 (it builds on the above)
-
-CLAIMS = CLAIMS + EVIDENCE_CLAIMS
-
 
 def judge_all(run: Run, claims: tuple[Claim, ...] = CLAIMS) -> list[Finding]:
     """Test every claim on ``run``, in order."""

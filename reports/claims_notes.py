@@ -1,11 +1,13 @@
 """The notes' part III claims that rest on their own evidence (issue 15), in the notes'
-order, each with the make target that produces its evidence (README "Claims")."""
+order, each with the make target that produces its evidence (README "Claims"), and
+:data:`ALL_CLAIMS`, what the report judges: reports.claims' and these."""
 
 from __future__ import annotations
 
 from reports import claims_browser as browser
 from reports import claims_evidence as ev
-from reports.claims import NOTES, Claim
+from reports.claims import CLAIMS, NOTES, Claim, Finding
+from reports.collect import Run
 
 EVIDENCE_CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -155,3 +157,11 @@ EVIDENCE_CLAIMS: tuple[Claim, ...] = (
         ev.book_accounts,
     ),
 )
+
+#: Every claim the report tests, in order.
+ALL_CLAIMS: tuple[Claim, ...] = CLAIMS + EVIDENCE_CLAIMS
+
+
+def judge_all(run: Run, claims: tuple[Claim, ...] = ALL_CLAIMS) -> list[Finding]:
+    """Test every claim on ``run``, in order."""
+    return [claim.test(run) for claim in claims]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from reports.claims import CLAIMS, CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED
+from reports.claims import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED
+from reports.claims_notes import ALL_CLAIMS
 from tests.synthetic_run import all_builtin, entry, summary, with_properties, write_run
 
-CLAIM = {claim.key: claim for claim in CLAIMS}
+CLAIM = {claim.key: claim for claim in ALL_CLAIMS}
 
 
 @pytest.fixture

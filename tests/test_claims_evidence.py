@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from reports.claims import CLAIMS, CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED
+from reports.claims import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED
 from reports.claims_evidence import BROWSER_FILE, MULTISERVER_FILE
+from reports.claims_notes import ALL_CLAIMS as CLAIMS
 from tests.synthetic_run import all_builtin, entry, summary, with_properties, write_run
 
 CLAIM = {claim.key: claim for claim in CLAIMS}

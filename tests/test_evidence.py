@@ -9,7 +9,8 @@ from django.core.cache import cache
 
 from benchmarks import evidence
 from lab.seed import seed_users
-from reports.claims import CLAIMS, CONFIRMED, DEPENDS, REFUTED
+from reports.claims import CONFIRMED, DEPENDS, REFUTED
+from reports.claims_notes import ALL_CLAIMS as CLAIMS
 from results import summary as results_summary
 from results.schema import EVIDENCE_SECTIONS
 from schemes import registry

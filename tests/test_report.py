@@ -22,7 +22,9 @@ import pytest
 from reports import __main__ as cli
 from reports.build import build_report
 from reports.charts import CHARTS
-from reports.claims import CLAIMS, REFUTED, VERDICTS, judge_all
+from reports.claims import REFUTED, VERDICTS
+from reports.claims_notes import ALL_CLAIMS as CLAIMS
+from reports.claims_notes import judge_all
 from reports.collect import ReportInputError, load_run
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "run-quick"
