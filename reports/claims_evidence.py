@@ -235,12 +235,12 @@ def drf_default_classes(run: Run) -> Verdict:
 def basic_carries_session_id(run: Run) -> Verdict:
     """Claim 15: "Basic passes the session ID in the headers" — the bytes of each."""
     got = evidence(run, "basic_capture")
-    session = run.by_name.get("session")
-    if got is None or session is None:
+    session, basic = run.by_name.get("session"), run.by_name.get("basic")
+    if got is None or session is None or basic is None:
         return _absent("the Basic capture and the session scheme", BENCH)
     carriers = session["properties"].get("carriers") or []
     cookie = next((c for c in carriers if c.get("kind") == "session"), None)
-    basic_kinds = {c.get("kind") for c in run.by_name["basic"]["properties"].get("carriers", [])}
+    basic_kinds = {c.get("kind") for c in basic["properties"].get("carriers") or []}
     lines = [
         "Basic's Authorization header decodes to "
         + ("username:password" if got["decoded_is_username_password"] else "something else"),
