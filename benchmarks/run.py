@@ -219,6 +219,22 @@ def instructions_phase(run_dir: Path) -> None:
         procs.stop(proc)
 
 
+def browser_phase(run_dir: Path) -> None:
+    """The browser claims' evidence in Chromium (``make browser-claims``), when present."""
+    from benchmarks import browser_claims
+
+    missing = browser_claims.available()
+    if missing:
+        say(f"browser claims skipped ({missing}): they read 'not measured'")
+        return
+    say("browser claims in Chromium ...")
+    command = [sys.executable, "-m", "benchmarks.browser_claims", "--out", str(run_dir)]
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        say(f"browser claims failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+
+
 def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
     """Run the load tests and merge their figures; record why when they cannot run."""
     from results.summary import add_load
@@ -340,16 +356,41 @@ def main(argv: list[str] | None = None) -> int:
             "verifying every scheme, then timing ..."
         )
         code = run_suites(run_dir, pol, db_path, args.select)
+        evidence = evidence_phase()
     verification = read_json(run_dir / VERIFICATION_FILE)
     benchmark_json = read_json(run_dir / "benchmark.json")
     if verification is None or benchmark_json is None:
         say(f"FAILED: the suites stopped early (exit {code}); see {run_dir / PYTEST_LOG}")
         return 1
-    return finish(args, pol, run_dir, code, verification, benchmark_json, started)
+    return finish(args, pol, run_dir, code, verification, benchmark_json, started, evidence)
+
+
+def evidence_phase() -> dict:
+    """The claims' in-process evidence (benchmarks/evidence.py), on the seeded database."""
+    from django.db import connection
+
+    from benchmarks import evidence
+
+    started = time.monotonic()
+    found = evidence.collect()
+    connection.close()
+    failed = [name for name, section in found.items() if "error" in section]
+    say(
+        f"claims' evidence in {time.monotonic() - started:.1f} s"
+        + (f"; failed: {failed}" if failed else "")
+    )
+    return found
 
 
 def finish(
-    args, pol, run_dir: Path, code: int, verification: dict, benchmark_json: dict, started: float
+    args,
+    pol,
+    run_dir: Path,
+    code: int,
+    verification: dict,
+    benchmark_json: dict,
+    started: float,
+    evidence: dict | None = None,
 ) -> int:
     """Write the summary, run the load phase and the report, mark the run complete."""
     from benchmarks.summary import build_summary, queries_by_scheme, read_records
@@ -365,6 +406,7 @@ def finish(
         baseline=registry.BASELINE,
         verification=verification,
         benchmark_json=benchmark_json,
+        evidence=evidence,
     )
     runs.atomic_write_json(
         run_dir / "queries.json", queries_by_scheme(read_records(benchmark_json))
@@ -381,6 +423,8 @@ def finish(
     if not (args.no_servers or args.select):
         servers_phase(run_dir, pol.quick, summary)
     runs.atomic_write_json(run_dir / "summary.json", summary)
+    if not args.select:
+        browser_phase(run_dir)
     report = None if args.no_report else report_phase(run_dir)
     say("")
     say(table(summary))

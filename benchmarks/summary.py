@@ -382,6 +382,7 @@ def build_summary(
     baseline: str,
     verification: dict[str, Any],
     benchmark_json: dict[str, Any],
+    evidence: dict[str, Any] | None = None,
 ) -> dict:
     """The whole ``summary.json`` except the load figures (``load.ran`` is false)."""
     records = read_records(benchmark_json)
@@ -410,6 +411,7 @@ def build_summary(
             "ratio_to_none": ratio_to_baseline(floor, baseline_us),
         },
         dimensions=dimensions(records, baseline_us),
+        evidence=evidence,
     )
     summary["attribution"] = attribution.attribution_section(records)
     summary["load"]["reason"] = "not run yet"

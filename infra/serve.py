@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     call_command("seed_users", count=args.seed)
+    # The account emails name the site: make it this server, not Django's example.com.
+    call_command("name_site", host=args.host, port=args.port, verbosity=0)
 
     from lab.seed import SEED_PASSWORD, seed_username
     from schemes import registry

@@ -236,6 +236,9 @@ ALLOWED_HOSTS = [h.strip() for h in get("AUTHLAB_ALLOWED_HOSTS").split(",") if h
 #: Ports a Host header may name besides the one gunicorn listens on (comma-separated):
 #: the public port of a proxy in front. Another port is refused (lab.hosts).
 ALLOWED_PORTS = [p.strip() for p in get("AUTHLAB_ALLOWED_PORTS").split(",") if p.strip()]
+#: Origins allowed to call the API from another origin (CORS, comma-separated, exact
+#: ``scheme://host:port``); none by default, so cross-origin reads stay refused.
+CORS_ORIGINS = [o.strip() for o in get("AUTHLAB_CORS_ORIGINS").split(",") if o.strip()]
 #: The lab is reached over HTTPS (gunicorn --certfile, or a TLS proxy on loopback that
 #: gunicorn trusts for X-Forwarded-Proto): Secure cookies, HSTS and the HTTPS redirect.
 TLS = get_bool("AUTHLAB_TLS", False)

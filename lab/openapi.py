@@ -115,3 +115,11 @@ class ResendEmailDoc(DocumentedView):
 
     target_class = "lab.accounts.views.ResendEmailView"
     schemas: ClassVar = {"post": {"responses": {200: Detail}}}
+
+
+def without_book_alias(endpoints: list) -> list:
+    """drf-spectacular preprocessing hook: document the account views once, under
+    ``/api/v1/dj-rest-auth/``; ``/api/v1/rest-auth/`` (the book's prefix) serves the same."""
+    from lab.urls import BOOK_ACCOUNTS_PREFIX
+
+    return [e for e in endpoints if not e[0].startswith("/" + BOOK_ACCOUNTS_PREFIX)]

@@ -11,6 +11,10 @@ from lab.throttles import refuse_when_throttled
 from lab.views import SchemeIndexView
 from schemes import registry
 
+#: Where the account endpoints live (dj-rest-auth's name), and the book's alias of it.
+ACCOUNTS_PREFIX = "api/v1/dj-rest-auth/"
+BOOK_ACCOUNTS_PREFIX = "api/v1/rest-auth/"
+
 #: rest_framework.urls' login view, as it configures it (the browsable API's template).
 DRF_LOGIN = {"template_name": "rest_framework/login.html"}
 
@@ -21,7 +25,11 @@ urlpatterns = [
         for scheme in registry.all_schemes()
     ),
     # Accounts ("Django for APIs"): dj-rest-auth, allauth registration (lab.accounts).
-    path("api/v1/dj-rest-auth/", include("lab.accounts.urls")),
+    # The same views under the book's own prefix (its first editions, django-rest-auth),
+    # so a reader can follow it verbatim. Listed first: when two patterns share a name,
+    # reverse() gives the last one, so emailed links keep the canonical prefix.
+    path(BOOK_ACCOUNTS_PREFIX, include("lab.accounts.urls")),
+    path(ACCOUNTS_PREFIX, include("lab.accounts.urls")),
     # OpenAPI 3 schema and Swagger UI; the UI's assets come from the lab (sidecar).
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", DocsView.as_view(url_name="schema"), name="docs"),

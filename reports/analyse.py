@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reports import fmt
-from reports.claims import judge_all
+from reports.claims_notes import judge_all
 from reports.collect import Run, is_baseline
 from reports.figures import ratio, request_ratio
 from reports.noise import INSTRUCTIONS_TOLERANCE

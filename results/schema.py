@@ -183,6 +183,20 @@ SCALE_FIELDS = (
     "services",
 )
 
+#: The ``evidence`` object: the notes' claims measured in process (benchmarks/evidence.py),
+#: one section each; a section that failed holds ``{"error": ...}``.
+EVIDENCE_SECTIONS = (
+    "basic_capture",
+    "basic_refusals",
+    "password_in_traffic",
+    "token_two_clients",
+    "token_contents",
+    "token_expiry",
+    "drf_defaults",
+    "www_authenticate",
+    "book_accounts",
+)
+
 
 def scheme_skeleton(identity: dict[str, Any]) -> dict[str, Any]:
     """One ``schemes[]`` entry: the scheme's identity fields, every figure ``None``."""
@@ -216,6 +230,7 @@ def empty_summary(
         "schemes": [scheme_skeleton(s) for s in schemes or []],
         "dimensions": {name: {} if name == SERVERS_DIMENSION else [] for name in DIMENSIONS},
         "attribution": {"method": None, "basic_crypto_check": None},
+        "evidence": {},
         "load": {"ran": False, "reason": "not run"},
         "scale": {**dict.fromkeys(SCALE_FIELDS), "verdicts": [], "stores": {}, "skipped": []},
     }

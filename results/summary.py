@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from results.schema import (
+    EVIDENCE_SECTIONS,
     LOAD_DETAIL,
     LOAD_FIELDS,
     SCALE_FIELDS,
@@ -33,12 +34,13 @@ def build(
     dimensions: dict[str, list] | None = None,
     load: dict[str, Any] | None = None,
     scale: dict[str, Any] | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A whole summary.json; sections not given stay empty (``null`` figures).
 
     ``schemes``: ``{"scheme", "title", "properties"}`` per scheme, in registry order;
     ``figures``: scheme -> its measured fields (each must be a schema field);
-    ``load``: what :func:`add_load` takes.
+    ``load``: what :func:`add_load` takes; ``evidence``: section -> its figures.
     """
     summary = empty_summary(run_id, quick=quick, provenance=provenance, schemes=schemes)
     for entry in summary["schemes"]:
@@ -49,6 +51,7 @@ def build(
     for name, rows in (dimensions or {}).items():
         summary["dimensions"][name] = dict(rows) if name == SERVERS_DIMENSION else list(rows)
     summary["scale"].update(_known(SCALE_FIELDS, scale or {}, "scale"))
+    summary["evidence"].update(_known(EVIDENCE_SECTIONS, evidence or {}, "evidence"))
     if load is not None:
         add_load(summary, load)
     return summary

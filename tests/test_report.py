@@ -23,7 +23,9 @@ from reports import __main__ as cli
 from reports.analyse import HEADLINE
 from reports.build import build_report
 from reports.charts import CHARTS
-from reports.claims import CLAIMS, REFUTED, VERDICTS, judge_all
+from reports.claims import REFUTED, VERDICTS
+from reports.claims_notes import ALL_CLAIMS as CLAIMS
+from reports.claims_notes import judge_all
 from reports.collect import ReportInputError, load_run
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "run-quick"

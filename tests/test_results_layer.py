@@ -63,8 +63,9 @@ def test_every_producer_gets_every_section_and_key():
     empty = results_summary.build("r", quick=True, provenance={}, schemes=meta)
     assert set(empty) == {
         "schema_version", "run_id", "quick", "provenance", "noise", "verification", "floor",
-        "schemes", "dimensions", "attribution", "load", "scale",
+        "schemes", "dimensions", "attribution", "evidence", "load", "scale",
     }  # fmt: skip
+    assert empty["evidence"] == {}
     assert set(empty["schemes"][0]) == {*schema.IDENTITY_FIELDS, *schema.SCHEME_FIELDS}
     assert list(empty["dimensions"]) == list(schema.DIMENSIONS)
     assert set(empty["noise"]) == set(schema.NOISE_FIELDS)

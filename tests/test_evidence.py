@@ -1,0 +1,75 @@
+"""benchmarks/evidence.py run once on the test database: every section is measured
+(none failed), its figures are what the real views answer, and the claims judged on
+it get the verdicts the notes deserve."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from benchmarks import evidence
+from lab.seed import seed_users
+from reports.claims import CONFIRMED, DEPENDS, REFUTED
+from reports.claims_notes import ALL_CLAIMS as CLAIMS
+from results import summary as results_summary
+from results.schema import EVIDENCE_SECTIONS
+from schemes import registry
+from tests.synthetic_run import all_builtin, write_run
+
+
+@pytest.fixture
+def measured(db):
+    """The evidence, measured on the test database (seeded users, clean throttles)."""
+    cache.clear()
+    seed_users(2)
+    yield evidence.collect()
+    cache.clear()
+
+
+def test_every_section_is_measured(measured):
+    assert list(measured) == list(EVIDENCE_SECTIONS)
+    assert [name for name, section in measured.items() if "error" in section] == []
+
+
+def test_the_figures_are_the_views_answers(measured):
+    assert measured["basic_capture"]["decoded_is_username_password"] is True
+    assert measured["basic_capture"]["replay_status"] == 200
+    assert {r["status"] for r in measured["basic_refusals"].values()} == {401}
+    assert measured["password_in_traffic"]["session"]["carrying_password"] == 1
+    assert measured["password_in_traffic"]["basic"]["carrying_password"] == 5
+    assert measured["token_contents"]["token"]["readable_claims"] == []
+    assert "user_id" in measured["token_contents"]["jwt"]["readable_claims"]
+    assert measured["token_expiry"]["jwt"]["status_after_expiry"] == 401
+    assert measured["www_authenticate"]["session"] == {
+        "status": 403,
+        "www_authenticate": None,
+        "auth_scheme": "",
+    }
+    assert measured["book_accounts"]["login_status"] == 200
+
+
+def test_the_claims_judged_on_the_measured_evidence(measured, tmp_path):
+    metas = [
+        {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
+        for s in registry.all_schemes()
+    ]
+    data = results_summary.build("t", quick=True, provenance={}, schemes=metas, evidence=measured)
+    figures = {e["scheme"]: e for e in all_builtin()}
+    for item in data["schemes"]:
+        item.update({k: v for k, v in figures.get(item["scheme"], {}).items() if k in item})
+    run = write_run(tmp_path / "run", data)
+    verdicts = {c.key: c.test(run).verdict for c in CLAIMS}
+    assert verdicts["basic-readable-replayable"] == CONFIRMED
+    assert verdicts["basic-wrong-status"] == REFUTED
+    assert verdicts["session-password-once"] == CONFIRMED
+    assert verdicts["token-carries-user"] == DEPENDS
+    assert verdicts["jwt-unique-and-expiry"] == CONFIRMED
+    assert verdicts["drf-default-classes"] == CONFIRMED
+    assert verdicts["basic-carries-session-id"] == REFUTED
+    assert verdicts["www-authenticate-names-scheme"] == DEPENDS
+    assert verdicts["book-account-endpoints"] == CONFIRMED
+
+
+def test_an_unknown_evidence_section_is_refused():
+    with pytest.raises(KeyError, match="evidence"):
+        results_summary.build("t", quick=True, provenance={}, schemes=[], evidence={"x": {}})
