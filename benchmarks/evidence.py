@@ -235,7 +235,7 @@ def token_expiry() -> dict[str, Any]:
             first, second = _obtain(scheme, 9), _obtain(scheme, 9)
             row: dict[str, Any] = {
                 "expiry_seconds": lifetime,
-                "two_logins_distinct": first.headers != second.headers,
+                "two_logins_distinct": first.headers_for("GET") != second.headers_for("GET"),
             }
             if lifetime is not None:
                 headers = first.headers_for("GET")
