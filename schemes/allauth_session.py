@@ -25,6 +25,7 @@ class AllauthSessionScheme(Scheme):
     title = "allauth headless session token"
     summary = "allauth headless app client: the session key as an X-Session-Token header."
     family = "server-state"
+    login_writes = ("sessions.Session",)  # headless keeps a Django session per login
     authentication_classes = (XSessionTokenAuthentication,)
     # headless answers a logout with 401 and is_authenticated false: "no longer logged in".
     logout_statuses = (401,)

@@ -240,6 +240,8 @@ class Scheme:
     #: The tables its credential lookup reads, as "app_label.Model" (``make scale``
     #: reports their row counts); empty when the lookup reads no table.
     stored_models: ClassVar[tuple[str, ...]] = ()
+    #: The tables one login through the scheme adds a row to ("app_label.Model").
+    login_writes: ClassVar[tuple[str, ...]] = ()
     #: The flow view that issues a credential for a password (OAuth2's is ``token``)
     #: and the one that revokes it (OAuth2's ``revoke``): what consumers look for.
     login_action: ClassVar[str] = "login"

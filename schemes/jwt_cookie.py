@@ -82,6 +82,7 @@ class JWTCookieScheme(Scheme):
     title = "JWT in HttpOnly cookies"
     summary = "simplejwt tokens in HttpOnly cookies (dj-rest-auth); CSRF token on writes."
     family = "token"
+    login_writes = JWTScheme.login_writes
     authentication_classes = (JWTCookieAuthentication,)
     properties = replace(
         JWTScheme.properties,

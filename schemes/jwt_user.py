@@ -137,6 +137,8 @@ class JWTFlowMixin:
     """The simplejwt credential flow, shared by every JWT scheme of the lab."""
 
     name: str
+    #: simplejwt's blacklist app records every refresh token issued.
+    login_writes = ("token_blacklist.OutstandingToken",)
     #: The views of the flow (a variant issuing other tokens swaps the first two).
     login_view: type = JWTLoginView
     refresh_view: type = JWTRefreshView

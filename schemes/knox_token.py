@@ -47,6 +47,7 @@ class KnoxScheme(Scheme):
 
     name = "knox"
     stored_models = ("knox.AuthToken",)
+    login_writes = ("knox.AuthToken",)
     title = "Knox token"
     family = "server-state"
     summary = "Per-client tokens with expiry; only a digest is stored; logout one or all."

@@ -61,6 +61,7 @@ class SessionScheme(Scheme):
 
     name = "session"
     stored_models = ("sessions.Session",)
+    login_writes = ("sessions.Session",)
     title = "Django session"
     family = "server-state"
     summary = "A session cookie set at login; CSRF token required for unsafe methods."

@@ -24,6 +24,7 @@ class SignedSessionScheme(SessionScheme):
     summary = "Session data in a signed cookie: no session row; logout cannot revoke a copy."
     family = "token"
     session_engine = ENGINE
+    login_writes = ()  # the session is the cookie: no row
     properties = replace(
         SessionScheme.properties,
         stateless=True,

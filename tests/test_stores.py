@@ -19,9 +19,6 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import override_settings
-from knox.auth import TokenAuthentication as KnoxAuthentication
-from rest_framework.authentication import SessionAuthentication
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from infra import services
 from lab import env
@@ -267,14 +264,10 @@ def test_scale_seeding_grows_every_table_to_the_size_asked(db):
     assert all(1 <= int(n.removeprefix("user")) <= 300 for n in names)
 
 
-def writers_of(auth_base: type) -> int:
-    """How many registry schemes with a login authenticate with a subclass of ``auth_base``
-    (each login of theirs writes one row: a session, a knox token, an outstanding JWT)."""
-    return sum(
-        1
-        for s in registry.all_schemes()
-        if "login" in s.actions and any(issubclass(c, auth_base) for c in s.authentication_classes)
-    )
+def writers_of(model: str) -> int:
+    """How many registry schemes with a login add a row of ``model`` per login (their
+    declared ``login_writes``: a session, a knox token, an outstanding JWT)."""
+    return sum(1 for s in registry.all_schemes() if s.has_login and model in s.login_writes)
 
 
 @pytest.mark.postgres
@@ -311,9 +304,11 @@ def test_scale_on_postgres_uses_copy_and_times_real_credentials(pg, tmp_path):
     counts = result["final_counts"]
     assert counts["users"] == counts["drf_tokens"] == counts["jwt_blacklisted"] == 200
     # Each login through a scheme writing that table adds a row (a variant too).
-    assert counts["sessions"] == 200 + logins * writers_of(SessionAuthentication)
-    assert counts["knox_tokens"] == 200 + logins * writers_of(KnoxAuthentication)
-    assert counts["jwt_outstanding"] == 200 + logins * writers_of(JWTAuthentication)
+    assert counts["sessions"] == 200 + logins * writers_of("sessions.Session")
+    assert counts["knox_tokens"] == 200 + logins * writers_of("knox.AuthToken")
+    assert counts["jwt_outstanding"] == 200 + logins * writers_of(
+        "token_blacklist.OutstandingToken"
+    )
     assert all(check["ok"] for check in result["verification"].values())
     for point in result["points"]:
         if point["kind"] in registry.names():
