@@ -323,51 +323,9 @@ SIMPLE_JWT = {
 if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
     raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
 
-# jwe (joserfc): a content key of its own (dir + A256GCM: the key encrypts the claims
-# directly), from var/secrets.json like the others. Lifetime as simplejwt's access token,
-# so the two token schemes compare like for like.
-AUTHLAB_JWE = {
-    "KEY": _secrets["JWE_KEY"],
-    "LIFETIME": SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"],
-}
-
-# oauth2 (django-oauth-toolkit): every RFC 9700 (OAuth 2.0 Security BCP) gate on but
-# one: the password grant (RFC 6749 4.3) is the only grant DOT has that gives a
-# user-bound token without a browser, which is what a headless client and the benchmark
-# can run; check --deploy keeps its warning (oauth2_provider.W002) as the reminder.
-# Access tokens live as long as simplejwt's (DOT's default is 10 h); tokens are stored
-# as SHA-256 checksums only (TOKEN_STORAGE), so a leaked table holds no usable token.
-OAUTH2_PROVIDER = {
-    "ACCESS_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
-    "REFRESH_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds()),
-    "ROTATE_REFRESH_TOKEN": True,
-    "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,  # hashed storage cannot replay a token
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
-    "PKCE_REQUIRED": True,
-    "SCOPES": {"read": "Read", "write": "Write"},
-    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
-    **{
-        f"COMPLIANT_BCP_RFC9700_{gate}": True
-        for gate in (
-            "IMPLICIT_GRANT",
-            "PKCE_METHOD",
-            "ACCESS_TOKEN_TRANSPORT",
-            "AUTHZ_RESPONSE_ISS",
-            "TOKEN_STORAGE",
-            "REFRESH_TOKEN",
-            "REDIRECT_URI_SCHEME",
-            "REDIRECT_URI_MATCHING",
-            "PKCE_REQUIRED",
-        )
-    },
-}
-# The lab's own client of that server, created on first use (schemes/oauth2.py): a
-# public client, identified by its id alone, as a first-party app that cannot keep a
-# secret is (RFC 6749 2.1): the grant checks the user's password. A confidential client's
-# secret would have to reach every process that logs in (tests, locust, curl) while the
-# server's comes from its own var/secrets.json.
-AUTHLAB_OAUTH2_CLIENT_ID = "authlab-client"
+# The settings of the libraries behind the issue-14 schemes (jwe, oauth2, allauth
+# headless): in lab/settings/libraries.py, which reads SIMPLE_JWT and the secrets above.
+from lab.settings.libraries import *  # noqa: E402, F403
 
 # knox: knox's defaults, stated, except the token limit. knox reads every token of the
 # user on each request (to delete expired ones), so unbounded logins make whoami/ slower
@@ -434,23 +392,6 @@ REST_AUTH = {
     # (dj-rest-auth's default is off: cookie-borne JWTs would be open to CSRF).
     "JWT_AUTH_COOKIE_USE_CSRF": True,
 }
-
-# --- allauth headless (the allauth-session and allauth-jwt schemes) -----------------------
-# https://docs.allauth.org/en/latest/headless/configuration.html
-# One strategy for both schemes (the setting is global): allauth's JWT strategy, issuing
-# the JWT pair only for allauth-jwt's login (schemes/allauth_headless.py).
-HEADLESS_TOKEN_STRATEGY = "schemes.allauth_headless.LabTokenStrategy"
-HEADLESS_CLIENTS = ("app",)  # the lab mounts only app-client views, under each scheme
-# HS256 with a key of its own, like the lab's simplejwt: the two JWT schemes then differ in
-# library, not algorithm (allauth's default RS256 would need a PEM key).
-HEADLESS_JWT_ALGORITHM = "HS256"
-HEADLESS_JWT_PRIVATE_KEY = _secrets["ALLAUTH_JWT_KEY"]
-HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 300  # allauth's defaults, stated
-HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = 86400
-HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
-# Off (allauth's default): the access token is trusted on its signature; on, each request
-# would also load the session, which allauth-session already measures.
-HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
 
 # --- OpenAPI (drf-spectacular) -----------------------------------------------------------
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html

@@ -1,0 +1,71 @@
+"""Settings of the libraries behind the jwe, oauth2 and allauth headless schemes.
+
+Star-imported by ``lab.settings.base`` once ``SIMPLE_JWT`` and the secrets are defined
+there (it reads them from the partly imported module), so these lifetimes follow
+simplejwt's and every scheme compares like for like.
+"""
+
+from lab.settings.base import _secrets, SIMPLE_JWT  # noqa: I001 (base is mid-import)
+
+# jwe (joserfc): a content key of its own (dir + A256GCM: the key encrypts the claims
+# directly), from var/secrets.json like the others. Lifetime as simplejwt's access token,
+# so the two token schemes compare like for like.
+AUTHLAB_JWE = {
+    "KEY": _secrets["JWE_KEY"],
+    "LIFETIME": SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"],
+}
+
+# oauth2 (django-oauth-toolkit): every RFC 9700 (OAuth 2.0 Security BCP) gate on but
+# one: the password grant (RFC 6749 4.3) is the only grant DOT has that gives a
+# user-bound token without a browser, which is what a headless client and the benchmark
+# can run; check --deploy keeps its warning (oauth2_provider.W002) as the reminder.
+# Access tokens live as long as simplejwt's (DOT's default is 10 h); tokens are stored
+# as SHA-256 checksums only (TOKEN_STORAGE), so a leaked table holds no usable token.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,  # hashed storage cannot replay a token
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
+    "SCOPES": {"read": "Read", "write": "Write"},
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+}
+# The lab's own client of that server, created on first use (schemes/oauth2.py): a
+# public client, identified by its id alone, as a first-party app that cannot keep a
+# secret is (RFC 6749 2.1): the grant checks the user's password. A confidential client's
+# secret would have to reach every process that logs in (tests, locust, curl) while the
+# server's comes from its own var/secrets.json.
+AUTHLAB_OAUTH2_CLIENT_ID = "authlab-client"
+
+# --- allauth headless (the allauth-session and allauth-jwt schemes) -----------------------
+# https://docs.allauth.org/en/latest/headless/configuration.html
+# One strategy for both schemes (the setting is global): allauth's JWT strategy, issuing
+# the JWT pair only for allauth-jwt's login (schemes/allauth_headless.py).
+HEADLESS_TOKEN_STRATEGY = "schemes.allauth_headless.LabTokenStrategy"
+HEADLESS_CLIENTS = ("app",)  # the lab mounts only app-client views, under each scheme
+# HS256 with a key of its own, like the lab's simplejwt: the two JWT schemes then differ in
+# library, not algorithm (allauth's default RS256 would need a PEM key).
+HEADLESS_JWT_ALGORITHM = "HS256"
+HEADLESS_JWT_PRIVATE_KEY = _secrets["ALLAUTH_JWT_KEY"]
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 300  # allauth's defaults, stated
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = 86400
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+# Off (allauth's default): the access token is trusted on its signature; on, each request
+# would also load the session, which allauth-session already measures.
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
