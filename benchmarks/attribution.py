@@ -80,6 +80,12 @@ class CryptoClock:
         mon.free_tool_id(TOOL_ID)
 
 
+def _timed(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
 def attribute(
     send: Callable[[], Any], rounds: int, beside: Callable[[], Any] | None = None
 ) -> dict[str, Any]:
@@ -87,9 +93,10 @@ def attribute(
 
     Returns ``attributed_total_us`` (the whole request, clocks included), ``sql_us``,
     ``crypto_us``, ``rest_us`` (each request's total minus its SQL and crypto) and
-    ``attribution_rounds``. ``beside``: a call timed alone right after each request
-    (the password hasher's own verify, for Basic); then ``crypto_to_beside`` is the
-    median of the per-pair ratios, which a busy machine slows alike on both sides.
+    ``attribution_rounds``. ``beside``: a call timed alone beside each request,
+    alternately after and before it (the password hasher's own verify, for Basic);
+    then ``crypto_to_beside`` is the median of the per-pair ratios, which a busy
+    machine slows alike on both sides.
     """
     from django.db import connection
 
@@ -98,18 +105,18 @@ def attribute(
     db = DbClock()
     totals, sqls, cryptos, besides = [], [], [], []
     with CryptoClock(list(entry_functions())) as crypto, connection.execute_wrapper(db):
-        for _ in range(max(1, rounds)):
+        for index in range(max(1, rounds)):
+            # Beside alternately after and before the request (A B, B A, ...): a machine
+            # that speeds up or slows down during a pair tilts the ratios both ways.
+            if beside is not None and index % 2:
+                besides.append(_timed(beside))
             db.seconds = 0.0
             crypto.reset()
-            start = time.perf_counter()
-            send()
-            totals.append(time.perf_counter() - start)
+            totals.append(_timed(send))
             sqls.append(db.seconds)
             cryptos.append(crypto.seconds)
-            if beside is not None:
-                start = time.perf_counter()
-                beside()
-                besides.append(time.perf_counter() - start)
+            if beside is not None and not index % 2:
+                besides.append(_timed(beside))
 
     def us(values: list[float]) -> float:
         return round(statistics.median(values) * 1e6, 3)
@@ -171,7 +178,8 @@ def extra_costs(records: list[dict[str, Any]], scheme: str, baseline: str) -> di
 
 def crypto_check(records: list[dict[str, Any]], scheme: str = "basic") -> dict[str, Any] | None:
     """Basic's attributed crypto against the default hasher's own verify, timed alone
-    right after each attributed request (``crypto_to_beside``: the median ratio).
+    beside each attributed request, alternately after and before it
+    (``crypto_to_beside``: the median ratio).
 
     ``None`` when that was not measured (a run without Basic).
     """

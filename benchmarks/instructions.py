@@ -10,21 +10,26 @@ WSGI handler, the bench settings, a fresh migrated and seeded SQLite file,
 ``PYTHONHASHSEED=0``).
 
 Method: start/stop instrumentation, not a differential run. Each worker runs under
-``valgrind --tool=callgrind --instr-atstart=no``: Django's start-up and the warm-up
-calls run uninstrumented (several times faster, and not counted); the logins run
-natively in the driver beforehand. Once every path of the worker is verified and warm,
-instrumentation goes on for good (switching it off and on per region would flush and
-re-translate all code) and each region is bracketed by callgrind client requests issued
-through pytest-codspeed's maintained native module: ``ZERO_STATS``, ``N`` calls of one
-path, ``DUMP_STATS_AT(label)``. One process thus measures many schemes, one labelled dump
-per region, where a differential run would need two processes per figure, each paying
-tens of seconds of start-up under valgrind. Before counting, the heap is frozen
+``valgrind --tool=callgrind --instr-atstart=no``: Django's start-up, the logins (each
+right before its scheme is prepared: a credential obtained earlier could expire during
+a worker's start-up under valgrind, as jwt-short's 60 s access token did on a busy
+machine) and the warm-up calls run uninstrumented (several times faster, and not
+counted). Once every path of the worker is verified and warm, instrumentation goes on
+for good (switching it off and on per region would flush and re-translate all code) and
+each region is bracketed by callgrind client requests issued through pytest-codspeed's
+maintained native module: ``ZERO_STATS``, ``N`` calls of one path,
+``DUMP_STATS_AT(label)``. One process thus measures many schemes, one labelled dump per
+region, where a differential run would need two processes per figure, each paying tens
+of seconds of start-up under valgrind. Before counting, the heap is frozen
 (``gc.freeze()``: the collector then skips Django's start-up objects, as a pre-forking
 server's children do) and each region starts from a ``gc.collect()``; the cost of an
 empty bracket, counted in the same process, is subtracted. Schemes are split over
 ``JOBS`` valgrind processes, each on its own copy of the database (no process sees
-another's writes). Counts depend on the configuration (``N``, warm-up, versions):
-compare figures of one configuration only.
+another's writes). A scheme whose login or check fails is recorded with its ``error``
+in ``verified`` and not counted; the others are. Counts depend on the configuration
+(``N``, warm-up, versions): compare figures of one configuration only. Where the extra
+instructions go (SQL, crypto, the rest) is counted by replay:
+:mod:`benchmarks.instruction_parts`.
 
 Password hashing is linear in the hasher's iterations, so a path that verifies a
 password (seen by profiling its warm-up call) is counted at reduced costs ``n1 < n2``
@@ -57,13 +62,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import instruction_parts as parts
 from benchmarks.instructions_worker import WARMUP_CALLS
 from results.runs import atomic_write_json
 
 SETTINGS = "lab.settings.bench"
 OUTPUT_FILE = "instructions.json"
 SEED_DB = "seed.sqlite3"
-CREDENTIALS_FILE = "credentials.json"
 TOOL = "callgrind"
 #: No cache or branch simulation (callgrind's defaults, stated): instructions only.
 VALGRIND_ARGS = (f"--tool={TOOL}", "--instr-atstart=no", "--cache-sim=no", "--branch-sim=no")
@@ -125,25 +130,6 @@ def prepare_database(db_path: Path, iterations: int) -> dict[str, Any]:
     return hasher
 
 
-def obtain_credentials(names: list[str]) -> dict[str, dict[str, Any]]:
-    """Log the request user in by each scheme's own flow (natively: valgrind would make
-    each login several times dearer) and return what each credential sends."""
-    from benchmarks.harness import REQUEST_USER, WSGIClient, WSGITransport
-    from lab.seed import SEED_PASSWORD
-    from schemes import registry
-
-    transport = WSGITransport(WSGIClient())
-    sent = {}
-    for name in names:
-        credential = registry.get(name).obtain(transport, REQUEST_USER, SEED_PASSWORD)
-        sent[name] = {
-            "headers": credential.headers,
-            "cookies": credential.cookies,
-            "unsafe_headers": credential.unsafe_headers,
-        }
-    return sent
-
-
 def groups(names: list[str], jobs: int) -> list[list[str]]:
     """Split the schemes round-robin over at most ``jobs`` workers."""
     return [names[i::jobs] for i in range(min(jobs, len(names)))]
@@ -173,7 +159,6 @@ def run_workers(
                 f"--schemes={','.join(group)}",
                 f"--repetitions={repetitions}",
                 f"--iterations={','.join(map(str, points))}",
-                f"--credentials={tmp / CREDENTIALS_FILE}",
                 f"--meta={folder / 'meta.json'}",
             ]
             env = {
@@ -259,6 +244,7 @@ def assemble(
     fit = hasher_fit(regions, hasher["iterations"])
     n1 = ITERATION_POINTS[0]
     counted = {(r["scheme"], r["kind"]): r["instructions"] for r in regions if r["scheme"]}
+    at_n0 = (hasher["iterations"], n1, fit["per_iteration"])
     scaled: dict[str, Any] = {}
     entries = []
     for name in names:
@@ -269,9 +255,7 @@ def assemble(
             if value is not None and hashes:
                 # Each verify() in the path costs (n0 - n1) * per-iteration more at n0.
                 at_n1 = value
-                value = None
-                if fit["per_iteration"] is not None and hasher["iterations"] is not None:
-                    value = at_n1 + hashes * (hasher["iterations"] - n1) * fit["per_iteration"]
+                value = parts.scaled(at_n1, hashes, *at_n0)
                 scaled[f"{name}:{kind}"] = {
                     "hashes": hashes,
                     "counted_at_n1": round(at_n1),
@@ -279,12 +263,19 @@ def assemble(
                 }
             entry[f"{kind}_instructions"] = None if value is None else round(value)
         entry["request_instructions"] = entry["get_instructions"]
+        hashes = verification.get(name, {}).get("get", {}).get("password_hashes", 0)
+        for part, region in (("sql", parts.SQL), ("crypto", parts.CRYPTO)):
+            value = counted.get((name, region))
+            if value is not None:  # SQL never hashes; crypto holds every verify()
+                value = parts.scaled(value, hashes if part == "crypto" else 0, *at_n0)
+            entry[f"{part}_instructions"] = None if value is None else round(value)
         entry["verified"] = verification.get(name, {})
         entries.append(entry)
     base = next((e["get_instructions"] for e in entries if e["scheme"] == BASELINE), None)
     for entry in entries:
         get = entry["get_instructions"]
         entry["instructions_ratio_to_none"] = round(get / base, 4) if base and get else None
+    parts.extra_parts(entries, BASELINE)
     scaling = {
         "hasher": hasher["class"],
         "parameter": "iterations",
@@ -340,10 +331,9 @@ def why_not_measurable(valgrind: str | None) -> str | None:
 
 
 def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[str, Any]:
-    """Prepare the database and credentials, run the workers, assemble the figures."""
+    """Prepare the database, run the workers, assemble the figures."""
     started = time.monotonic()
     hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
-    atomic_write_json(tmp / CREDENTIALS_FILE, obtain_credentials(names))
     from django.db import connection
 
     connection.close()  # checkpoints the WAL: the file alone is the database
@@ -357,11 +347,16 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
         regions += [r for r in counted if r["kind"] != "bracket"]
         verification.update(meta["verification"])
     entries, scaling = assemble(names, regions, verification, hasher)
+    from benchmarks.summary import BASIC
+    from schemes.registry import BASELINE
+
     return {
         "ran": True,
         "reason": None,
         "schemes": entries,
         "hasher_scaling": scaling,
+        "basic_hasher_check": parts.hasher_check(entries, scaling, BASIC, BASELINE),
+        "instruction_parts_method": parts.METHOD,
         "bracket_instructions": brackets,
         "setup_seconds": round(setup_seconds, 2),
         "worker_cpu_seconds": [meta["seconds"] for _, meta in workers],
@@ -411,7 +406,9 @@ def table(result: dict[str, Any]) -> str:
             f"{num(e['authenticate_instructions']):>16}"
             f"{num(e['instructions_ratio_to_none'], ',.2f'):>10}"
         )
-    return "\n".join(rows)
+    failed = [f"{e['scheme']}: {e['verified']['error']}" for e in result["schemes"]
+              if "error" in (e.get("verified") or {})]  # fmt: skip
+    return "\n".join(rows + [f"NOT counted, {line}" for line in failed])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import instruction_parts as parts
+
 #: Calls of each path before it is counted: imports, caches, and the interpreter's
 #: specialisation of hot bytecode happen on the first calls, not per request.
 WARMUP_CALLS = 2
@@ -176,7 +178,23 @@ class Worker:
             paths["authenticate"] = fresh_requests
         return paths
 
-    def prepare(self, scheme, credential) -> None:
+    def prepare(self, scheme) -> None:
+        """Log in by ``scheme``'s own flow, then verify and warm each of its paths; a
+        scheme that fails is recorded as such (``error``), never counted, and the
+        worker goes on with the others."""
+        from benchmarks.harness import WSGITransport
+        from lab.seed import SEED_PASSWORD
+
+        try:
+            # Here, not in the driver: a short-lived credential (jwt-short, 60 s) would
+            # expire during the worker's start-up under valgrind on a busy machine.
+            credential = scheme.obtain(WSGITransport(self.client), self.username, SEED_PASSWORD)
+            self.prepare_paths(scheme, credential)
+        except Exception as exc:  # one scheme's failure is its own
+            self.ready = [r for r in self.ready if r[0] != scheme.name]
+            self.verification[scheme.name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+
+    def prepare_paths(self, scheme, credential) -> None:
         """Verify and warm each path of ``scheme`` with ``credential``."""
         verifier = password_verifier_code()
         verdict: dict[str, Any] = {}
@@ -191,7 +209,24 @@ class Worker:
             verdict[kind] = {"ok": ok, "password_hashes": hashes}
             if ok:  # a wrong answer is not counted
                 self.ready.append((scheme.name, kind, factory))
+            if ok and kind == "get":
+                self.prepare_parts(scheme.name, call, verdict)
         self.verification[scheme.name] = verdict
+
+    def prepare_parts(self, name: str, call: Callable[[], Any], verdict: dict) -> None:
+        """Record one more GET's SQL and crypto, to count each alone (instruction_parts)."""
+        _, recorded = parts.record(call)
+        verdict["get"]["parts"] = {
+            "statements": len(recorded.statements),
+            "crypto_calls": len(recorded.calls),
+            "replayable": parts.replayable(recorded),
+        }
+        if verdict["get"]["parts"]["replayable"]:
+            for _ in range(WARMUP_CALLS - 1):  # replayable() ran each once already
+                recorded.sql()()
+                recorded.crypto()()
+            self.ready.append((name, parts.SQL, recorded.sql))
+            self.ready.append((name, parts.CRYPTO, recorded.crypto))
 
     def count_paths(self, iterations: int) -> None:
         """Count every verified path (the seeded hashes are at ``iterations``)."""
@@ -240,12 +275,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="hasher points, comma-separated; "
         "the first is the cost the seeded hashes were encoded at",
     )
-    parser.add_argument(
-        "--credentials",
-        type=Path,
-        required=True,
-        help="JSON: per scheme the Credential fields to send",
-    )
     parser.add_argument("--meta", type=Path, required=True)
     return parser.parse_args(argv)
 
@@ -259,15 +288,13 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     clock.append(("django_setup", time.process_time()))
     from schemes import registry
-    from schemes.base import Credential
 
     points = [int(p) for p in args.iterations.split(",") if p]
     if points:
         set_iterations(points[0])
     worker = Worker(args.repetitions, Hooks())
-    credentials = json.loads(args.credentials.read_text())
     for name in args.schemes.split(","):
-        worker.prepare(registry.get(name), Credential(**credentials[name]))
+        worker.prepare(registry.get(name))
     clock.append(("prepare", time.process_time()))
     gc.collect()
     gc.freeze()

@@ -134,6 +134,13 @@ def warnings_for(run: Run) -> list[str]:
             f"Where the µs go: Basic's attributed crypto is {crypto['ratio']}× its hasher's own "
             "verify (outside ±5 %), so the SQL / crypto / rest split of this run is not exact."
         )
+    counted = (run.raw.get("attribution") or {}).get("basic_hasher_check_instructions") or {}
+    if counted and not counted.get("agrees"):
+        out.append(
+            f"Where the instructions go: Basic's extra instructions are {counted['ratio']}× "
+            "its hasher's verify() at the real iterations (outside ±5 %): the hasher "
+            "scaling of this run is suspect."
+        )
     for name, check in run.verification.items():
         if isinstance(check, dict) and not check.get("ok", True):
             out.append(f"Verification failed for {name}: {check}; its figures are not trusted.")

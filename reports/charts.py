@@ -95,32 +95,48 @@ def _label_ratios(run: Run, ax, rows: list, y: list) -> list[float]:
 #: The parts of a scheme's extra µs over none (results.schema.ATTRIBUTION_FIELDS).
 EXTRA_PARTS = (("extra_sql_us", "SQL (in the driver)"), ("extra_crypto_us", "crypto"),
                ("extra_rest_us", "the rest (ORM, Python, middleware)"))  # fmt: skip
+#: The same parts in instructions (results.schema.INSTRUCTION_PART_FIELDS).
+INSTRUCTION_PARTS = tuple(
+    (field.replace("_us", "_instructions"), label) for field, label in EXTRA_PARTS
+)
 
 
-def where_us_go(run: Run) -> str | None:
-    """Each scheme's extra GET µs over none split into SQL, crypto and the rest, as shares
-    of the whole (a negative part, within noise, is drawn as 0); labels: the extra µs."""
+def _parts_chart(run: Run, parts, unit: str, write, key: str) -> str | None:
+    """Each scheme's extra cost per GET over none split into ``parts``, as shares of the
+    whole (a negative part, within noise, is drawn as 0); labels: the extra in ``unit``."""
     rows = [s for s in run.schemes if not is_baseline(s["scheme"])
-            and all(s.get(k) is not None for k, _ in EXTRA_PARTS)]  # fmt: skip
+            and all(s.get(k) is not None for k, _ in parts)]  # fmt: skip
     if not rows:
         return None
     fig, (ax,) = figure(0.45 * len(rows) + 1.4)
     y = list(range(len(rows)))[::-1]
-    parts = [[max(0.0, s[k]) for k, _ in EXTRA_PARTS] for s in rows]
+    shares = [[max(0.0, s[k]) for k, _ in parts] for s in rows]
     left = [0.0] * len(rows)
-    for i, (_, label) in enumerate(EXTRA_PARTS):
-        share = [100 * p[i] / (sum(p) or 1) for p in parts]
+    for i, (_, label) in enumerate(parts):
+        share = [100 * p[i] / (sum(p) or 1) for p in shares]
         ax.barh(y, share, left=left, color=PALETTE[i], label=label)
         left = [a + b for a, b in zip(left, share, strict=True)]
     for yy, s in zip(y, rows, strict=True):
-        extra = sum(s[k] for k, _ in EXTRA_PARTS)
-        ax.annotate(f"+{fmt.us(extra)} µs", (100, yy), xytext=(4, 0),
+        extra = sum(s[k] for k, _ in parts)
+        ax.annotate(f"+{write(extra)} {unit}", (100, yy), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)  # fmt: skip
-    ax.set_xlim(0, 125)
+    ax.set_xlim(0, 130)
     ax.set_yticks(y, [s["scheme"] for s in rows])
-    ax.set_xlabel("share of the extra µs per GET over none (%)")
+    ax.set_xlabel(f"share of the extra {unit} per GET over none (%)")
     ax.legend(fontsize=8, loc="lower right")
-    return to_svg(fig, "where_us_go")
+    return to_svg(fig, key)
+
+
+def where_us_go(run: Run) -> str | None:
+    """The extra µs per GET over none: SQL, crypto and the rest (wall clock)."""
+    return _parts_chart(run, EXTRA_PARTS, "µs", fmt.us, "where_us_go")
+
+
+def where_instructions_go(run: Run) -> str | None:
+    """The extra instructions per GET over none: SQL, crypto and the rest (callgrind)."""
+    return _parts_chart(
+        run, INSTRUCTION_PARTS, "instructions", fmt.instructions, "where_instructions_go"
+    )
 
 
 def bytes_per_request(run: Run) -> str | None:
@@ -193,6 +209,15 @@ CHARTS: tuple[Chart, ...] = (
         "Each scheme's extra µs per GET over none: time inside the database driver, inside "
         "crypto (hashing, HMAC, signatures) and the rest, as shares; the label is the extra.",
         where_us_go,
+    ),
+    Chart(
+        "where_instructions_go",
+        "Where the instructions go",
+        "The same split in CPU instructions (deterministic): the SQL statements and the "
+        "crypto calls of one GET replayed alone under callgrind, the rest is the GET minus "
+        "both; each over none's. Password hashing is counted at reduced iterations and scaled.",
+        where_instructions_go,
+        missing="not measured: this run had no instruction counts (valgrind)",
     ),
     Chart(
         "bytes",

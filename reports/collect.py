@@ -22,6 +22,7 @@ from results.schema import (
     DIMENSIONS,
     IN_PROCESS_INTERVALS,
     IN_PROCESS_NUMBERS,
+    INSTRUCTION_PART_FIELDS,
     LOAD_FIELDS,
     READABLE_VERSIONS,
     SCALE_FIELDS,
@@ -31,7 +32,7 @@ from results.schema import (
 SUMMARY = "summary.json"
 
 #: Numeric per-scheme figures (results.schema); absent ones become ``None``.
-SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *ATTRIBUTION_FIELDS, *LOAD_FIELDS)
+SCHEME_NUMBERS = (*IN_PROCESS_NUMBERS, *ATTRIBUTION_FIELDS, *INSTRUCTION_PART_FIELDS, *LOAD_FIELDS)
 #: Per-scheme 95% intervals, ``[low, high]`` or ``None`` (none before schema 3).
 SCHEME_INTERVALS = IN_PROCESS_INTERVALS
 

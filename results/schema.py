@@ -68,6 +68,13 @@ IN_PROCESS_OTHER = (
 )
 #: Per-scheme split of the GET's extra µs over none (benchmarks/attribution.py).
 ATTRIBUTION_FIELDS = ("extra_sql_us", "extra_crypto_us", "extra_rest_us")
+#: The same split in instructions (benchmarks/instruction_parts.py: SQL and crypto
+#: replayed alone under callgrind), null where not counted.
+INSTRUCTION_PART_FIELDS = (
+    "extra_sql_instructions",
+    "extra_crypto_instructions",
+    "extra_rest_instructions",
+)
 #: Per-scheme figures of the load phase (SCHEMA.md); null when it did not run.
 LOAD_FIELDS = (
     "load_rps",
@@ -100,6 +107,7 @@ SCHEME_FIELDS = (
     *IN_PROCESS_TEXT,
     *IN_PROCESS_OTHER,
     *ATTRIBUTION_FIELDS,
+    *INSTRUCTION_PART_FIELDS,
     *LOAD_FIELDS,
     *LOAD_DETAIL,
 )
@@ -229,7 +237,12 @@ def empty_summary(
         "floor": dict.fromkeys(FLOOR_FIELDS),
         "schemes": [scheme_skeleton(s) for s in schemes or []],
         "dimensions": {name: {} if name == SERVERS_DIMENSION else [] for name in DIMENSIONS},
-        "attribution": {"method": None, "basic_crypto_check": None},
+        "attribution": {
+            "method": None,
+            "basic_crypto_check": None,
+            "basic_hasher_check_instructions": None,
+            "instruction_parts_method": None,
+        },
         "evidence": {},
         "load": {"ran": False, "reason": "not run"},
         "scale": {**dict.fromkeys(SCALE_FIELDS), "verdicts": [], "stores": {}, "skipped": []},

@@ -10,6 +10,7 @@ from typing import Any
 
 from results.schema import (
     EVIDENCE_SECTIONS,
+    INSTRUCTION_PART_FIELDS,
     LOAD_DETAIL,
     LOAD_FIELDS,
     SCALE_FIELDS,
@@ -94,6 +95,7 @@ INSTRUCTION_FIELDS = {
     "post_instructions": "post_instructions",
     "authenticate_instructions": "authenticate_instructions",
     "instructions_ratio_to_none": "instructions_ratio_to_none",
+    **{field: field for field in INSTRUCTION_PART_FIELDS},
 }
 
 
@@ -114,6 +116,11 @@ def add_instructions(summary: dict[str, Any], counted: dict[str, Any] | None) ->
         **(counted.get("provenance") or {}),
         "hasher_scaling": {k: v for k, v in scaling.items() if k != "paths"},
     }
+    if isinstance(summary.get("attribution"), dict):
+        summary["attribution"].update(
+            basic_hasher_check_instructions=counted.get("basic_hasher_check"),
+            instruction_parts_method=counted.get("instruction_parts_method"),
+        )
     return summary
 
 

@@ -131,3 +131,70 @@ def test_missing_valgrind_gives_a_clear_message_and_nulls(tmp_path):
     for entry in result["schemes"]:
         assert entry["get_instructions"] is None and entry["instructions_ratio_to_none"] is None
         assert entry["request_instructions"] is None
+
+
+@pytest.mark.slow
+@needs_valgrind
+def test_extra_instructions_split_into_sql_crypto_and_rest(two_runs):
+    got = by_scheme(two_runs[0])
+    assert got["none"]["extra_sql_instructions"] == 0
+    assert got["none"]["extra_rest_instructions"] == 0
+    # token: one SELECT, no crypto; jwt-stateless: a signature check, no SQL.
+    assert got["token"]["verified"]["get"]["parts"] == {
+        "statements": 1, "crypto_calls": 0, "replayable": True,
+    }  # fmt: skip
+    assert got["token"]["extra_sql_instructions"] > 10_000
+    assert abs(got["token"]["extra_crypto_instructions"]) < 2_000  # nothing but noise
+    assert got["jwt-stateless"]["verified"]["get"]["parts"]["statements"] == 0
+    assert got["jwt-stateless"]["extra_crypto_instructions"] > 5_000
+    for name, entry in got.items():
+        extra = entry["get_instructions"] - got["none"]["get_instructions"]
+        parts = [entry[f"extra_{p}_instructions"] for p in ("sql", "crypto", "rest")]
+        assert sum(parts) == extra, name
+    # Basic: the hash is its extra cost, in this currency within 5 % (issue 13).
+    assert got["basic"]["extra_crypto_instructions"] > 0.99 * (
+        got["basic"]["get_instructions"] - got["none"]["get_instructions"]
+    )
+    check = two_runs[0]["basic_hasher_check"]
+    assert check["agrees"] and abs(check["ratio"] - 1) < 0.01, check
+
+
+def test_arguments_are_recovered_from_a_call_frame():
+    from benchmarks.instruction_parts import _arguments
+
+    seen = {}
+
+    def fn(a, b=2, *rest, key, **more):
+        seen["frame"] = sys._getframe()
+
+    fn(1, 3, 4, 5, key="k", extra="x")
+    frame = seen["frame"]
+    args, kwargs = _arguments(frame.f_code, frame.f_locals)
+    assert args == (1, 3, 4, 5) and kwargs == {"key": "k", "extra": "x"}
+
+
+def test_hasher_check_compares_basic_extra_with_the_hasher_at_its_real_cost():
+    from benchmarks.instruction_parts import extra_parts, hasher_check
+
+    fit = {"verify_instructions": {"1000": 7_000_000}, "per_iteration": 7_000.0,
+           "default_iterations": 11_000, "points": [1000, 2000, 4000]}  # fmt: skip
+    verify = 7_000_000 + 10_000 * 7_000  # 77 M at 11,000 iterations
+    entries = [
+        {"scheme": "none", "get_instructions": 1_000_000, "sql_instructions": 100,
+         "crypto_instructions": 100},
+        {"scheme": "basic", "get_instructions": 1_000_000 + verify + 500_000,
+         "sql_instructions": 300_100, "crypto_instructions": verify + 100},
+    ]  # fmt: skip
+    check = hasher_check(entries, fit, "basic", "none")
+    assert check["hasher_verify_instructions"] == verify
+    assert check["agrees"] and check["ratio"] == round((verify + 500_000) / verify, 5)
+    entries[1]["get_instructions"] += verify // 10  # 10 % more than the hash explains
+    assert hasher_check(entries, fit, "basic", "none")["agrees"] is False
+    assert hasher_check(entries, {**fit, "per_iteration": None}, "basic", "none") is None
+    extra_parts(entries, "none")
+    assert entries[1]["extra_sql_instructions"] == 300_000
+    assert entries[1]["extra_crypto_instructions"] == verify
+    assert entries[1]["extra_rest_instructions"] == 500_000 + verify // 10 - 300_000
+    entries[0]["sql_instructions"] = None  # the baseline's part missing: no split at all
+    extra_parts(entries, "none")
+    assert entries[1]["extra_sql_instructions"] is None

@@ -71,3 +71,26 @@ def test_a_crypto_check_outside_the_band_is_a_warning(tmp_path, agrees, warned):
     data = summary([entry("none"), entry("basic")], attribution={"basic_crypto_check": check})
     warnings = analyse(write_run(tmp_path / "run", data)).warnings
     assert any("attributed crypto" in w for w in warnings) is warned
+
+
+@pytest.mark.parametrize("with_parts", [True, False])
+def test_where_the_instructions_go_chart_needs_the_parts(tmp_path, with_parts):
+    run = _run(tmp_path)
+    for s in run.schemes:
+        s.update(extra_sql_instructions=300_000, extra_crypto_instructions=0,
+                 extra_rest_instructions=1_500_000 if with_parts else None)  # fmt: skip
+    svg = charts.where_instructions_go(run)
+    assert (svg is not None and svg.startswith("<svg")) is with_parts
+    if with_parts:
+        assert "1.80 M instructions" in svg  # the label: the whole extra
+
+
+@pytest.mark.parametrize(("agrees", "warned"), [(True, False), (False, True)])
+def test_an_instruction_hasher_check_outside_the_band_is_a_warning(tmp_path, agrees, warned):
+    check = {"ratio": 1.2 if not agrees else 1.0002, "agrees": agrees}
+    data = summary(
+        [entry("none"), entry("basic")],
+        attribution={"basic_hasher_check_instructions": check},
+    )
+    warnings = analyse(write_run(tmp_path / "run", data)).warnings
+    assert any("Where the instructions go" in w for w in warnings) is warned
