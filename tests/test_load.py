@@ -140,3 +140,31 @@ def test_summarise_combines_generators():
     assert figures["latency_by_method"]["GET"]["p50_us"] == 100.0
     assert figures["bytes_sent_per_request"] == pytest.approx((2000 + 1100) / 15, abs=0.1)
     assert [p["cpu_pct"] for p in figures["generator_processes"]] == [50.0, 95.0]
+
+
+def test_drain_waits_for_a_busy_server_to_finish(tmp_path):
+    """The next scheme's window starts only once the server is idle: a process spinning
+    (a request still hashing) is waited for, an idle one is not."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import subprocess, sys\n"
+        "from loadtests.generator import drain\n"
+        "busy = subprocess.Popen([sys.executable, '-c', "
+        "'import time\\nt = time.process_time()\\nwhile time.process_time() - t < 1.5: pass'])\n"
+        "idle = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+        "try:\n"
+        "    drain(busy.pid)\n"
+        "    print(busy.poll() is not None or busy.wait(0.5) == 0)\n"
+        "    drain(idle.pid)\n"
+        "    print(idle.poll() is None)\n"
+        "finally:\n"
+        "    idle.kill(); busy.kill()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+        cwd=orchestrate.BASE_DIR,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
