@@ -119,6 +119,9 @@ class Properties:
     #: What the scheme gives up for its speed: what a cache holds at rest, what an
     #: attacker with it gets, how invalidation can fail across servers ("" = nothing).
     security_cost: str = ""
+    #: Who issues the credential when it is not the lab itself ("" = the lab): a
+    #: third-party issuer whose keys the lab fetches (the oidc scheme).
+    issuer: str = ""
 
     @property
     def transport(self) -> str:
