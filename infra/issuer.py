@@ -149,7 +149,7 @@ class IssuerHandler(BaseHTTPRequestHandler):
     server_version = "authlab-issuer"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         """Quiet: every request would be logged otherwise."""
 
     def answer(self, status: int, body: dict, cache: str = "no-store") -> None:

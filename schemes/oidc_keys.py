@@ -46,7 +46,8 @@ def config() -> dict[str, Any]:
 def fetch(url: str, *, timeout: float, limit: int, data: bytes | None = None, headers=None):
     """GET (or POST ``data`` to) ``url``; the JSON answer, read within ``timeout`` seconds
     in all and at most ``limit`` bytes; :class:`IssuerUnavailable` otherwise."""
-    request = urllib.request.Request(url, data=data, headers=headers or {})
+    # http:// only: the URL is the lab's own setting plus a fixed path.
+    request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310
     deadline = time.monotonic() + timeout
     try:
         with _OPENER.open(request, timeout=timeout) as response:
@@ -94,14 +95,14 @@ class KeyCache:
         ttl, usable = conf["KEYS_TTL_S"], conf["KEYS_TTL_S"] + conf["STALE_S"]
         with self.lock:
             got = self.fetched
-            if got is None or not 0 <= now - got.at < ttl or kid not in got.keys:
-                if self._may_fetch(now, conf):
-                    self.last_attempt = now
-                    try:
-                        self.fetched = got = self._fetch(conf, now)
-                    except IssuerUnavailable:
-                        if got is None or not 0 <= now - got.at < usable:
-                            raise
+            wanted = got is None or not 0 <= now - got.at < ttl or kid not in got.keys
+            if wanted and self._may_fetch(now, conf):
+                self.last_attempt = now
+                try:
+                    self.fetched = got = self._fetch(conf, now)
+                except IssuerUnavailable:
+                    if got is None or not 0 <= now - got.at < usable:
+                        raise
             if got is None or not 0 <= now - got.at < usable:
                 raise IssuerUnavailable("no usable key set: the issuer was not reachable")
             return got.keys[kid]
