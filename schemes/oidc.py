@@ -147,6 +147,8 @@ class OIDCLoginView(LoginThrottleMixin, APIView):
 class OIDCScheme(Scheme):
     """A third-party (OIDC-style) RS256 access token, verified against the issuer's JWKS."""
 
+    login_field = "access_token"
+
     name = "oidc"
     title = "OIDC (third-party JWT, JWKS)"
     family = "third-party"
