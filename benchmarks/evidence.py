@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks import evidence_third_party
+
 #: The client addresses the producer's requests come from (one per piece, so the
 #: login throttle of one piece does not refuse the logins of the next).
 ADDRESS = "10.77.0.{}"
@@ -343,6 +345,7 @@ PRODUCERS: dict[str, Callable[[], dict[str, Any]]] = {
     "drf_defaults": drf_defaults,
     "www_authenticate": www_authenticate,
     "book_accounts": book_accounts,
+    "third_party_jwt": evidence_third_party.third_party_jwt,
 }
 
 

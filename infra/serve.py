@@ -43,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nauthlab on {base}  (index: {base}/api/v1/schemes/)")
     for scheme in registry.all_schemes():
         print(f"  {scheme.name:<14} {base}{scheme.url('whoami')}")
-    print(f"Try: user {seed_username(1)}, password {SEED_PASSWORD}. Ctrl-C stops.\n", flush=True)
+    print(f"Try: user {seed_username(1)}, password {SEED_PASSWORD}, with curl:")
+    for scheme in registry.all_schemes():
+        print(f"  # {scheme.name}")
+        for line in scheme.curl_hint(base, seed_username(1), SEED_PASSWORD):
+            print(f"  {line}")
+    print("Ctrl-C stops.\n", flush=True)
 
     proc = procs.spawn(procs.gunicorn_command(args.host, args.port))
     procs.forward_signals(proc)

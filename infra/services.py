@@ -357,8 +357,12 @@ def stores(db: str | None = None, cache: str | None = None) -> Iterator[dict[str
     """Start what ``db`` / ``cache`` (default: ``DB`` / ``CACHE``) need and is not given.
 
     Yields the environment variables to hand to children (``DB``, ``CACHE``,
-    ``DATABASE_URL``, ``REDIS_URL``); an empty URL means "not used".
+    ``DATABASE_URL``, ``REDIS_URL``); an empty URL means "not used". The oidc scheme's
+    token issuer (infra/issuer.py) is started too unless ``AUTHLAB_OIDC_URL`` names one,
+    so every process of the command verifies against one issuer.
     """
+    from infra import issuer
+
     db, cache = env.check_db(db or env.DB), env.check_cache(cache or env.CACHE)
     extra = {"DB": db, "CACHE": cache}
     with contextlib.ExitStack() as stack:
@@ -370,6 +374,10 @@ def stores(db: str | None = None, cache: str | None = None) -> Iterator[dict[str
             server = stack.enter_context(redis())
             _announce(server)
             extra["REDIS_URL"] = server.url
+        if not env.OIDC_URL:
+            server = stack.enter_context(issuer.serve())
+            _announce(server)
+            extra[issuer.URL_ENV] = server.url
         yield extra
 
 

@@ -212,6 +212,10 @@ def parse_database_url(url: str) -> dict[str, Any]:
 
 #: The server when ``DB=postgres``; given alone it selects PostgreSQL.
 DATABASE_URL = get("DATABASE_URL")
+#: The oidc scheme's token issuer, ``http://<client>:<secret>@127.0.0.1:<port>``
+#: (infra/issuer.py); ``make`` targets start one through infra.services. Empty: the
+#: first process that needs it starts one for itself and its children.
+OIDC_URL = get("AUTHLAB_OIDC_URL")
 #: ``sqlite`` (embedded default) or ``postgres``.
 DB = check_db(get("DB", "postgres" if DATABASE_URL else "sqlite").lower())
 #: ``locmem`` (default, per process) or ``redis`` at ``REDIS_URL``.

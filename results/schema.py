@@ -203,6 +203,7 @@ EVIDENCE_SECTIONS = (
     "drf_defaults",
     "www_authenticate",
     "book_accounts",
+    "third_party_jwt",
 )
 
 

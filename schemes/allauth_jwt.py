@@ -28,6 +28,8 @@ def _lifetimes() -> tuple[int, int]:
 class AllauthJWTScheme(AllauthSessionScheme):
     """allauth headless's ``JWTTokenAuthentication`` (its JWT token strategy)."""
 
+    login_field = "meta.access_token"
+
     name = "allauth-jwt"
     title = "allauth headless JWT"
     summary = "allauth headless JWT strategy: signed access token, session-backed refresh."

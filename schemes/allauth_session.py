@@ -21,6 +21,8 @@ from schemes.base import (
 class AllauthSessionScheme(Scheme):
     """allauth headless's ``XSessionTokenAuthentication`` (the session key as a token)."""
 
+    login_field = "meta.session_token"
+
     name = "allauth-session"
     title = "allauth headless session token"
     summary = "allauth headless app client: the session key as an X-Session-Token header."

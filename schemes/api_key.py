@@ -88,6 +88,8 @@ class APIKeyLogoutView(APIView):
 class APIKeyScheme(Scheme):
     """djangorestframework-api-key with user-linked keys and an authentication class."""
 
+    login_field = "key"
+
     name = "api-key"
     title = "API key (drf-api-key)"
     family = "server-state"

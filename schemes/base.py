@@ -119,6 +119,9 @@ class Properties:
     #: What the scheme gives up for its speed: what a cache holds at rest, what an
     #: attacker with it gets, how invalidation can fail across servers ("" = nothing).
     security_cost: str = ""
+    #: Who issues the credential when it is not the lab itself ("" = the lab): a
+    #: third-party issuer whose keys the lab fetches (the oidc scheme).
+    issuer: str = ""
 
     @property
     def transport(self) -> str:
@@ -253,6 +256,9 @@ class Scheme:
     logout_statuses: ClassVar[tuple[int, ...]] = (200, 204)
     #: The stock scheme this one tunes (a variant: same credential, cheaper path), or None.
     variant_of: ClassVar[str | None] = None
+    #: Where the login answer holds the header credential, dotted (``token``,
+    #: ``meta.session_token``): what :meth:`curl_hint` extracts ("" = it says so in words).
+    login_field: ClassVar[str] = ""
 
     # --- server side ---------------------------------------------------------------
     def flow_urls(self) -> list[URLPattern]:
@@ -326,6 +332,37 @@ class Scheme:
     def on_password_change(self, user) -> None:
         """Revoke what a password change revokes for ``user`` (stated by
         ``properties.revoked_by_password_change``); called for every scheme."""
+
+    def curl_hint(self, base: str, username: str, password: str) -> list[str]:
+        """Shell lines that try the scheme with curl against the lab at ``base``
+        (``make serve`` prints them), built from the declared carriers and login."""
+        whoami, login = f"{base}{self.url('whoami')}", f"{base}{self.url(self.login_action)}"
+        carriers = self.properties.carriers
+        as_json = "-H 'Content-Type: application/json'"
+        body = f"{as_json} -d '{json.dumps({'username': username, 'password': password})}'"
+        if not carriers:
+            return [f"curl {whoami}"]
+        if carriers[0].kind == "password":
+            return [f"curl -u {username}:{password} {whoami}"]
+        if any(c.location == "cookie" for c in carriers):
+            jar = f"jar-{self.name}"
+            lines = [f"curl -s -c {jar} {body} {login} >/dev/null", f"curl -b {jar} {whoami}"]
+            csrf = next((c for c in carriers if c.unsafe_only), None)
+            if csrf:
+                token = f"$(awk '/csrftoken/ {{print $7}}' {jar})"
+                header = f'-H "{csrf.name}: {token}"'
+                lines.append(f"curl -b {jar} {header} {as_json} -d '{{}}' {whoami}")
+            return lines
+        carrier = carriers[0]
+        if not (self.has_login and self.login_field):
+            return [f"# POST {login} with the username and password, then send {carrier}"]
+        path = "".join(f"[{json.dumps(part)}]" for part in self.login_field.split("."))
+        pick = f"python3 -c 'import json,sys; print(json.load(sys.stdin){path})'"
+        value = " ".join(filter(None, (carrier.auth_scheme, "$V")))
+        return [
+            f"V=$(curl -s {body} {login} | {pick})",
+            f'curl -H "{carrier.name}: {value}" {whoami}',
+        ]
 
     def identity(self) -> dict[str, Any]:
         """What the scheme says of itself in each ``schemes[]`` entry of summary.json

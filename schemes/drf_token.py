@@ -37,6 +37,8 @@ class TokenLogoutView(APIView):
 class TokenScheme(Scheme):
     """DRF's ``TokenAuthentication`` with ``rest_framework.authtoken``."""
 
+    login_field = "token"
+
     name = "token"
     stored_models = ("authtoken.Token",)
     title = "DRF Token"

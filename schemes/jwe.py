@@ -118,6 +118,8 @@ class JWELoginView(LoginThrottleMixin, APIView):
 class JWEScheme(Scheme):
     """Encrypted, authenticated bearer token (JWE dir + A256GCM) via joserfc."""
 
+    login_field = "token"
+
     name = "jwe"
     title = "JWE (encrypted token)"
     family = "token"

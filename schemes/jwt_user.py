@@ -136,6 +136,8 @@ def jwt_expiry() -> str:
 class JWTFlowMixin:
     """The simplejwt credential flow, shared by every JWT scheme of the lab."""
 
+    login_field = "access"
+
     name: str
     #: simplejwt's blacklist app records every refresh token issued.
     login_writes = ("token_blacklist.OutstandingToken",)

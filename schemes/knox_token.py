@@ -45,6 +45,8 @@ class KnoxLogoutAllView(LogoutAllView):
 class KnoxScheme(Scheme):
     """django-rest-knox's ``TokenAuthentication``."""
 
+    login_field = "token"
+
     name = "knox"
     stored_models = ("knox.AuthToken",)
     login_writes = ("knox.AuthToken",)

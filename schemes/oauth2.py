@@ -148,6 +148,16 @@ class OAuth2Scheme(Scheme):
             path("revoke/", OAuthRevokeView.as_view(), name="oauth2-revoke"),
         ]
 
+    def curl_hint(self, base: str, username: str, password: str) -> list[str]:
+        """The password grant, form-encoded (RFC 6749 4.3.2), then the Bearer token."""
+        form = {"grant_type": "password", "username": username, "password": password}
+        fields = " ".join(f"-d {k}={v}" for k, v in {**form, **client_fields()}.items())
+        pick = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
+        return [
+            f"V=$(curl -s {fields} -d 'scope={SCOPE}' {base}{self.url('token')} | {pick})",
+            f'curl -H "Authorization: Bearer $V" {base}{self.url("whoami")}',
+        ]
+
     def token_request(self, transport: Transport, grant: dict[str, str]) -> Reply:
         """POST one grant to ``token/`` as the lab's client; refuse a non-200."""
         reply = transport.post(self.url("token"), {**grant, **client_fields()}, {}, form=True)

@@ -29,6 +29,7 @@ BUILTIN = (
     "schemes.api_key.APIKeyScheme",
     "schemes.jwe.JWEScheme",
     "schemes.oauth2.OAuth2Scheme",
+    "schemes.oidc.OIDCScheme",
     # issue 14 (allauth headless, JWT in cookies, signed-cookie sessions):
     "schemes.allauth_session.AllauthSessionScheme",
     "schemes.allauth_jwt.AllauthJWTScheme",

@@ -269,14 +269,58 @@ def test_jwt_third_party__needs_a_third_party_scheme(verdict):
     assert verdict("jwt-third-party", schemes=[*all_builtin(), untimed]) == NOT_MEASURED
 
 
-def test_jwt_third_party__follows_the_verification(tmp_path):
+#: What benchmarks/evidence_third_party.py measured for the oidc scheme.
+THIRD_PARTY = {
+    "oidc": {
+        "issuer_pid": 4242,
+        "lab_pid": 4141,
+        "separate_process": True,
+        "algorithm": "RS256",
+        "token_kid_published": True,
+        "token_bytes": 620,
+        "jwks_bytes": 460,
+        "first_request": {
+            "statuses_ok": True,
+            "jwks_fetches_per_request": 1.0,
+            "median_us": 1900.0,
+            "iqr_us": 80.0,
+            "rounds": 15,
+        },
+        "cached_request": {
+            "statuses_ok": True,
+            "jwks_fetches_per_request": 0.0,
+            "median_us": 420.0,
+            "iqr_us": 15.0,
+            "rounds": 15,
+        },
+        "none_request": {"median_us": 150.0, "iqr_us": 5.0},
+    }
+}
+
+
+def test_jwt_third_party__follows_the_verification(verdict):
     schemes = [*all_builtin(), oidc_scheme()]
-    data = summary(schemes)
-    run = write_run(tmp_path / "run", data)
-    assert CLAIM["jwt-third-party"].test(run).verdict == CONFIRMED  # verification ok
+    ev = {**EVIDENCE, "third_party_jwt": THIRD_PARTY}
+    assert verdict("jwt-third-party", schemes=schemes) == NOT_MEASURED  # no JWKS evidence
+    assert verdict("jwt-third-party", ev, schemes=schemes) == CONFIRMED
+    for path, value in (
+        ("oidc.separate_process", False),  # signed by the lab itself after all
+        ("oidc.token_kid_published", False),
+        ("oidc.first_request.statuses_ok", False),  # the third-party token was refused
+        ("oidc.first_request.jwks_fetches_per_request", 0.0),  # keys not from the issuer
+        ("oidc.cached_request.jwks_fetches_per_request", 1.0),  # a fetch per request
+    ):
+        flipped = {**EVIDENCE, "third_party_jwt": changed(THIRD_PARTY, path, value)}
+        assert verdict("jwt-third-party", flipped, schemes=schemes) == REFUTED, path
+
+
+def test_jwt_third_party__follows_the_run_verification(tmp_path):
+    data = summary(
+        [*all_builtin(), oidc_scheme()], evidence={**EVIDENCE, "third_party_jwt": THIRD_PARTY}
+    )
+    assert CLAIM["jwt-third-party"].test(write_run(tmp_path / "a", data)).verdict == CONFIRMED
     data["verification"]["oidc"] = {"ok": False}
-    run = write_run(tmp_path / "run2", data)
-    assert CLAIM["jwt-third-party"].test(run).verdict == REFUTED
+    assert CLAIM["jwt-third-party"].test(write_run(tmp_path / "b", data)).verdict == REFUTED
 
 
 def test_jwe_safer__follows_contents_and_replay(verdict):

@@ -12,7 +12,7 @@ from schemes.registry import BUILTIN
 REQUIRED = [
     *["none", "basic", "session", "token", "jwt", "jwt-stateless", "knox"],
     # issue 14:
-    *["api-key", "jwe", "oauth2"],
+    *["api-key", "jwe", "oauth2", "oidc"],
     *["allauth-session", "allauth-jwt", "jwt-cookie", "session-signed"],
 ]
 VARIANTS = ["token-cached", "knox-direct", "basic-cached", "session-cache", "jwt-short"]

@@ -106,3 +106,18 @@ def test_gunicorn_dies_with_a_killed_launcher(launch):
     proc.kill()  # SIGKILL: no handler runs; PR_SET_PDEATHSIG must take gunicorn down
     proc.wait(5)
     assert_all_gone(children)
+
+
+def test_every_scheme_has_a_curl_hint_naming_its_endpoint(db):
+    """make serve prints these lines; a scheme added to the registry gets one too."""
+    from schemes import registry
+
+    base = "http://127.0.0.1:8000"
+    for scheme in registry.all_schemes():
+        lines = scheme.curl_hint(base, "user1", "pw")
+        assert lines, scheme.name
+        text = "\n".join(lines)
+        assert f"{base}{scheme.url('whoami')}" in text or text.startswith("# POST"), text
+    oidc = "\n".join(registry.get("oidc").curl_hint(base, "user1", "pw"))
+    assert '["access_token"]' in oidc
+    assert "Authorization: Bearer $V" in oidc

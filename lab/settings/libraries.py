@@ -1,4 +1,4 @@
-"""Settings of the libraries behind the jwe, oauth2 and allauth headless schemes.
+"""Settings of the libraries behind the jwe, oauth2, oidc and allauth headless schemes.
 
 Star-imported by ``lab.settings.base`` once ``SIMPLE_JWT`` and the secrets are defined
 there (it reads them from the partly imported module), so these lifetimes follow
@@ -6,6 +6,7 @@ simplejwt's and every scheme compares like for like.
 """
 
 from lab.settings.base import _secrets, SIMPLE_JWT  # noqa: I001 (base is mid-import)
+from lab import env
 
 # jwe (joserfc): a content key of its own (dir + A256GCM: the key encrypts the claims
 # directly), from var/secrets.json like the others. Lifetime as simplejwt's access token,
@@ -69,3 +70,25 @@ HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
 # Off (allauth's default): the access token is trusted on its signature; on, each request
 # would also load the session, which allauth-session already measures.
 HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
+
+# --- oidc: tokens from a separate issuer process, verified against its JWKS -------------
+# schemes/oidc.py, infra/issuer.py. URL: how to reach the issuer, with the lab's client
+# credentials (empty: schemes.oidc_keys starts one on first use). ISSUER: the ``iss`` a
+# token must carry (default: the URL's own origin). The access lifetime is simplejwt's,
+# so the third-party token compares like for like. The key cache: keys are refetched
+# after KEYS_TTL_S; an unknown ``kid`` refetches at most once per REFETCH_MIN_S (a
+# hostile token cannot make the lab hammer the issuer); a JWKS fetch gives up after
+# TIMEOUT_S or MAX_JWKS_BYTES; cached keys serve STALE_S past their TTL while the issuer
+# is unreachable.
+AUTHLAB_OIDC = {
+    "URL": env.OIDC_URL,
+    "ISSUER": "",
+    "AUDIENCE": "authlab",
+    "LIFETIME": SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"],
+    "KEYS_TTL_S": 300,
+    "REFETCH_MIN_S": 30,
+    "STALE_S": 3600,
+    "TIMEOUT_S": 2.0,
+    "MAX_JWKS_BYTES": 64 * 1024,
+    "LEEWAY_S": 0,
+}

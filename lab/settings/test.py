@@ -15,6 +15,12 @@ HEADLESS_JWT_PRIVATE_KEY = "test-only-allauth-jwt-key-distinct-from-the-others-0
 # allauth's own login rate limits (headless login/): lifted like the DRF "login" throttle.
 ACCOUNT_RATE_LIMITS = False
 
+# One token issuer for the whole pytest process and every server it starts (they inherit
+# AUTHLAB_OIDC_URL): started here unless make's infra.services already gave one.
+from infra.issuer import shared_url  # noqa: E402
+
+AUTHLAB_OIDC = {**AUTHLAB_OIDC, "URL": shared_url()}  # noqa: F405
+
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
 PASSWORD_HASHERS = [
     PASSWORD_HASHER_CHOICES["md5"],
