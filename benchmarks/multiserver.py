@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.producer import run_folder
 from infra import balancer, procs, services
 from results.runs import atomic_write_json
 
@@ -182,7 +183,13 @@ def pairs(tmp: Path, database_url: str | None) -> Iterator[tuple[dict, dict, dic
         running = {s.name: _spawn_pair(s, env, redis_url, log) for s in setups}
         stack.callback(_stop_all, [proc for pair in running.values() for proc in pair.procs])
         # Migrate while the servers boot (nothing reads the database before a login).
-        subprocess.run([sys.executable, "-c", PREPARE], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-c", PREPARE],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         for pair in running.values():
             for proc, url in zip(pair.procs, pair.urls.values(), strict=True):
                 procs.wait_http(f"{url}/api/v1/schemes/", timeout=60, proc=proc)
@@ -318,16 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="reports/out/latest", help="run folder")
     parser.add_argument("--requests", type=int, default=REQUESTS, help="per scheme (50)")
     args = parser.parse_args(argv)
-    run_dir = Path(args.out)
-    if not run_dir.is_dir():
-        print(f"no run folder {run_dir}: run `make bench` first", file=sys.stderr)
-        return 2
-    missing = available()
-    if missing:
-        print(f"multiserver not measured: {missing}", file=sys.stderr)
-        return 2
     if args.requests < 2:
         parser.error("--requests must be at least 2 (one per server)")
+    run_dir = run_folder(args.out, available, "multiserver")
+    if run_dir is None:
+        return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     import django
 
