@@ -89,8 +89,7 @@ def _common_env(tmp: Path, database_url: str | None) -> dict[str, str]:
         "AUTHLAB_PASSWORD_HASHER": HASHER,
         "CACHE": "locmem",
     }
-    for name in ("AUTHLAB_SECRET_KEY", "AUTHLAB_JWT_SIGNING_KEY", "REDIS_URL"):
-        env.pop(name, None)  # the file above, not the caller's
+    # Secrets the caller sets (AUTHLAB_SECRET_KEY, ...) reach both servers alike.
     if database_url:
         env.update(DB="postgres", DATABASE_URL=database_url)
     else:
@@ -190,9 +189,14 @@ def pairs(tmp: Path, database_url: str | None) -> Iterator[tuple[dict, dict, dic
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        for pair in running.values():
-            for proc, url in zip(pair.procs, pair.urls.values(), strict=True):
-                procs.wait_http(f"{url}/api/v1/schemes/", timeout=60, proc=proc)
+        try:
+            for pair in running.values():
+                for proc, url in zip(pair.procs, pair.urls.values(), strict=True):
+                    procs.wait_http(f"{url}/api/v1/schemes/", timeout=60, proc=proc)
+        except (RuntimeError, TimeoutError) as exc:
+            log.flush()
+            tail = (tmp / "servers.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{exc}; the servers' log ends:\n{tail}") from exc
         fronts = {
             name: stack.enter_context(balancer.haproxy(pair.ports, pair.balancer_port, HOST))
             for name, pair in running.items()
