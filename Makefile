@@ -39,7 +39,7 @@ endif
 
 venv: $(STAMP) ## create .venv and install the project (done by every target)
 
-system-deps: ## install Chromium (browser tests), Redis and valgrind from Debian packages, if missing and root
+system-deps: ## install Chromium (browser tests), Redis, valgrind and HAProxy from Debian packages, if missing and root
 	@scripts/system-deps
 
 test: $(STAMP) system-deps ## run the test suite (benchmarks run once, untimed)
@@ -79,9 +79,16 @@ browser-claims: $(STAMP) system-deps ## the browser claims in Chromium into RUN 
 	$(PY) -m benchmarks.browser_claims --out $(or $(RUN),reports/out/latest)
 	$(PY) -m reports build $(or $(RUN),reports/out/latest)
 
-# Claim 5 (sessions behind a load balancer over two gunicorn instances): not built yet.
-multiserver: ## two servers behind a load balancer (claim 5): not built yet
-	@echo "make multiserver is not built yet (issue 15): claim 5 stays 'not measured'"; exit 2
+# Claim 5: two gunicorn instances (one worker each, one database, one secrets file) behind
+# HAProxy on 127.0.0.1, round robin, no stickiness; per session engine (db, cache on local
+# memory, cache on Redis, signed cookies) and per token scheme, the share of REQUESTS
+# (50) authenticated after one login, and whether a logout on the other server reaches
+# the first (benchmarks/multiserver.py). Writes multiserver.json into RUN (default
+# reports/out/latest), then rebuilds its report. make bench runs it when HAProxy is there.
+multiserver: $(STAMP) system-deps ## two servers behind HAProxy, per session engine (claim 5) into RUN
+	$(WITH_STORES) $(PY) -m benchmarks.multiserver --out $(or $(RUN),reports/out/latest) \
+		$(if $(REQUESTS),--requests $(REQUESTS))
+	$(PY) -m reports build $(or $(RUN),reports/out/latest)
 
 # CPU instructions per request (GET, POST, authenticate()) of every scheme under valgrind
 # (benchmarks/instructions.py): deterministic where wall time is noisy. Writes

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.producer import run_folder
 from infra import procs
 from results.runs import atomic_write_json
 from tests.browser import CHROMIUM, FLAGS, LOCAL_HOST, ROOT
@@ -242,13 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="reports/out/latest", help="run folder")
     args = parser.parse_args(argv)
-    run_dir = Path(args.out)
-    if not run_dir.is_dir():
-        print(f"no run folder {run_dir}: run `make bench` first", file=sys.stderr)
-        return 2
-    missing = available()
-    if missing:
-        print(f"browser claims not measured: {missing}", file=sys.stderr)
+    run_dir = run_folder(args.out, available, "browser claims")
+    if run_dir is None:
         return 2
     atomic_write_json(run_dir / OUT_FILE, measure())
     print(f"browser claims: {run_dir / OUT_FILE}")

@@ -15,6 +15,7 @@ earlier runs and ``latest`` as they were.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
@@ -219,20 +220,20 @@ def instructions_phase(run_dir: Path) -> None:
         procs.stop(proc)
 
 
-def browser_phase(run_dir: Path) -> None:
-    """The browser claims' evidence in Chromium (``make browser-claims``), when present."""
-    from benchmarks import browser_claims
-
-    missing = browser_claims.available()
+def producer_phase(run_dir: Path, module: str, what: str) -> None:
+    """A claims' evidence producer (``benchmarks.<module>``: ``make browser-claims``,
+    ``make multiserver``) into the run folder, when what it needs is installed."""
+    producer = importlib.import_module(f"benchmarks.{module}")
+    missing = producer.available()
     if missing:
-        say(f"browser claims skipped ({missing}): they read 'not measured'")
+        say(f"{what} skipped ({missing}): its claims read 'not measured'")
         return
-    say("browser claims in Chromium ...")
-    command = [sys.executable, "-m", "benchmarks.browser_claims", "--out", str(run_dir)]
+    say(f"{what} ...")
+    command = [sys.executable, "-m", f"benchmarks.{module}", "--out", str(run_dir)]
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
     if done.returncode:
-        say(f"browser claims failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+        say(f"{what} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
 
 
 def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
@@ -424,7 +425,8 @@ def finish(
         servers_phase(run_dir, pol.quick, summary)
     runs.atomic_write_json(run_dir / "summary.json", summary)
     if not args.select:
-        browser_phase(run_dir)
+        producer_phase(run_dir, "browser_claims", "browser claims in Chromium")
+        producer_phase(run_dir, "multiserver", "two servers behind HAProxy (claim 5)")
     report = None if args.no_report else report_phase(run_dir)
     say("")
     say(table(summary))

@@ -44,20 +44,73 @@ def _status(status: int) -> str:
 
 
 def sessions_multiserver(run: Run) -> Verdict:
-    """Claim 5: sessions across two servers behind a load balancer, per session engine."""
+    """Claim 5: sessions across two servers behind a load balancer, per session engine.
+
+    An engine keeps up when every request through the balancer is authenticated and a
+    logout on the other server leaves the credential refused everywhere; the token
+    schemes measured on the same pair are shown beside, for comparison.
+    """
     got = folder_evidence(run, MULTISERVER_FILE, "engines")
     if got is None:
-        return NOT_MEASURED, [
-            f"two servers behind a load balancer not measured: run `{MULTISERVER}` "
-            "(not built yet: no multiserver.json in this run folder)"
-        ]
-    lines = [
-        f"{engine}: {fmt.pct(r['authenticated_pct'])} of requests authenticated across both; "
-        f"logout on one seen by the other: {fmt.yes_no(r['logout_propagates'])}"
-        for engine, r in got.items()
+        return _absent("two servers behind a load balancer (multiserver.json)", MULTISERVER)
+    measured = {label: r for label, r in got.items() if _measured(r)}
+    lines = [_multiserver_line(run, label, r) for label, r in measured.items()]
+    lines += [
+        f"{label}: not measured ({r.get('error') if isinstance(r, dict) else r})"
+        for label, r in got.items()
+        if label not in measured
     ]
-    broken = [r["authenticated_pct"] < 100 or not r["logout_propagates"] for r in got.values()]
-    return (CONFIRMED if all(broken) else REFUTED if not any(broken) else DEPENDS), lines
+    others = folder_evidence(run, MULTISERVER_FILE, "schemes") or {}
+    lines += [
+        f"for comparison, {_multiserver_line(run, label, r, session=False)}"
+        for label, r in others.items()
+        if _measured(r)
+    ]
+    if not measured:
+        return NOT_MEASURED, lines
+    hard = {
+        label: r["authenticated_pct"] < 100 or not r.get("logout_propagates")
+        for label, r in measured.items()
+    }
+    keeps = [label for label, h in hard.items() if not h]
+    loses = [label for label, h in hard.items() if h]
+    lines.append(
+        f"keep up across both servers: {', '.join(keeps) or 'none'}; "
+        f"do not: {', '.join(loses) or 'none'}"
+    )
+    return (CONFIRMED if not keeps else REFUTED if not loses else DEPENDS), lines
+
+
+def _measured(result: object) -> bool:
+    """Whether one engine's or scheme's entry holds the figures (not an error)."""
+    need = ("requests", "authenticated", "authenticated_pct", "by_backend")
+    return isinstance(result, dict) and "error" not in result and all(k in result for k in need)
+
+
+def _multiserver_line(run: Run, label: str, r: dict, session: bool = True) -> str:
+    """``db (session, db engine, cache locmem; login served by b): 50/50 (100%)
+    authenticated ...; logout ...`` (the engine and cache only for a session)."""
+    per_server = ", ".join(
+        f"{name} {c['authenticated']}/{c['requests']}" for name, c in r["by_backend"].items()
+    )
+    share = f"{r['authenticated']}/{r['requests']} ({r['authenticated_pct']:.0f}%)"
+    if r.get("login_backend") is None:  # the baseline: no credential, nothing to keep
+        return f"{label} (no authentication): {share} answered 200 ({per_server})"
+    engine = str(r.get("session_engine") or "").rsplit(".", 1)[-1]
+    where = f"{r['scheme']}, {engine} engine, cache {r.get('cache')}; " if session else ""
+    line = (
+        f"{label} ({where}login served by {r['login_backend']}): {share} authenticated "
+        f"through the balancer ({per_server})"
+    )
+    if "logout_backend" not in r:
+        return line
+    logout = f"logout on {r['logout_backend']} (HTTP {r['logout_status']})"
+    if r["logout_propagates"]:
+        return f"{line}; {logout}: then refused by both servers"
+    still = ", ".join(r.get("still_accepted_by") or [])
+    expiry = ((run.by_name.get(r["scheme"]) or {}).get("properties") or {}).get("expiry")
+    until = f", replayable until it expires ({expiry})" if expiry else ""
+    return f"{line}; {logout}: the same credential still accepted by {still}{until}"
 
 
 def session_cookie_public_urls(run: Run) -> Verdict:

@@ -152,7 +152,53 @@ def token_carries_user(run: Run) -> Verdict:
                 f"{name}: {fmt.nbytes(r['token_bytes'])} opaque random key: carries no user "
                 "information (refuted for it; the server looks the user up)"
             )
-    return _split([bool(r["readable_claims"]) for r in got.values()]), lines
+    carries = _split([bool(r["readable_claims"]) for r in got.values()])
+    limits = header_limits(run)
+    if not limits:
+        lines.append("servers' header limits not in this run: run `make bench` (SERVERS=1)")
+        return carries, lines
+    lines += [_limit_line(server, limit) for server, limit in limits.items()]
+    bounded = {s: lim for s, lim in limits.items() if not lim.get("header_capped")}
+    jwts = [r["token_bytes"] for r in got.values() if r["readable_claims"]]
+    if bounded and jwts:
+        tightest = min(bounded, key=lambda s: bounded[s]["header_token_bytes"] or 0)
+        limit = bounded[tightest]["header_token_bytes"]
+        lines.append(
+            f"the largest JWT issued here ({fmt.nbytes(max(jwts))}) is "
+            f"{100 * max(jwts) / limit:.1f}% of the tightest limit ({tightest}, "
+            f"{fmt.nbytes(limit)}): every claim added spends that room"
+        )
+    if bounded or carries == REFUTED:
+        return carries, lines
+    lines.append("no server refused a JWT up to 1 MiB: its size did not matter to them")
+    return DEPENDS, lines
+
+
+def header_limits(run: Run) -> dict[str, dict[str, Any]]:
+    """Per server, the header limits ``dimensions.servers`` measured (make bench)."""
+    servers = (run.raw.get("dimensions") or {}).get("servers") or {}
+    if not isinstance(servers, dict):
+        return {}
+    return {
+        name: entry["header_limits"]
+        for name, entry in servers.items()
+        if isinstance(entry, dict) and entry.get("header_limits")
+    }
+
+
+def _limit_line(server: str, limit: dict[str, Any]) -> str:
+    """``gunicorn-sync: largest JWT passed on ... ; one byte more: 431 (refused)``."""
+    if limit.get("header_capped"):
+        passed = fmt.nbytes(limit.get("header_token_bytes"))
+        return f"{server}: no header limit up to 1 MiB (a {passed} JWT in Authorization passed)"
+    line = (
+        f"{server}: largest JWT passed on in Authorization: "
+        f"{fmt.nbytes(limit.get('header_token_bytes'))} (header line "
+        f"{fmt.nbytes(limit.get('header_max_bytes'))}); one byte more: "
+        f"{fmt.text(limit.get('header_beyond'))}, "
+        f"4x more: {fmt.text(limit.get('header_far_beyond'))}"
+    )
+    return line if limit.get("header_clear_4xx") else f"{line} (not a clear 4xx)"
 
 
 def jwt_third_party(run: Run) -> Verdict:

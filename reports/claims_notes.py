@@ -49,8 +49,10 @@ EVIDENCE_CLAIMS: tuple[Claim, ...] = (
         "sessions-multiserver",
         "Sessions are hard to keep up to date with several servers.",
         NOTES,
-        "two servers behind a load balancer: confirmed when every session engine loses "
-        "requests or logouts across them; refuted when none does (make multiserver)",
+        "two servers behind HAProxy (round robin), per session engine: it keeps up when all "
+        "of N requests after one login are authenticated and a logout on the other server "
+        "leaves the credential refused by both; confirmed when no engine keeps up, refuted "
+        "when every one does, otherwise it depends (make multiserver)",
         browser.sessions_multiserver,
     ),
     Claim(
@@ -93,9 +95,10 @@ EVIDENCE_CLAIMS: tuple[Claim, ...] = (
         "token-carries-user",
         "A token carries all the user's information, not just an id, so its size matters.",
         NOTES,
-        "per token scheme, the claims readable from a captured token: confirmed when every "
-        "token carries some, refuted when none does (opaque keys), otherwise it depends "
-        "(make bench)",
+        "per token scheme, the claims readable from a captured token, beside the largest JWT "
+        "each server passes on in a header and what a client gets beyond it: confirmed when "
+        "every token carries some and a server limits the size, refuted when none carries any "
+        "(opaque keys), otherwise it depends (make bench)",
         ev.token_carries_user,
     ),
     Claim(

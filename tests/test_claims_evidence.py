@@ -10,7 +10,7 @@ import json
 import pytest
 
 from reports.claims import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED
-from reports.claims_evidence import BROWSER_FILE, MULTISERVER_FILE
+from reports.claims_evidence import BROWSER_FILE
 from reports.claims_notes import ALL_CLAIMS as CLAIMS
 from tests.synthetic_run import all_builtin, entry, summary, with_properties, write_run
 
@@ -136,12 +136,11 @@ def verdict(tmp_path):
     """``verdict(key, evidence=..., browser=..., schemes=...)``: the claim's verdict."""
     runs = iter(range(1000))
 
-    def judge(key, evidence=EVIDENCE, browser=None, schemes=None, multiserver=None):
+    def judge(key, evidence=EVIDENCE, browser=None, schemes=None):
         run_dir = tmp_path / f"run-{next(runs)}"
         run = write_run(run_dir, summary(schemes or all_builtin(), evidence=evidence))
-        for name, data in ((BROWSER_FILE, browser), (MULTISERVER_FILE, multiserver)):
-            if data is not None:
-                (run_dir / name).write_text(json.dumps(data))
+        if browser is not None:
+            (run_dir / BROWSER_FILE).write_text(json.dumps(browser))
         finding = CLAIM[key].test(run)
         return finding.verdict
 
@@ -197,19 +196,6 @@ def test_session_cross_origin__follows_the_browser(verdict):
     assert verdict("session-cross-origin", browser=works) == REFUTED
     no_cors = changed(BROWSER, "cross_origin.token_status", 403)
     assert verdict("session-cross-origin", browser=no_cors) == DEPENDS
-
-
-def test_sessions_multiserver__follows_the_engines(verdict):
-    assert verdict("sessions-multiserver") == NOT_MEASURED
-    engines = {
-        "cache": {"authenticated_pct": 50.0, "logout_propagates": False},
-        "db": {"authenticated_pct": 100.0, "logout_propagates": True},
-    }
-    assert verdict("sessions-multiserver", multiserver={"engines": engines}) == DEPENDS
-    shared = {"db": engines["db"]}
-    assert verdict("sessions-multiserver", multiserver={"engines": shared}) == REFUTED
-    local = {"cache": engines["cache"]}
-    assert verdict("sessions-multiserver", multiserver={"engines": local}) == CONFIRMED
 
 
 def test_session_cookie_public_urls__follows_the_cookie_bytes(verdict):
