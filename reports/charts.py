@@ -15,6 +15,7 @@ import matplotlib
 
 from reports import charts_dimensions as dims
 from reports import fmt
+from reports.charts_frontier import frontier
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
 from reports.svg import GREY, PALETTE, colour, figure, to_svg, whiskers
@@ -186,6 +187,20 @@ CHARTS: tuple[Chart, ...] = (
         "and POST (diamonds), log scale; the label is the multiple of none (paired, as in "
         "the headline), and in brackets the same multiple in CPU instructions.",
         request_cost,
+    ),
+    Chart(
+        "frontier",
+        "Cost against revocation delay: the frontier",
+        "One point per scheme and tuned variant (diamonds; the dashed arrow leads from the "
+        "stock scheme to its variant): up is a longer revocation delay (log scale, with 0 = "
+        "immediate and never as the two ends off the log range), right a dearer request "
+        "(× none, log scale). Top panel in CPU instructions, bottom in wall time with the "
+        "95% interval of the paired ratio as error bars. Each panel draws its own Pareto "
+        "front (lower cost and lower delay both better): a filled point is on it, a hollow "
+        "one is beaten by a point that revokes at least as fast and costs less — in "
+        "instructions by more than 1%, in wall time with the two intervals apart. Points "
+        "that cannot be told apart both stay on the front (a tie).",
+        frontier,
     ),
     Chart(
         "where_us_go",
