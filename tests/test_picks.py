@@ -149,6 +149,9 @@ def test_what_to_pick_keeps_the_rules_with_something_to_say_in_order(pick):
     ]
 
 
+X, LE, APPROX = "\N{MULTIPLICATION SIGN}", "\N{LESS-THAN OR EQUAL TO}", "\N{ALMOST EQUAL TO}"
+
+
 def frontier(**changes: dict) -> list[dict]:
     """Schemes with instruction ratios and paired wall intervals (the frontier's figures):
     token-cached and session-cache revoke within 60 s, token and knox-direct at once,
@@ -181,8 +184,8 @@ def frontier(**changes: dict) -> list[dict]:
 def test_immediate__is_the_cheapest_in_instructions_of_the_schemes_revoked_at_once(pick):
     line = pick(picks.immediate, frontier())
     assert line == (
-        "Cheapest with immediate revocation (delay 0), by CPU instructions: token (2.40\N{MULTIPLICATION SIGN} none "
-        "in instructions, 2.50\N{MULTIPLICATION SIGN} in wall time)."
+        f"Cheapest with immediate revocation (delay 0), by CPU instructions: token (2.40{X} none "
+        f"in instructions, 2.50{X} in wall time)."
     )
     dearer_token = frontier(token={"instructions_ratio_to_none": 2.6})
     assert "by CPU instructions: knox-direct (2.50" in pick(picks.immediate, dearer_token)
@@ -202,7 +205,7 @@ def test_immediate__names_a_tie_when_the_wall_time_intervals_overlap(pick):
     overlapping = frontier(knox_direct={"ratio_to_none_ci": [2.55, 2.9]})
     line = pick(picks.immediate, overlapping)
     assert "by CPU instructions: token (2.40" in line
-    assert "; \N{ALMOST EQUAL TO} (within noise) token (250 µs" in line
+    assert f"; {APPROX} (within noise) token (250 µs" in line
     assert "knox-direct (280 µs" in line and "a tie in wall time" in line
     assert "in CPU instructions (tolerance 1%): token 2.40 M < knox-direct 2.50 M" in line
     assert "a tie" not in pick(picks.immediate, frontier())
@@ -212,33 +215,28 @@ def test_within_a_minute__is_the_cheapest_revoked_within_60_s_and_names_the_budg
     line = pick(picks.within_a_minute, frontier())
     # jwt-stateless is cheaper but revoked after 300 s; jwe never.
     assert line.startswith(
-        "Cheapest revocable within a minute (delay \N{LESS-THAN OR EQUAL TO} 60 s), by CPU instructions: "
-        "token-cached (1.26\N{MULTIPLICATION SIGN} none in instructions, 1.40\N{MULTIPLICATION SIGN} in wall time, revoked within 1 min)."
+        f"Cheapest revocable within a minute (delay {LE} 60 s), by CPU instructions: "
+        f"token-cached (1.26{X} none in instructions, 1.40{X} in wall time, revoked within 1 min)."
     )
     assert line.endswith(
-        "Revocable within a minute and costs at most 1.30\N{MULTIPLICATION SIGN} none in instructions: "
-        "token-cached 1.26\N{MULTIPLICATION SIGN} (revoked within 1 min)."
+        f"Revocable within a minute and costs at most 1.30{X} none in instructions: "
+        f"token-cached 1.26{X} (revoked within 1 min)."
     )
     assert "jwt-stateless" not in line and "jwe" not in line
     short = frontier(jwt_stateless={"revocation_delay_s": 60})
     line = pick(picks.within_a_minute, short)
     assert "instructions: jwt-stateless (1.20" in line
-    assert (
-        "cost at most 1.30\N{MULTIPLICATION SIGN} none in instructions: jwt-stateless 1.20" in line
-    )
+    assert f"cost at most 1.30{X} none in instructions: jwt-stateless 1.20" in line
     dearer = frontier(token_cached={"instructions_ratio_to_none": 1.35})
     assert pick(picks.within_a_minute, dearer).endswith(
-        "None of them costs at most 1.30\N{MULTIPLICATION SIGN} none in instructions."
+        f"None of them costs at most 1.30{X} none in instructions."
     )
 
 
 def test_within_a_minute__names_ties_in_instructions_and_in_wall_time(pick):
     close = frontier(session_cache={"instructions_ratio_to_none": 1.265})
     line = pick(picks.within_a_minute, close)
-    assert (
-        "\N{ALMOST EQUAL TO} (within noise) in instructions (within 1%) with session-cache 1.26"
-        in line
-    )
+    assert f"{APPROX} (within noise) in instructions (within 1%) with session-cache 1.26" in line
     assert "a tie in wall time" not in line  # 1.35-1.45 and 1.46-1.55 are apart
     noisy = frontier(session_cache={"ratio_to_none_ci": [1.44, 1.6]})
     line = pick(picks.within_a_minute, noisy)
@@ -252,6 +250,6 @@ def test_within_a_minute__falls_back_to_wall_time_without_instruction_counts(pic
     ]
     line = pick(picks.within_a_minute, uncounted)
     assert line.startswith(
-        "Cheapest revocable within a minute (delay \N{LESS-THAN OR EQUAL TO} 60 s), by wall time "
+        f"Cheapest revocable within a minute (delay {LE} 60 s), by wall time "
         "(instructions not counted): token-cached (140 µs"
     )
