@@ -18,7 +18,17 @@ from reports import fmt
 from reports.charts_frontier import frontier
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
-from reports.svg import GREY, PALETTE, colour, figure, to_svg, whiskers
+from reports.svg import (
+    GREY,
+    PALETTE,
+    colour,
+    family_height,
+    family_layout,
+    figure,
+    mark_families,
+    to_svg,
+    whiskers,
+)
 
 matplotlib.use("Agg")
 
@@ -40,8 +50,8 @@ def request_cost(run: Run) -> str | None:
     rows = [s for s in run.schemes if s.get("request_us") is not None]
     if not rows:
         return None
-    fig, (ax,) = figure(0.45 * len(rows) + 1.2)
-    y = list(range(len(rows)))[::-1]
+    fig, (ax,) = figure(family_height(rows, 0.3, 1.4))
+    rows, y, headers = family_layout(rows)
     ax.barh(
         y,
         [s["request_us"] for s in rows],
@@ -66,9 +76,10 @@ def request_cost(run: Run) -> str | None:
     left = min([s["request_us"] for s in rows] + ([floor] if floor else []))
     ax.set_xscale("log")
     ax.set_xlim(left / 2, right * 6)  # room for the floor line and the labels
-    ax.set_yticks(y, [s["scheme"] for s in rows])
+    ax.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+    mark_families(ax, headers)
     ax.set_xlabel("µs per request (log scale)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=3, fontsize=8)
     return to_svg(fig, "request_cost")
 
 
@@ -105,8 +116,8 @@ def where_us_go(run: Run) -> str | None:
             and all(s.get(k) is not None for k, _ in EXTRA_PARTS)]  # fmt: skip
     if not rows:
         return None
-    fig, (ax,) = figure(0.45 * len(rows) + 1.4)
-    y = list(range(len(rows)))[::-1]
+    fig, (ax,) = figure(family_height(rows, 0.3, 1.5))
+    rows, y, headers = family_layout(rows)
     parts = [[max(0.0, s[k]) for k, _ in EXTRA_PARTS] for s in rows]
     left = [0.0] * len(rows)
     for i, (_, label) in enumerate(EXTRA_PARTS):
@@ -115,12 +126,14 @@ def where_us_go(run: Run) -> str | None:
         left = [a + b for a, b in zip(left, share, strict=True)]
     for yy, s in zip(y, rows, strict=True):
         extra = sum(s[k] for k, _ in EXTRA_PARTS)
-        ax.annotate(f"+{fmt.us(extra)} µs", (100, yy), xytext=(4, 0),
+        sign = "+" if extra >= 0 else "\N{MINUS SIGN}"
+        ax.annotate(f"{sign}{fmt.us(abs(extra))} µs", (100, yy), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)  # fmt: skip
     ax.set_xlim(0, 125)
-    ax.set_yticks(y, [s["scheme"] for s in rows])
+    ax.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+    mark_families(ax, headers)
     ax.set_xlabel("share of the extra µs per GET over none (%)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
     return to_svg(fig, "where_us_go")
 
 
@@ -138,16 +151,18 @@ def bytes_per_request(run: Run) -> str | None:
 
 
 def _grouped_barh(run, rows, series, xlabel, key, log) -> str:
-    fig, (ax,) = figure(0.55 * len(rows) + 1.2)
+    fig, (ax,) = figure(family_height(rows, 0.4, 1.5))
+    rows, y, headers = family_layout(rows)
     height = 0.8 / len(series)
     for i, (field, label) in enumerate(series):
-        ys = [len(rows) - 1 - j + (len(series) / 2 - i - 0.5) * height for j in range(len(rows))]
+        ys = [yy + (len(series) / 2 - i - 0.5) * height for yy in y]
         ax.barh(ys, [s.get(field) or 0 for s in rows], height, label=label, color=PALETTE[i])
-    ax.set_yticks(range(len(rows))[::-1], [s["scheme"] for s in rows])
+    ax.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+    mark_families(ax, headers)
     if log:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
     return to_svg(fig, key)
 
 
@@ -156,26 +171,25 @@ def load_latency(run: Run) -> str | None:
     rows = [s for s in run.schemes if s.get("load_p50_us") is not None]
     if not run.load_ran or not rows:
         return None
-    fig, (ax, ax2) = figure(0.55 * len(rows) + 1.4, ncols=2)
+    fig, (ax, ax2) = figure(family_height(rows, 0.4, 1.5), ncols=2)
+    rows, y, headers = family_layout(rows)
     height = 0.27
     for i, (field, label) in enumerate(
         (("load_p50_us", "p50"), ("load_p95_us", "p95"), ("load_p99_us", "p99"))
     ):
-        ys = [len(rows) - 1 - j + (1 - i) * height for j in range(len(rows))]
+        ys = [yy + (1 - i) * height for yy in y]
         ax.barh(
             ys, [(s.get(field) or 0) / 1000 for s in rows], height, label=label, color=PALETTE[i]
         )
-    ax.set_yticks(range(len(rows))[::-1], [s["scheme"] for s in rows])
     ax.set_xscale("log")
     ax.set_xlabel("latency under load, ms (log scale)")
-    ax.legend(fontsize=8, loc="lower right")
-    ax2.barh(
-        range(len(rows))[::-1],
-        [s.get("load_rps") or 0 for s in rows],
-        color=[colour(run, s["scheme"]) for s in rows],
-    )
-    ax2.set_yticks(range(len(rows))[::-1], [s["scheme"] for s in rows])
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
+    ax2.barh(y, [s.get("load_rps") or 0 for s in rows],
+             color=[colour(run, s["scheme"]) for s in rows])  # fmt: skip
     ax2.set_xlabel("requests/s")
+    for axis in (ax, ax2):
+        axis.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+        mark_families(axis, headers)
     return to_svg(fig, "load_latency")
 
 
