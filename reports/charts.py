@@ -43,6 +43,8 @@ class Chart:
     make: Callable[[Run], str | None]
     #: Shown in place of the chart when ``make`` returns ``None``.
     missing: str = "not measured in this run"
+    #: Drawn across the page's whole width (a chart dense with labels).
+    wide: bool = False
 
 
 def request_cost(run: Run) -> str | None:
@@ -215,6 +217,7 @@ CHARTS: tuple[Chart, ...] = (
         "instructions by more than 1%, in wall time with the two intervals apart. Points "
         "that cannot be told apart both stay on the front (a tie).",
         frontier,
+        wide=True,
     ),
     Chart(
         "where_us_go",

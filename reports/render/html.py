@@ -89,6 +89,7 @@ def context(analysis: Analysis, svgs: dict[str, str | None]) -> dict[str, Any]:
                 "caption": c.caption,
                 "svg": svgs.get(c.key),
                 "missing": c.missing,
+                "wide": c.wide,
             }
             for c in CHARTS
         ],
