@@ -215,7 +215,8 @@ CHARTS: tuple[Chart, ...] = (
         "front (lower cost and lower delay both better): a filled point is on it, a hollow "
         "one is beaten by a point that revokes at least as fast and costs less — in "
         "instructions by more than 1%, in wall time with the two intervals apart. Points "
-        "that cannot be told apart both stay on the front (a tie).",
+        "that cannot be told apart both stay on the front (a tie). A scheme dearer than 50× "
+        "none sits at the right edge past a break, its value in its label.",
         frontier,
         wide=True,
     ),
