@@ -15,9 +15,20 @@ import matplotlib
 
 from reports import charts_dimensions as dims
 from reports import fmt
+from reports.charts_frontier import frontier
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
-from reports.svg import GREY, PALETTE, colour, figure, to_svg, whiskers
+from reports.svg import (
+    GREY,
+    PALETTE,
+    colour,
+    family_height,
+    family_layout,
+    figure,
+    mark_families,
+    to_svg,
+    whiskers,
+)
 
 matplotlib.use("Agg")
 
@@ -32,6 +43,8 @@ class Chart:
     make: Callable[[Run], str | None]
     #: Shown in place of the chart when ``make`` returns ``None``.
     missing: str = "not measured in this run"
+    #: Drawn across the page's whole width (a chart dense with labels).
+    wide: bool = False
 
 
 def request_cost(run: Run) -> str | None:
@@ -39,8 +52,8 @@ def request_cost(run: Run) -> str | None:
     rows = [s for s in run.schemes if s.get("request_us") is not None]
     if not rows:
         return None
-    fig, (ax,) = figure(0.45 * len(rows) + 1.2)
-    y = list(range(len(rows)))[::-1]
+    fig, (ax,) = figure(family_height(rows, 0.3, 1.4))
+    rows, y, headers = family_layout(rows)
     ax.barh(
         y,
         [s["request_us"] for s in rows],
@@ -65,9 +78,10 @@ def request_cost(run: Run) -> str | None:
     left = min([s["request_us"] for s in rows] + ([floor] if floor else []))
     ax.set_xscale("log")
     ax.set_xlim(left / 2, right * 6)  # room for the floor line and the labels
-    ax.set_yticks(y, [s["scheme"] for s in rows])
+    ax.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+    mark_families(ax, headers)
     ax.set_xlabel("µs per request (log scale)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=3, fontsize=8)
     return to_svg(fig, "request_cost")
 
 
@@ -108,8 +122,8 @@ def _parts_chart(run: Run, parts, unit: str, write, key: str) -> str | None:
             and all(s.get(k) is not None for k, _ in parts)]  # fmt: skip
     if not rows:
         return None
-    fig, (ax,) = figure(0.45 * len(rows) + 1.4)
-    y = list(range(len(rows)))[::-1]
+    fig, (ax,) = figure(family_height(rows, 0.3, 1.5))
+    rows, y, headers = family_layout(rows)
     shares = [[max(0.0, s[k]) for k, _ in parts] for s in rows]
     left = [0.0] * len(rows)
     for i, (_, label) in enumerate(parts):
@@ -118,12 +132,14 @@ def _parts_chart(run: Run, parts, unit: str, write, key: str) -> str | None:
         left = [a + b for a, b in zip(left, share, strict=True)]
     for yy, s in zip(y, rows, strict=True):
         extra = sum(s[k] for k, _ in parts)
-        ax.annotate(f"+{write(extra)} {unit}", (100, yy), xytext=(4, 0),
+        sign = "+" if extra >= 0 else "\N{MINUS SIGN}"
+        ax.annotate(f"{sign}{write(abs(extra))} {unit}", (100, yy), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)  # fmt: skip
-    ax.set_xlim(0, 130)
-    ax.set_yticks(y, [s["scheme"] for s in rows])
+    ax.set_xlim(0, 135)
+    ax.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+    mark_families(ax, headers)
     ax.set_xlabel(f"share of the extra {unit} per GET over none (%)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
     return to_svg(fig, key)
 
 
@@ -153,16 +169,18 @@ def bytes_per_request(run: Run) -> str | None:
 
 
 def _grouped_barh(run, rows, series, xlabel, key, log) -> str:
-    fig, (ax,) = figure(0.55 * len(rows) + 1.2)
+    fig, (ax,) = figure(family_height(rows, 0.4, 1.5))
+    rows, y, headers = family_layout(rows)
     height = 0.8 / len(series)
     for i, (field, label) in enumerate(series):
-        ys = [len(rows) - 1 - j + (len(series) / 2 - i - 0.5) * height for j in range(len(rows))]
+        ys = [yy + (len(series) / 2 - i - 0.5) * height for yy in y]
         ax.barh(ys, [s.get(field) or 0 for s in rows], height, label=label, color=PALETTE[i])
-    ax.set_yticks(range(len(rows))[::-1], [s["scheme"] for s in rows])
+    ax.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+    mark_families(ax, headers)
     if log:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
     return to_svg(fig, key)
 
 
@@ -171,26 +189,25 @@ def load_latency(run: Run) -> str | None:
     rows = [s for s in run.schemes if s.get("load_p50_us") is not None]
     if not run.load_ran or not rows:
         return None
-    fig, (ax, ax2) = figure(0.55 * len(rows) + 1.4, ncols=2)
+    fig, (ax, ax2) = figure(family_height(rows, 0.4, 1.5), ncols=2)
+    rows, y, headers = family_layout(rows)
     height = 0.27
     for i, (field, label) in enumerate(
         (("load_p50_us", "p50"), ("load_p95_us", "p95"), ("load_p99_us", "p99"))
     ):
-        ys = [len(rows) - 1 - j + (1 - i) * height for j in range(len(rows))]
+        ys = [yy + (1 - i) * height for yy in y]
         ax.barh(
             ys, [(s.get(field) or 0) / 1000 for s in rows], height, label=label, color=PALETTE[i]
         )
-    ax.set_yticks(range(len(rows))[::-1], [s["scheme"] for s in rows])
     ax.set_xscale("log")
     ax.set_xlabel("latency under load, ms (log scale)")
-    ax.legend(fontsize=8, loc="lower right")
-    ax2.barh(
-        range(len(rows))[::-1],
-        [s.get("load_rps") or 0 for s in rows],
-        color=[colour(run, s["scheme"]) for s in rows],
-    )
-    ax2.set_yticks(range(len(rows))[::-1], [s["scheme"] for s in rows])
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
+    ax2.barh(y, [s.get("load_rps") or 0 for s in rows],
+             color=[colour(run, s["scheme"]) for s in rows])  # fmt: skip
     ax2.set_xlabel("requests/s")
+    for axis in (ax, ax2):
+        axis.set_yticks(y, [s["scheme"] for s in rows], fontsize=8)
+        mark_families(axis, headers)
     return to_svg(fig, "load_latency")
 
 
@@ -202,6 +219,22 @@ CHARTS: tuple[Chart, ...] = (
         "and POST (diamonds), log scale; the label is the multiple of none (paired, as in "
         "the headline), and in brackets the same multiple in CPU instructions.",
         request_cost,
+    ),
+    Chart(
+        "frontier",
+        "Cost against revocation delay: the frontier",
+        "One point per scheme and tuned variant (diamonds; the dashed arrow leads from the "
+        "stock scheme to its variant): up is a longer revocation delay (log scale, with 0 = "
+        "immediate and never as the two ends off the log range), right a dearer request "
+        "(× none, log scale). Top panel in CPU instructions, bottom in wall time with the "
+        "95% interval of the paired ratio as error bars. Each panel draws its own Pareto "
+        "front (lower cost and lower delay both better): a filled point is on it, a hollow "
+        "one is beaten by a point that revokes at least as fast and costs less — in "
+        "instructions by more than 1%, in wall time with the two intervals apart. Points "
+        "that cannot be told apart both stay on the front (a tie). A scheme dearer than 50× "
+        "none sits at the right edge past a break, its value in its label.",
+        frontier,
+        wide=True,
     ),
     Chart(
         "where_us_go",

@@ -5,7 +5,17 @@ returning SVG text or ``None``; :data:`reports.charts.CHARTS` lists them all."""
 from __future__ import annotations
 
 from reports.collect import Run
-from reports.svg import GREY, PALETTE, colour, figure, to_svg, whiskers
+from reports.svg import (
+    GREY,
+    PALETTE,
+    colour,
+    family_height,
+    family_layout,
+    figure,
+    mark_families,
+    to_svg,
+    whiskers,
+)
 
 
 def jwt_tokens(run: Run) -> str | None:
@@ -142,21 +152,23 @@ def _by_server(run: Run, field: str, key: str, xlabel: str) -> str | None:
     if not rows:
         return None
     servers = list(dict.fromkeys(r["server"] for r in rows))
-    schemes = list(dict.fromkeys(r["scheme"] for r in rows))
+    known = run.by_name
+    entries = [known.get(name, {"scheme": name})
+               for name in dict.fromkeys(r["scheme"] for r in rows)]  # fmt: skip
     value = {(r["server"], r["scheme"]): r[field] for r in rows}
-    fig, (ax,) = figure(0.22 * len(schemes) * len(servers) + 1.2)
+    fig, (ax,) = figure(family_height(entries, 0.16 * len(servers) + 0.12, 1.5))
+    entries, y, headers = family_layout(entries)
+    schemes = [e["scheme"] for e in entries]
     height = 0.8 / len(servers)
     for i, server in enumerate(servers):
-        ys = [
-            len(schemes) - 1 - j + (len(servers) / 2 - i - 0.5) * height
-            for j in range(len(schemes))
-        ]
+        ys = [yy + (len(servers) / 2 - i - 0.5) * height for yy in y]
         ax.barh(ys, [value.get((server, s), 0) for s in schemes], height, label=server,
                 color=PALETTE[i % len(PALETTE)])  # fmt: skip
-    ax.set_yticks(range(len(schemes))[::-1], schemes)
+    ax.set_yticks(y, schemes, fontsize=8)
+    mark_families(ax, headers)
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=5)
     return to_svg(fig, key)
 
 

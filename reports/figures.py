@@ -23,3 +23,15 @@ def request_ratio(run: Run, entry: dict[str, Any]) -> float | None:
     return (
         paired if paired is not None else ratio(entry.get("request_us"), run.baseline["request_us"])
     )
+
+
+def revocation_delay(entry: dict[str, Any]) -> tuple[bool, float | None]:
+    """``(declared, seconds)``: a scheme's revocation delay (``revocation_delay_s``: 0 =
+    immediate, ``None`` = never); ``declared`` is false for a run that did not record it
+    (the entry's own field first, then its declared properties)."""
+    for where in (entry, entry.get("properties") or {}):
+        if "revocation_delay_s" in where:
+            value = where["revocation_delay_s"]
+            ok = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+            return (True, value) if ok else (False, None)
+    return False, None

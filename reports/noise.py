@@ -29,6 +29,15 @@ def request_tied(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return ia is not None and ib is not None and overlap(ia, ib)
 
 
+def ratio_tied(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two schemes' paired ``× none`` (GET) are within noise: their 95% intervals
+    (``ratio_to_none_ci``) overlap; without them, :func:`request_tied` decides."""
+    ia, ib = a.get("ratio_to_none_ci"), b.get("ratio_to_none_ci")
+    if ia and ib:
+        return overlap(ia, ib)
+    return request_tied(a, b)
+
+
 #: The words every verdict uses for two figures it cannot tell apart.
 WITHIN_NOISE = "≈ (within noise)"
 #: Load figures carry no interval yet: throughputs closer than this are called a tie.

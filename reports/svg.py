@@ -8,7 +8,9 @@ import re
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
+from reports import families
 from reports.collect import Run, is_baseline
 
 matplotlib.use("Agg")
@@ -62,3 +64,44 @@ def figure(height: float, ncols: int = 1) -> tuple[Figure, list]:
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
     return fig, list(axes)
+
+
+#: Height of a family's header slot in a bar chart, in bar slots.
+HEADER_SLOT = 0.8
+
+
+def family_layout(
+    rows: list[dict],
+) -> tuple[list[dict], list[float], list[tuple[float, str]]]:
+    """``rows`` (scheme entries) in the report's family order, each one's y (top row
+    first: highest y), and ``(y, label)`` of each family's header slot above its bars."""
+    groups = families.grouped(rows)
+    top = len(rows) + HEADER_SLOT * len(groups)  # slots stack down from here to 0
+    ordered, ys, headers = [], [], []
+    for name, members in groups:
+        headers.append((top - HEADER_SLOT / 2, name))
+        top -= HEADER_SLOT
+        for member in members:
+            ordered.append(member)
+            ys.append(top - 0.5)
+            top -= 1
+    return ordered, ys, headers
+
+
+def family_height(rows: list[dict], per_row: float, extra: float) -> float:
+    """A bar chart's height in inches: ``per_row`` per bar and per header slot."""
+    slots = len(rows) + HEADER_SLOT * len(families.grouped(rows))
+    return per_row * slots + extra
+
+
+def mark_families(ax, headers: list[tuple[float, str]]) -> None:
+    """Write each family's label in its header slot, rule a line above it, and fit the
+    y axis to the slots."""
+    across = blended_transform_factory(ax.transAxes, ax.transData)
+    for i, (y, label) in enumerate(headers):
+        ax.text(0.005, y, label, transform=across, fontsize=7.5, fontweight="bold",
+                color="#5f6368", va="center")  # fmt: skip
+        if i:
+            ax.axhline(y + HEADER_SLOT / 2, color=GREY, lw=0.6, alpha=0.6)
+    if headers:
+        ax.set_ylim(0, headers[0][0] + HEADER_SLOT / 2)

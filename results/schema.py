@@ -20,6 +20,16 @@ SCHEMA_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 #: The scheme every figure is compared with (no authentication at all).
 BASELINE = "none"
+#: The families a scheme belongs to (each ``schemes[].family``), in the report's order,
+#: key -> label: the report groups its tables and bar charts by them. ``schemes.base``
+#: keeps the same mapping (tests/test_results_layer.py checks they agree).
+FAMILIES = {
+    "baseline": "no authentication (baseline)",
+    "password": "password on every request",
+    "server-state": "server-side state",
+    "token": "signed or encrypted tokens",
+    "third-party": "third-party issued",
+}
 
 #: Per-scheme numeric figures measured in-process (SCHEMA.md).
 IN_PROCESS_NUMBERS = (

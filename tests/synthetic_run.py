@@ -59,13 +59,12 @@ FIGURES: dict[str, dict[str, Any]] = {
 
 
 def entry(name: str, **changes: Any) -> dict[str, Any]:
-    """One scheme's summary entry: its registry properties, :data:`FIGURES`, ``changes``."""
-    scheme = registry.get(name)
+    """One scheme's summary entry: what it says of itself (``Scheme.identity()``: title,
+    family, ``variant_of``, ``revocation_delay_s``, properties), :data:`FIGURES` (none
+    for a scheme not in it), ``changes``."""
     return {
-        "scheme": name,
-        "title": scheme.title,
-        "properties": scheme.properties.as_dict(),
-        **copy.deepcopy(FIGURES[name]),
+        **registry.get(name).identity(),
+        **copy.deepcopy(FIGURES.get(name, {})),
         **changes,
     }
 

@@ -48,18 +48,21 @@ def test_no_queries__names_the_schemes_without_sql_and_what_they_skip(pick):
     assert pick(picks.no_queries, all_builtin({"jwt-stateless": {"queries": 1}})) is None
 
 
-def test_revocable__is_the_cheapest_expiring_scheme_with_immediate_logout(pick):
-    # session and knox expire and log out at once; jwt's access token outlives logout.
+def test_revocable__is_the_cheapest_expiring_scheme_revoked_at_once(pick):
+    # session and knox expire and are revoked at once; jwt's access token outlives logout.
     line = pick(picks.revocable, all_builtin())
-    assert line.startswith("Expiring credentials with immediate logout: session (160 µs")
+    assert line.startswith("Expiring credentials, revoked at once on every server: session (160")
     assert line.endswith("; also knox.")
     cheaper_knox = all_builtin({"knox": {"request_us": 120.0}})
     assert pick(picks.revocable, cheaper_knox).startswith(
-        "Expiring credentials with immediate logout: knox "
+        "Expiring credentials, revoked at once on every server: knox "
     )
-    no_knox_logout = changed(all_builtin(), "knox", logout_immediate=False)
-    assert "also" not in pick(picks.revocable, no_knox_logout)
-    never = changed(no_knox_logout, "session", expiry_seconds=None)
+    # The declared delay decides, not the logout_immediate flag.
+    knox_delayed = all_builtin({"knox": {"revocation_delay_s": 60}})
+    assert "also" not in pick(picks.revocable, knox_delayed)
+    no_flag = changed(all_builtin(), "knox", logout_immediate=False)
+    assert pick(picks.revocable, no_flag).endswith("; also knox.")
+    never = changed(knox_delayed, "session", expiry_seconds=None)
     assert pick(picks.revocable, never) is None
 
 
@@ -138,7 +141,115 @@ def test_cheapest__names_a_tie_when_the_intervals_overlap(pick):
 def test_what_to_pick_keeps_the_rules_with_something_to_say_in_order(pick):
     assert len(pick(picks.what_to_pick, all_builtin())) == len(picks.RULES)
     lines = pick(picks.what_to_pick, [entry("none"), entry("token")])
-    assert [line.split(":")[0] for line in lines] == [
+    assert [line.split(",")[0].split(":")[0] for line in lines] == [
         "Cheapest authenticated request",
+        "Cheapest with immediate revocation (delay 0)",
+        "Cheapest revocable within a minute (delay ≤ 60 s)",
         "Most requests/s under load",
     ]
+
+
+X, LE, APPROX = "\N{MULTIPLICATION SIGN}", "\N{LESS-THAN OR EQUAL TO}", "\N{ALMOST EQUAL TO}"
+
+
+def frontier(**changes: dict) -> list[dict]:
+    """Schemes with instruction ratios and paired wall intervals (the frontier's figures):
+    token-cached and session-cache revoke within 60 s, token and knox-direct at once,
+    jwt-stateless after 300 s, jwe never; ``changes`` per scheme (``-`` as ``_``)."""
+    figures = {
+        "none": (100.0, 1.0, (1.0, 1.0), 1.0),
+        "token": (250.0, 2.5, (2.4, 2.6), 2.4),
+        "knox-direct": (280.0, 2.8, (2.7, 2.9), 2.5),
+        "token-cached": (140.0, 1.4, (1.35, 1.45), 1.26),
+        "session-cache": (150.0, 1.5, (1.46, 1.55), 1.32),
+        "jwt-stateless": (130.0, 1.3, (1.25, 1.35), 1.2),
+        "jwe": (200.0, 2.0, (1.9, 2.1), 1.9),
+    }
+    return [
+        entry(
+            name,
+            **{
+                "request_us": us,
+                "ratio_to_none": wall,
+                "ratio_to_none_ci": list(ci),
+                "instructions_ratio_to_none": instructions,
+                "request_instructions": instructions * 1e6,
+                **changes.get(name.replace("-", "_"), {}),
+            },
+        )
+        for name, (us, wall, ci, instructions) in figures.items()
+    ]
+
+
+def test_immediate__is_the_cheapest_in_instructions_of_the_schemes_revoked_at_once(pick):
+    line = pick(picks.immediate, frontier())
+    assert line == (
+        f"Cheapest with immediate revocation (delay 0), by CPU instructions: token (2.40{X} none "
+        f"in instructions, 2.50{X} in wall time)."
+    )
+    dearer_token = frontier(token={"instructions_ratio_to_none": 2.6})
+    assert "by CPU instructions: knox-direct (2.50" in pick(picks.immediate, dearer_token)
+    # The baseline is never a pick, whatever it declares.
+    free_none = frontier(none={"revocation_delay_s": 0})
+    assert "instructions: token (" in pick(picks.immediate, free_none)
+    assert (
+        pick(
+            picks.immediate,
+            frontier(token={"revocation_delay_s": 60}, knox_direct={"revocation_delay_s": None}),
+        )
+        is None
+    )
+
+
+def test_immediate__names_a_tie_when_the_wall_time_intervals_overlap(pick):
+    overlapping = frontier(knox_direct={"ratio_to_none_ci": [2.55, 2.9]})
+    line = pick(picks.immediate, overlapping)
+    assert "by CPU instructions: token (2.40" in line
+    assert f"; {APPROX} (within noise) token (250 µs" in line
+    assert "knox-direct (280 µs" in line and "a tie in wall time" in line
+    assert "in CPU instructions (tolerance 1%): token 2.40 M < knox-direct 2.50 M" in line
+    assert "a tie" not in pick(picks.immediate, frontier())
+
+
+def test_within_a_minute__is_the_cheapest_revoked_within_60_s_and_names_the_budget(pick):
+    line = pick(picks.within_a_minute, frontier())
+    # jwt-stateless is cheaper but revoked after 300 s; jwe never.
+    assert line.startswith(
+        f"Cheapest revocable within a minute (delay {LE} 60 s), by CPU instructions: "
+        f"token-cached (1.26{X} none in instructions, 1.40{X} in wall time, revoked within 1 min)."
+    )
+    assert line.endswith(
+        f"Revocable within a minute and costs at most 1.30{X} none in instructions: "
+        f"token-cached 1.26{X} (revoked within 1 min)."
+    )
+    assert "jwt-stateless" not in line and "jwe" not in line
+    short = frontier(jwt_stateless={"revocation_delay_s": 60})
+    line = pick(picks.within_a_minute, short)
+    assert "instructions: jwt-stateless (1.20" in line
+    assert f"cost at most 1.30{X} none in instructions: jwt-stateless 1.20" in line
+    dearer = frontier(token_cached={"instructions_ratio_to_none": 1.35})
+    assert pick(picks.within_a_minute, dearer).endswith(
+        f"None of them costs at most 1.30{X} none in instructions."
+    )
+
+
+def test_within_a_minute__names_ties_in_instructions_and_in_wall_time(pick):
+    close = frontier(session_cache={"instructions_ratio_to_none": 1.265})
+    line = pick(picks.within_a_minute, close)
+    assert f"{APPROX} (within noise) in instructions (within 1%) with session-cache 1.26" in line
+    assert "a tie in wall time" not in line  # 1.35-1.45 and 1.46-1.55 are apart
+    noisy = frontier(session_cache={"ratio_to_none_ci": [1.44, 1.6]})
+    line = pick(picks.within_a_minute, noisy)
+    assert "token-cached (140 µs" in line and "session-cache (150 µs" in line
+    assert "a tie in wall time" in line
+
+
+def test_within_a_minute__falls_back_to_wall_time_without_instruction_counts(pick):
+    uncounted = [
+        {**e, "instructions_ratio_to_none": None, "request_instructions": None} for e in frontier()
+    ]
+    line = pick(picks.within_a_minute, uncounted)
+    assert line.startswith(
+        f"Cheapest revocable within a minute (delay {LE} 60 s), by wall time "
+        "(instructions not counted): token-cached (140 µs"
+    )

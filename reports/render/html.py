@@ -32,9 +32,10 @@ def table_context(table: tables.Table) -> dict[str, Any]:
     return {
         "title": table.title,
         "header": table.header,
+        "columns": str(len(table.header)),  # a string: the engine runs without settings
         "body": [
-            {"baseline": base, "cells": [_cell(c) for c in row]}
-            for row, base in zip(table.rows, table.baseline, strict=True)
+            {"baseline": base, "cells": [_cell(c) for c in row], "section": table.section_of(i)}
+            for i, (row, base) in enumerate(zip(table.rows, table.baseline, strict=True))
         ],
     }
 
@@ -88,6 +89,7 @@ def context(analysis: Analysis, svgs: dict[str, str | None]) -> dict[str, Any]:
                 "caption": c.caption,
                 "svg": svgs.get(c.key),
                 "missing": c.missing,
+                "wide": c.wide,
             }
             for c in CHARTS
         ],

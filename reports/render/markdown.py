@@ -13,9 +13,11 @@ def escape(cell: str) -> str:
 
 
 def table(t: tables.Table) -> str:
-    """A GitHub table; baseline rows in italics."""
+    """A GitHub table; baseline rows in italics, a bold row where a family starts."""
     lines = ["| " + " | ".join(map(escape, t.header)) + " |", "|" + "---|" * len(t.header)]
-    for row, base in zip(t.rows, t.baseline, strict=True):
+    for i, (row, base) in enumerate(zip(t.rows, t.baseline, strict=True)):
+        if t.section_of(i):
+            lines.append(f"| **{escape(t.section_of(i))}** |" + " |" * (len(t.header) - 1))
         cells = [f"*{escape(c)}*" if base else escape(c) for c in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

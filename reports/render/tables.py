@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from reports import fmt, scale, servers
+from reports import families, fmt, scale, servers
 from reports.analyse import HEADLINE, Analysis, Row
 from reports.collect import Run, is_baseline
+from reports.figures import revocation_delay
 
 PACKAGE_LABELS = {
     "Django": "Django",
@@ -41,6 +42,20 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     baseline: list[bool]
+    #: Per row: a family's label where a family's rows start (a header row above), else
+    #: ``None``; empty for a table not grouped by family.
+    sections: list[str | None] = field(default_factory=list)
+
+    def section_of(self, index: int) -> str | None:
+        """The family header to draw above row ``index`` (``None``: none)."""
+        return self.sections[index] if self.sections else None
+
+
+def by_family(analysis: Analysis) -> tuple[list[Row], list[str | None]]:
+    """The analysis' rows in the report's family order, and where each family starts."""
+    entries = families.ordered(analysis.run.schemes)
+    rows = {r.scheme: r for r in analysis.rows}
+    return [rows[e["scheme"]] for e in entries], families.section_starts(analysis.run.schemes)
 
 
 def headline_cell(analysis: Analysis, row: Row, figure) -> str:
@@ -69,27 +84,90 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
 
 
 def headline(analysis: Analysis) -> Table:
-    """Scheme × headline figures; load cells carry their multiple of ``none``."""
+    """Scheme × headline figures, grouped by family; load cells carry their multiple of
+    ``none``."""
+    rows, sections = by_family(analysis)
     return Table(
         "Headline",
         ["scheme", *(f.label for f in HEADLINE)],
-        [[r.scheme, *(headline_cell(analysis, r, f) for f in HEADLINE)] for r in analysis.rows],
-        [is_baseline(r.scheme) for r in analysis.rows],
+        [[r.scheme, *(headline_cell(analysis, r, f) for f in HEADLINE)] for r in rows],
+        [is_baseline(r.scheme) for r in rows],
+        sections,
     )
 
 
 def properties(analysis: Analysis) -> Table:
-    """Scheme × security properties, from each scheme's declared ``properties``."""
-    rows = [
-        [r.scheme, *(write(r.properties.get(key)) for key, _, write in PROPERTY_COLUMNS)]
-        for r in analysis.rows
-    ]
+    """Scheme × security properties, grouped by family: each scheme's declared
+    ``properties``, its revocation delay, who issues it and what its claims show."""
+    rows, sections = by_family(analysis)
+    by_name = analysis.run.by_name
     return Table(
         "Properties",
-        ["scheme", *(label for _, label, _ in PROPERTY_COLUMNS)],
-        rows,
-        [is_baseline(r.scheme) for r in analysis.rows],
+        [
+            "scheme",
+            "revocation delay",
+            "issuer",
+            "claims on the wire",
+            *(label for _, label, _ in PROPERTY_COLUMNS),
+        ],
+        [
+            [
+                r.scheme,
+                delay_cell(by_name[r.scheme]),
+                issuer(by_name[r.scheme]),
+                claims_on_the_wire(by_name[r.scheme]),
+                *(write(r.properties.get(key)) for key, _, write in PROPERTY_COLUMNS),
+            ]
+            for r in rows
+        ],
+        [is_baseline(r.scheme) for r in rows],
+        sections,
     )
+
+
+def delay_cell(entry: dict[str, Any]) -> str:
+    """``revocation_delay_s`` for readers: ``0 (immediate)``, ``1 min``, ``never``."""
+    declared, delay = revocation_delay(entry)
+    if is_baseline(entry["scheme"]) or not declared:
+        return "-" if declared else fmt.NOT_MEASURED
+    if delay is None:
+        return "never (until it expires)"
+    return "0 (immediate)" if delay == 0 else fmt.seconds(delay)
+
+
+def issuer(entry: dict[str, Any]) -> str:
+    """Who issues the credential: a third party (an OIDC provider, by its ``family`` or a
+    declared ``third_party_issuer``) or this server."""
+    if is_baseline(entry["scheme"]):
+        return "-"
+    declared = entry["properties"].get("third_party_issuer")
+    third = declared if declared is not None else entry.get("family") == "third-party"
+    return "third party" if third else "this server"
+
+
+#: What a reader can see in a captured credential, by the kind of its first carrier.
+CLAIMS_BY_KIND = {
+    "password": "the password (base64)",
+    "session": "none (an opaque key)",
+    "token": "none (an opaque key)",
+    "jwt": "readable (signed, not encrypted)",
+    "signed": "readable (signed, not encrypted)",
+}
+
+
+def claims_on_the_wire(entry: dict[str, Any]) -> str:
+    """What a captured credential shows: encrypted claims (a declared ``claims_encrypted``,
+    or a decryption among the crypto run per request), else by its carrier's kind."""
+    props = entry["properties"]
+    carriers = props.get("carriers") or []
+    if is_baseline(entry["scheme"]) or not carriers:
+        return "-"
+    encrypted = props.get("claims_encrypted")
+    if encrypted is None:
+        encrypted = "decrypt" in (props.get("crypto_per_request") or "").lower()
+    if encrypted:
+        return "encrypted (unreadable without the key)"
+    return CLAIMS_BY_KIND.get(carriers[0].get("kind"), "-")
 
 
 def claims(analysis: Analysis) -> Table:
