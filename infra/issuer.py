@@ -47,12 +47,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-CLIENT_ID = "authlab"
+from schemes.oidc_protocol import (  # noqa: F401 - re-exported for the service's users
+    ALGORITHM,
+    CLIENT_ID,
+    GRANT,
+    URL_ENV,
+    client_secret,
+    public_url,
+)
+
 SECRET_ENV = "AUTHLAB_OIDC_CLIENT_SECRET"
-#: Where a process tree finds its issuer: ``http://<client_id>:<secret>@127.0.0.1:<port>``.
-URL_ENV = "AUTHLAB_OIDC_URL"
-GRANT = "urn:authlab:grant-type:authenticated-subject"
-ALGORITHM = "RS256"
 #: Longest token lifetime the issuer grants (a longer request is cut to this).
 MAX_LIFETIME_S = 3600
 #: Largest request body the issuer reads (a token request is ~200 bytes).
@@ -251,17 +255,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # --- Starting one, by PID -----------------------------------------------------------------
-def public_url(url: str) -> str:
-    """The issuer's own URL (its ``iss``): ``url`` without the client credentials."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port}"
-
-
-def client_secret(url: str) -> str:
-    """The client secret carried in an :data:`URL_ENV` value."""
-    return urlsplit(url).password or ""
-
-
 @contextlib.contextmanager
 def serve():
     """Run an issuer on 127.0.0.1:<free port> for the ``with`` block; yield its Server

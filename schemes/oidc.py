@@ -25,9 +25,9 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from infra.issuer import ALGORITHM
 from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
 from schemes.oidc_keys import KEYS, IssuerUnavailable, config, request_token
+from schemes.oidc_protocol import ALGORITHM
 from schemes.views import LoginThrottleMixin
 
 KEYWORD = "Bearer"

@@ -24,8 +24,9 @@ import jwt
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
-from infra import issuer as issuer_service
+from schemes import oidc_protocol as protocol
 
 #: No proxy: the issuer is on loopback, and a proxy would blur the fetch being measured.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -36,10 +37,12 @@ class IssuerUnavailable(Exception):
 
 
 def config() -> dict[str, Any]:
-    """``AUTHLAB_OIDC`` with ``URL`` resolved (an issuer started if none is named)."""
+    """``AUTHLAB_OIDC`` with ``URL`` resolved: when none is named, the callable the
+    ``START`` setting names (by dotted path: the issuer service is the project's, not
+    the scheme's) starts one and returns its URL."""
     conf = dict(settings.AUTHLAB_OIDC)
-    conf["URL"] = conf["URL"] or issuer_service.shared_url()
-    conf["ISSUER"] = conf["ISSUER"] or issuer_service.public_url(conf["URL"])
+    conf["URL"] = conf["URL"] or import_string(conf["START"])()
+    conf["ISSUER"] = conf["ISSUER"] or protocol.public_url(conf["URL"])
     return conf
 
 
@@ -114,7 +117,7 @@ class KeyCache:
 
     def _fetch(self, conf: dict[str, Any], now: float) -> Fetched:
         self.fetches += 1
-        url = issuer_service.public_url(conf["URL"]) + "/jwks.json"
+        url = protocol.public_url(conf["URL"]) + "/jwks.json"
         body = fetch(url, timeout=conf["TIMEOUT_S"], limit=conf["MAX_JWKS_BYTES"])
         try:
             keys = jwt.PyJWKSet.from_dict(body).keys
@@ -137,10 +140,10 @@ def request_token(user, auth_time: int) -> dict[str, Any]:
     """Ask the issuer for ``user``'s access token (the lab has checked the password);
     its answer ``{"access_token", "token_type", "expires_in"}``."""
     conf = config()
-    secret = issuer_service.client_secret(conf["URL"])
-    basic = base64.b64encode(f"{issuer_service.CLIENT_ID}:{secret}".encode()).decode()
+    secret = protocol.client_secret(conf["URL"])
+    basic = base64.b64encode(f"{protocol.CLIENT_ID}:{secret}".encode()).decode()
     form = {
-        "grant_type": issuer_service.GRANT,
+        "grant_type": protocol.GRANT,
         "subject": str(user.pk),
         "username": user.get_username(),
         "audience": conf["AUDIENCE"],
@@ -148,7 +151,7 @@ def request_token(user, auth_time: int) -> dict[str, Any]:
         "expires_in": str(int(conf["LIFETIME"].total_seconds())),
     }
     return fetch(
-        issuer_service.public_url(conf["URL"]) + "/token",
+        protocol.public_url(conf["URL"]) + "/token",
         data=urlencode(form).encode(),
         headers={"Authorization": f"Basic {basic}"},
         timeout=conf["TIMEOUT_S"],

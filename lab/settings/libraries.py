@@ -73,7 +73,8 @@ HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
 
 # --- oidc: tokens from a separate issuer process, verified against its JWKS -------------
 # schemes/oidc.py, infra/issuer.py. URL: how to reach the issuer, with the lab's client
-# credentials (empty: schemes.oidc_keys starts one on first use). ISSUER: the ``iss`` a
+# credentials (empty: schemes.oidc_keys calls START, by dotted path, on first use: it
+# starts an issuer for this process tree and returns its URL). ISSUER: the ``iss`` a
 # token must carry (default: the URL's own origin). The access lifetime is simplejwt's,
 # so the third-party token compares like for like. The key cache: keys are refetched
 # after KEYS_TTL_S; an unknown ``kid`` refetches at most once per REFETCH_MIN_S (a
@@ -82,6 +83,7 @@ HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = False
 # is unreachable.
 AUTHLAB_OIDC = {
     "URL": env.OIDC_URL,
+    "START": "infra.issuer.shared_url",
     "ISSUER": "",
     "AUDIENCE": "authlab",
     "LIFETIME": SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"],

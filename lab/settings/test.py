@@ -17,9 +17,11 @@ ACCOUNT_RATE_LIMITS = False
 
 # One token issuer for the whole pytest process and every server it starts (they inherit
 # AUTHLAB_OIDC_URL): started here unless make's infra.services already gave one.
-from infra.issuer import shared_url  # noqa: E402
+# By dotted path, as AUTHLAB_OIDC["START"] names it: settings configure the service, and
+# lab imports nothing of infra (infra imports lab.env).
+from django.utils.module_loading import import_string  # noqa: E402
 
-AUTHLAB_OIDC = {**AUTHLAB_OIDC, "URL": shared_url()}  # noqa: F405
+AUTHLAB_OIDC = {**AUTHLAB_OIDC, "URL": import_string(AUTHLAB_OIDC["START"])()}  # noqa: F405
 
 # Fast hasher: tests check behaviour, not cost (one test runs Basic on the default).
 PASSWORD_HASHERS = [
