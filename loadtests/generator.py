@@ -24,12 +24,11 @@ from typing import Any
 
 import gevent
 import locust  # patches the stdlib with gevent: this module runs in its own process
-import psutil
 from locust.argument_parser import get_parser
 from locust.env import Environment
 from locust.runners import STATE_STOPPED, MasterRunner
 
-from infra import procs
+from infra import cpu, procs
 from loadtests import locustfile, recorder
 from loadtests.options import FULL, Profile
 from loadtests.stats import summarise
@@ -82,15 +81,8 @@ def server_cpu_s(pid: int) -> float | None:
     """CPU seconds (user + system) used so far by process ``pid`` and its children."""
     if not pid:
         return None
-    try:
-        parent = psutil.Process(pid)
-        total = 0.0
-        for proc in [parent, *parent.children(recursive=True)]:
-            with_times = proc.cpu_times()
-            total += with_times.user + with_times.system
-        return total
-    except psutil.Error:
-        return None
+    readings = cpu.tree_cpu_seconds(pid)
+    return sum(readings.values()) if pid in readings else None  # None: no such process
 
 
 def wait_for(condition, timeout: float, what: str) -> None:

@@ -108,6 +108,11 @@ def _baseline(run: Run) -> str:
     return f"none (baseline): {fmt.us(run.baseline['request_us'])} µs per request"
 
 
+def split_verdict(holds: list[bool]) -> str:
+    """Confirmed when the claim holds in every case, refuted in none, else it depends."""
+    return CONFIRMED if all(holds) else REFUTED if not any(holds) else DEPENDS
+
+
 def _missing(*names: str) -> tuple[str, list[str]]:
     return NOT_MEASURED, [f"{', '.join(names)} not measured in this run"]
 
@@ -231,11 +236,7 @@ def tokens_stateless(run: Run) -> tuple[str, list[str]]:
             f"{s['scheme']}: queries per request {fmt.count(s['queries'])}, stores "
             f"{fmt.text(s['properties'].get('stored_at_rest'))}"
         )
-    if not any(kept):
-        return CONFIRMED, evidence
-    if all(kept):
-        return REFUTED, evidence
-    return DEPENDS, evidence
+    return split_verdict([not k for k in kept]), evidence
 
 
 def jwt_size(run: Run) -> tuple[str, list[str]]:
@@ -339,9 +340,7 @@ def jwt_revocation(run: Run) -> tuple[str, list[str]]:
         for s in jwts
     ]
     stuck = [not s["properties"].get("logout_immediate", True) for s in jwts]
-    if all(stuck):
-        return CONFIRMED, evidence
-    return (REFUTED if not any(stuck) else DEPENDS), evidence
+    return split_verdict(stuck), evidence
 
 
 def knox_cost_grows(run: Run) -> tuple[str, list[str]]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from reports import fmt
-from reports.claims import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED
+from reports.claims import CONFIRMED, DEPENDS, NOT_MEASURED, REFUTED, split_verdict
 from reports.claims_evidence import (
     BROWSER,
     BROWSER_FILE,
@@ -123,7 +123,7 @@ def session_cookie_public_urls(run: Run) -> Verdict:
         for where, nbytes in got["cookie_bytes"].items()
     ]
     sent = [nbytes > 0 for nbytes in got["cookie_bytes"].values()]
-    return (CONFIRMED if all(sent) else REFUTED if not any(sent) else DEPENDS), lines
+    return split_verdict(sent), lines
 
 
 def cookie_vs_local_storage(run: Run) -> Verdict:
@@ -141,7 +141,7 @@ def cookie_vs_local_storage(run: Run) -> Verdict:
     storage_ok = got["local_storage_bytes"] >= 0.8 * LOCAL_STORAGE_BYTES
     sent_ok = got["cookie_request_bytes"] > 0 and got["local_storage_request_bytes"] == 0
     checks = [cookie_ok, storage_ok, sent_ok]
-    return (CONFIRMED if all(checks) else REFUTED if not any(checks) else DEPENDS), lines
+    return split_verdict(checks), lines
 
 
 def xss_httponly(run: Run) -> Verdict:

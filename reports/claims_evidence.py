@@ -20,6 +20,7 @@ from reports.claims import (
     _cost,
     _scheme,
     credential_kind,
+    split_verdict,
 )
 from reports.collect import Run
 
@@ -68,10 +69,6 @@ def _declares(entry: dict[str, Any], *words: str) -> bool:
     return any(w.lower() in t.lower() for w in words for t in texts)
 
 
-def _split(oks: list[bool]) -> str:
-    return CONFIRMED if all(oks) else REFUTED if not any(oks) else DEPENDS
-
-
 # --- in-process evidence (make bench) ----------------------------------------------
 
 
@@ -101,7 +98,7 @@ def basic_wrong_status(run: Run) -> Verdict:
     said = [r["status"] in NOTES_BASIC_STATUSES for r in got.values()]
     if not any(said):
         lines.append("the notes are wrong: DRF answers 401 with a challenge, never 200 or 403")
-    return _split(said), lines
+    return split_verdict(said), lines
 
 
 def session_password_once(run: Run) -> Verdict:
@@ -132,7 +129,7 @@ def token_several_frontends(run: Run) -> Verdict:
     browser = folder_evidence(run, BROWSER_FILE, "cross_origin")
     if browser is not None:
         lines.append(f"in Chromium from a second origin with CORS: {browser['token_status']}")
-    return _split(list(works.values())), lines
+    return split_verdict(list(works.values())), lines
 
 
 def token_carries_user(run: Run) -> Verdict:
@@ -152,7 +149,7 @@ def token_carries_user(run: Run) -> Verdict:
                 f"{name}: {fmt.nbytes(r['token_bytes'])} opaque random key: carries no user "
                 "information (refuted for it; the server looks the user up)"
             )
-    carries = _split([bool(r["readable_claims"]) for r in got.values()])
+    carries = split_verdict([bool(r["readable_claims"]) for r in got.values()])
     limits = header_limits(run)
     if not limits:
         lines.append("servers' header limits not in this run: run `make bench` (SERVERS=1)")
@@ -240,7 +237,7 @@ def jwt_third_party(run: Run) -> Verdict:
             f"(IQR {fmt.us(cached['iqr_us'])}), {cached['jwks_fetches_per_request']:g} fetches; "
             f"none {fmt.us(ev['none_request']['median_us'])} µs; {first['rounds']} rounds each",
         ]
-    return _split(oks), lines
+    return split_verdict(oks), lines
 
 
 def jwe_safer(run: Run) -> Verdict:
@@ -292,7 +289,7 @@ def jwt_unique_expiry(run: Run) -> Verdict:
             lines.append(
                 f"for comparison, {name}: distinct per login {fmt.yes_no(r['two_logins_distinct'])}"
             )
-    return _split(oks), lines
+    return split_verdict(oks), lines
 
 
 def drf_default_classes(run: Run) -> Verdict:
@@ -339,7 +336,7 @@ def www_authenticate_names(run: Run) -> Verdict:
         named = bool(header) and (not r["auth_scheme"] or header.startswith(r["auth_scheme"]))
         oks.append(named)
         lines.append(f"{name}: HTTP {r['status']}, WWW-Authenticate: {fmt.text(header or None)}")
-    return _split(oks), lines
+    return split_verdict(oks), lines
 
 
 def book_accounts(run: Run) -> Verdict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -40,8 +41,6 @@ def packages() -> tuple[str, ...]:
     """Every package whose version a run records: :data:`PACKAGES` (the measured
     libraries and what they lean on) plus each runtime dependency authlab declares in
     pyproject.toml, so a package added there is recorded without another edit."""
-    import re
-
     try:
         declared = metadata.requires("authlab") or []
     except metadata.PackageNotFoundError:

@@ -16,7 +16,6 @@ documented foreign key to the user (``schemes.apps.apikey``), and
 from django.urls import URLPattern, path
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.crypto import KeyGenerator
@@ -24,8 +23,8 @@ from rest_framework_api_key.permissions import KeyParser
 
 from schemes.apps.apikey.models import UserAPIKey
 from schemes.auth import refuse_nul
-from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
-from schemes.views import LoginThrottleMixin
+from schemes.base import Carrier, Credential, Properties, Scheme, Transport
+from schemes.views import PasswordLoginView
 
 #: The library's header keyword (``KeyParser.keyword``).
 KEYWORD = KeyParser.keyword
@@ -57,20 +56,13 @@ class APIKeyAuthentication(BaseAuthentication):
         return KEYWORD
 
 
-class APIKeyLoginView(LoginThrottleMixin, APIView):
+class APIKeyLoginView(PasswordLoginView):
     """Issue a new key for a username and password (one key per login: per client)."""
 
-    authentication_classes = ()
-    permission_classes = OPEN
-
-    def post(self, request):
-        """Return ``{"key", "prefix"}``; the key is shown once, only its hash is kept."""
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        api_key, key = UserAPIKey.objects.create_key(
-            name="login", user=serializer.validated_data["user"]
-        )
-        return Response({"key": key, "prefix": api_key.prefix})
+    def credential_for(self, user) -> dict:
+        """``{"key", "prefix"}``; the key is shown once, only its hash is kept."""
+        api_key, key = UserAPIKey.objects.create_key(name="login", user=user)
+        return {"key": key, "prefix": api_key.prefix}
 
 
 class APIKeyLogoutView(APIView):

@@ -8,9 +8,10 @@ server; other servers with a local-memory cache stop accepting the old password
 within the TTL. Wrong passwords are never cached: each still costs a hash.
 """
 
+from dataclasses import replace
+
 from schemes import caching
 from schemes.auth import BasicAuthentication, refuse_nul
-from schemes.base import Properties
 from schemes.basic import BasicScheme
 
 CACHE = caching.AuthCache(caching.TTL_S)
@@ -39,10 +40,10 @@ class BasicCachedScheme(BasicScheme):
     summary = "Username and password each request; a verified pair is cached 60 s (keyed hash)."
     variant_of = "basic"
     authentication_classes = (CachedBasicAuthentication,)
-    properties = Properties(
+    properties = replace(
+        BasicScheme.properties,
+        # A password change revokes, as in the stock scheme: a user save evicts the entries.
         stateless=False,  # the cache is per-credential server state
-        expiry_seconds=None,
-        expiry=BasicScheme.properties.expiry,
         revocation=(
             "change the password: evicted from this server's cache at once, "
             f"other servers within the TTL ({caching.TTL_S} s)"
@@ -52,17 +53,11 @@ class BasicCachedScheme(BasicScheme):
             f"{caching.TTL_S} s: HMAC-SHA256(server secret, username + password) -> the "
             "user's row without the password hash"
         ),
-        stored_credential_usable=False,
-        csrf_on_unsafe=False,
-        carriers=BasicScheme.properties.carriers,
         queries_per_request=0,
         queries_first_request=1,  # a miss: the user row, then the hasher, as basic
         crypto_per_request="HMAC-SHA256 of username + password (the cache key); no hasher",
         revocation_delay_s=caching.TTL_S,
-        # A user save evicts its entries at once on this server (schemes/caching.py).
-        revoked_by_password_change=True,
         user_checked_per_request=False,  # a deactivation by save() evicts; update() waits
-        logout_immediate=False,
         security_cost=(
             "The cache turns a deliberately slow password hash into a fast keyed hash: "
             "with SECRET_KEY and a cache dump, the passwords of recently active users can "

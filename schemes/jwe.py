@@ -26,12 +26,9 @@ from joserfc.jwk import OctKey
 from joserfc.jwt import JWTClaimsRegistry
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
-from schemes.views import LoginThrottleMixin
+from schemes.base import Carrier, Credential, Properties, Scheme, Transport
+from schemes.views import PasswordLoginView
 
 KEYWORD = "Bearer"
 HEADER = {"alg": "dir", "enc": "A256GCM"}
@@ -101,18 +98,12 @@ class JWEAuthentication(BaseAuthentication):
         return f'{KEYWORD} realm="api"'
 
 
-class JWELoginView(LoginThrottleMixin, APIView):
+class JWELoginView(PasswordLoginView):
     """Exchange a username and password for an encrypted token."""
 
-    authentication_classes = ()
-    permission_classes = OPEN
-
-    def post(self, request):
-        """Return ``{"token", "expires_in"}``."""
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token = issue(serializer.validated_data["user"])
-        return Response({"token": token, "expires_in": lifetime_seconds()})
+    def credential_for(self, user) -> dict:
+        """``{"token", "expires_in"}``."""
+        return {"token": issue(user), "expires_in": lifetime_seconds()}
 
 
 class JWEScheme(Scheme):

@@ -7,6 +7,8 @@ cache as well: per user, their row without the password hash and the session aut
 hash Django compares (an HMAC of the password hash). A hit makes no query.
 """
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.sessions.backends import cached_db
@@ -15,7 +17,6 @@ from django.utils.crypto import constant_time_compare
 from rest_framework.authentication import SessionAuthentication
 
 from schemes import caching
-from schemes.base import Properties
 from schemes.session import SessionLoginView, SessionLogoutView, SessionScheme
 
 CACHE = caching.AuthCache(caching.TTL_S)
@@ -90,10 +91,9 @@ class SessionCacheScheme(SessionScheme):
     variant_of = "session"
     session_engine = "schemes.session_cache"
     authentication_classes = (CachedSessionAuthentication,)
-    properties = Properties(
-        stateless=False,
-        expiry_seconds=SessionScheme.properties.expiry_seconds,
-        expiry=SessionScheme.properties.expiry,
+    properties = replace(
+        SessionScheme.properties,
+        # A password change revokes, as in the stock scheme: a user save evicts the entries.
         revocation=(
             "logout/ deletes the session (row and this server's cache); other servers' "
             f"cached copies within the TTL ({caching.TTL_S} s)"
@@ -103,15 +103,10 @@ class SessionCacheScheme(SessionScheme):
             "cache; per user, their row without the password hash and the session auth "
             "hash (HMAC of the password hash)"
         ),
-        stored_credential_usable=True,
-        csrf_on_unsafe=True,
-        carriers=SessionScheme.properties.carriers,
         queries_per_request=0,
         queries_first_request=1,  # the user row (login cached the session itself)
         crypto_per_request="constant-time compare of the session hash (no HMAC on a hit)",
         revocation_delay_s=caching.TTL_S,
-        # A user save evicts its entries at once on this server (schemes/caching.py).
-        revoked_by_password_change=True,
         user_checked_per_request=False,  # a deactivation by save() evicts; update() waits
         security_cost=(
             "A cache dump holds live session keys (as the sessions table does): each one "

@@ -6,6 +6,8 @@ no query. Deleting the key (logout, the admin, a cascade) evicts it from this
 server's cache at once; other servers with a local-memory cache see it within the TTL.
 """
 
+from dataclasses import replace
+
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import URLPattern, path
@@ -13,7 +15,6 @@ from rest_framework.authtoken.models import Token
 
 from schemes import caching
 from schemes.auth import TokenAuthentication, refuse_nul
-from schemes.base import Properties
 from schemes.drf_token import TokenLoginView, TokenLogoutView, TokenScheme
 
 CACHE = caching.AuthCache(caching.TTL_S)
@@ -63,10 +64,9 @@ class TokenCachedScheme(TokenScheme):
     summary = "DRF's key; its user cached for 60 s under an HMAC of the key: no SQL on a hit."
     variant_of = "token"
     authentication_classes = (CachedTokenAuthentication,)
-    properties = Properties(
-        stateless=False,
-        expiry_seconds=None,
-        expiry="never",
+    properties = replace(
+        TokenScheme.properties,
+        # A password change revokes, as in the stock scheme: a user save evicts the entries.
         revocation=(
             "logout/ deletes the key and evicts it from this server's cache; "
             f"other servers within the TTL ({caching.TTL_S} s)"
@@ -76,15 +76,10 @@ class TokenCachedScheme(TokenScheme):
             f"in the last {caching.TTL_S} s: HMAC(server secret, key) -> the user's row "
             "without the password hash"
         ),
-        stored_credential_usable=True,  # the database still holds the keys as is
-        csrf_on_unsafe=False,
-        carriers=TokenScheme.properties.carriers,
         queries_per_request=0,
         queries_first_request=1,  # a miss: the token + user join, as token
         crypto_per_request="HMAC-SHA256 of the key (the cache key)",
         revocation_delay_s=caching.TTL_S,
-        # A user save evicts its entries at once on this server (schemes/caching.py).
-        revoked_by_password_change=True,
         user_checked_per_request=False,  # a deactivation by save() evicts; update() waits
         security_cost=(
             "A cache dump holds no key and no password hash, only user rows under keyed "

@@ -6,7 +6,9 @@ imports the schemes, never the reverse.
 """
 
 from django.core.cache import caches
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -64,3 +66,21 @@ class LoginThrottleMixin:
 
     throttle_classes = (LoginRateThrottle,)
     throttle_scope = "login"
+
+
+class PasswordLoginView(LoginThrottleMixin, APIView):
+    """Exchange a username and password for a new credential: open to anyone and
+    throttled; the credential is whatever :meth:`credential_for` makes for the user."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)  # schemes.base.OPEN (base imports this module)
+
+    def post(self, request):
+        """Check the username and password (400 if wrong); answer the new credential."""
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return Response(self.credential_for(serializer.validated_data["user"]))
+
+    def credential_for(self, user) -> dict:
+        """The response body carrying a new credential for ``user``."""
+        raise NotImplementedError

@@ -3,10 +3,13 @@ that sends exactly what a scheme's credential says — nothing from a cookie jar
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from infra import services
 from schemes import registry
 from schemes.base import Credential, Scheme
 from schemes.transports import DjangoClientTransport
@@ -123,3 +126,44 @@ def answer_after(scheme: Scheme, transport, call, lifetime) -> tuple[int, object
         fresh = call(scheme, credential).status_code
     with time_machine.travel(start + lifetime + dt.timedelta(seconds=1), tick=False):
         return fresh, call(scheme, credential)
+
+
+# --- Throwaway stores, one of each per test session ----------------------------------------------
+def start_service(factory):
+    """Enter a :mod:`infra.services` manager; skip the test with what to install if it cannot."""
+    try:
+        return factory()
+    except services.ServiceUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL cluster for this test session (never the developer's)."""
+    manager = services.postgres()
+    server = start_service(manager.__enter__)
+    yield server
+    manager.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def pg(pg_server, request):
+    """The session's cluster, with a new database of this test module's own: one server
+    start per session, and no module sees another's tables."""
+    import psycopg
+    from psycopg import sql
+
+    name = "authlab_" + request.module.__name__.rsplit(".", 1)[-1]
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return dataclasses.replace(pg_server, url=pg_server.url.rsplit("/", 1)[0] + f"/{name}")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway redis-server for this test session."""
+    manager = services.redis()
+    server = start_service(manager.__enter__)
+    yield server
+    manager.__exit__(None, None, None)

@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from tests.test_stores import ROOT, child_env, pg  # noqa: F401 - pg is a fixture
+from tests.test_stores import ROOT, child_env
 
 
 @pytest.mark.postgres
-def test_fuzzers_and_oversized_input_hold_on_postgres(pg):  # noqa: F811
+def test_fuzzers_and_oversized_input_hold_on_postgres(pg):
     out = subprocess.run(
         [
             sys.executable,

@@ -15,7 +15,7 @@ from infra import procs
 from lab.seed import SEED_PASSWORD
 from schemes import registry
 from schemes.transports import HttpTransport
-from tests.test_stores import child_env, pg  # noqa: F401 - pg is a fixture
+from tests.test_stores import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNTS = "/api/v1/dj-rest-auth/"

@@ -23,36 +23,11 @@ from django.test import override_settings
 from infra import services
 from lab import env
 from schemes import registry
-from tests.conftest import PASSWORD, scheme_params
+from tests.conftest import PASSWORD, scheme_params, start_service
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Variables that would point a child at the developer's servers instead of ours.
 STORE_VARS = ("DB", "CACHE", "DATABASE_URL", "REDIS_URL", "AUTHLAB_SQLITE_PATH")
-
-
-def _start(factory):
-    try:
-        return factory()
-    except services.ServiceUnavailable as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="session")
-def pg():
-    """A throwaway PostgreSQL cluster for this test session (never the developer's)."""
-    manager = services.postgres()
-    server = _start(manager.__enter__)
-    yield server
-    manager.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="session")
-def redis_server():
-    """A throwaway redis-server for this test session."""
-    manager = services.redis()
-    server = _start(manager.__enter__)
-    yield server
-    manager.__exit__(None, None, None)
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -138,7 +113,7 @@ def test_postgres_is_loopback_only_unprivileged_and_password_protected(pg):
 
 @pytest.mark.redis
 def test_redis_stops_by_pid_and_leaves_nothing_behind():
-    with _start(services.redis) as server:
+    with start_service(services.redis) as server:
         import redis
 
         assert redis.Redis.from_url(server.url).ping()

@@ -7,8 +7,6 @@ in :mod:`lab.env`. Reference: https://docs.djangoproject.com/en/6.1/ref/settings
 
 from datetime import timedelta
 
-from django.core.exceptions import ImproperlyConfigured
-
 from lab import env
 
 BASE_DIR = env.BASE_DIR
@@ -302,29 +300,8 @@ REST_FRAMEWORK = {
     ],
 }
 
-# simplejwt: a signing key of its own, never SECRET_KEY (rotating one must not
-# invalidate the other). HS256 is its default; other algorithms are benchmarked. An
-# asymmetric algorithm (RS*, PS*, ES*, EdDSA) signs with a generated private key of its
-# family, kept in var/secrets.json like the other secrets, and verifies with its public
-# half (lab.env.jwt_keys); a random string there was an InvalidKeyError (a 500).
-_jwt_signing_key, _jwt_verifying_key = env.jwt_keys(env.JWT_ALGORITHM)
-SIMPLE_JWT = {
-    "ALGORITHM": env.JWT_ALGORITHM,
-    "SIGNING_KEY": _jwt_signing_key,
-    "VERIFYING_KEY": _jwt_verifying_key,
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-}
-# Refuse to start with one key for both: a leaked SECRET_KEY would then mint JWTs too.
-if SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
-    raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
-
-# The settings of the libraries behind the issue-14 schemes (jwe, oauth2, allauth
-# headless): in lab/settings/libraries.py, which reads SIMPLE_JWT and the secrets above.
+# The token libraries' settings (simplejwt, and behind the issue-14 schemes jwe, oauth2
+# and allauth headless): in lab/settings/libraries.py, which reads only lab.env.
 from lab.settings.libraries import *  # noqa: E402, F403
 
 # knox: knox's defaults, stated, except the token limit. knox reads every token of the

@@ -1,12 +1,39 @@
-"""Settings of the libraries behind the jwe, oauth2, oidc and allauth headless schemes.
+"""Settings of the token libraries: simplejwt, and those behind the jwe, oauth2, oidc
+and allauth headless schemes.
 
-Star-imported by ``lab.settings.base`` once ``SIMPLE_JWT`` and the secrets are defined
-there (it reads them from the partly imported module), so these lifetimes follow
-simplejwt's and every scheme compares like for like.
+Star-imported by ``lab.settings.base``. It reads only :mod:`lab.env` (the secrets and
+the JWT algorithm), so it imports nothing half-built; the other libraries' lifetimes
+follow simplejwt's, here, so every scheme compares like for like.
 """
 
-from lab.settings.base import _secrets, SIMPLE_JWT  # noqa: I001 (base is mid-import)
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+
 from lab import env
+
+_secrets = env.local_secrets()
+
+# simplejwt: a signing key of its own, never SECRET_KEY (rotating one must not
+# invalidate the other). HS256 is its default; other algorithms are benchmarked. An
+# asymmetric algorithm (RS*, PS*, ES*, EdDSA) signs with a generated private key of its
+# family, kept in var/secrets.json like the other secrets, and verifies with its public
+# half (lab.env.jwt_keys); a random string there was an InvalidKeyError (a 500).
+_jwt_signing_key, _jwt_verifying_key = env.jwt_keys(env.JWT_ALGORITHM)
+SIMPLE_JWT = {
+    "ALGORITHM": env.JWT_ALGORITHM,
+    "SIGNING_KEY": _jwt_signing_key,
+    "VERIFYING_KEY": _jwt_verifying_key,
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+# Refuse to start with one key for both: a leaked SECRET_KEY would then mint JWTs too.
+if SIMPLE_JWT["SIGNING_KEY"] == _secrets["SECRET_KEY"]:
+    raise ImproperlyConfigured("AUTHLAB_JWT_SIGNING_KEY must differ from AUTHLAB_SECRET_KEY")
 
 # jwe (joserfc): a content key of its own (dir + A256GCM: the key encrypts the claims
 # directly), from var/secrets.json like the others. Lifetime as simplejwt's access token,
