@@ -24,6 +24,21 @@ def refuse_nul(value: str) -> None:
         raise AuthenticationFailed("Invalid credentials: NUL character.")
 
 
+def active_user(pk):
+    """The active user with primary key ``pk``, for a token that names it; a 401
+    (``AuthenticationFailed``) for a missing, malformed or inactive one, never a 500."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    try:
+        user = User._default_manager.get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError) as exc:
+        raise AuthenticationFailed("User not found.") from exc
+    if not user.is_active:
+        raise AuthenticationFailed("User inactive or deleted.")
+    return user
+
+
 class BasicAuthentication(authentication.BasicAuthentication):
     """DRF's class; a username holding NUL is refused before the user lookup."""
 

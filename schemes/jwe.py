@@ -15,7 +15,6 @@ import time
 from functools import cache
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import URLPattern, path
@@ -27,6 +26,7 @@ from joserfc.jwt import JWTClaimsRegistry
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from schemes.auth import active_user
 from schemes.base import Carrier, Credential, Properties, Scheme, Transport
 from schemes.views import PasswordLoginView
 
@@ -85,13 +85,7 @@ class JWEAuthentication(BaseAuthentication):
             CLAIMS.validate(claims)
         except (JoseError, ValueError) as exc:
             raise exceptions.AuthenticationFailed("Invalid or expired token.") from exc
-        try:
-            user = get_user_model()._default_manager.get(pk=claims["user_id"])
-        except (get_user_model().DoesNotExist, ValueError, TypeError) as exc:
-            raise exceptions.AuthenticationFailed("User not found.") from exc
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        return user, claims
+        return active_user(claims["user_id"]), claims
 
     def authenticate_header(self, request):
         """The 401 challenge."""

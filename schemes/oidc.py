@@ -17,18 +17,15 @@ import time
 
 import jwt
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import URLPattern, path
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from schemes.base import OPEN, Carrier, Credential, Properties, Scheme, Transport
+from schemes.auth import active_user
+from schemes.base import Carrier, Credential, Properties, Scheme, Transport
 from schemes.oidc_keys import KEYS, IssuerUnavailable, config, request_token
 from schemes.oidc_protocol import ALGORITHM
-from schemes.views import LoginThrottleMixin
+from schemes.views import PasswordLoginView
 
 KEYWORD = "Bearer"
 #: The only algorithm accepted, whatever the token's header says (no ``none``, no HS256
@@ -113,35 +110,31 @@ class OIDCAuthentication(BaseAuthentication):
         subject = claims.get("sub")
         if not isinstance(subject, str) or not SUBJECT.fullmatch(subject):
             raise exceptions.AuthenticationFailed("Token subject is not a user id.")
-        User = get_user_model()
-        try:
-            user = User._default_manager.get(pk=int(subject))
-        except User.DoesNotExist as exc:
-            raise exceptions.AuthenticationFailed("User not found.") from exc
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        return user
+        return active_user(int(subject))
 
     def authenticate_header(self, request):
         """The 401 challenge (RFC 6750)."""
         return f'{KEYWORD} realm="api"'
 
 
-class OIDCLoginView(LoginThrottleMixin, APIView):
+class IssuerDown(exceptions.APIException):
+    """The token issuer did not answer: a 503 with a JSON detail, never a 500."""
+
+    status_code = 503
+    default_detail = "The token issuer is unavailable."
+    default_code = "issuer_unavailable"
+
+
+class OIDCLoginView(PasswordLoginView):
     """Check a username and password, then get the user's token from the issuer."""
 
-    authentication_classes = ()
-    permission_classes = OPEN
-
-    def post(self, request):
-        """Return the issuer's ``{"access_token", "token_type", "expires_in"}``."""
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+    def credential_for(self, user) -> dict:
+        """The issuer's ``{"access_token", "token_type", "expires_in"}``."""
         try:
-            answer = request_token(serializer.validated_data["user"], int(time.time()))
-        except IssuerUnavailable:
-            return Response({"detail": "The token issuer is unavailable."}, status=503)
-        return Response({k: answer[k] for k in ("access_token", "token_type", "expires_in")})
+            answer = request_token(user, int(time.time()))
+        except IssuerUnavailable as exc:
+            raise IssuerDown() from exc
+        return {k: answer[k] for k in ("access_token", "token_type", "expires_in")}
 
 
 class OIDCScheme(Scheme):
