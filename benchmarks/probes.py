@@ -62,6 +62,8 @@ def entry_functions() -> dict[Callable[..., Any], str]:
     from django.core import signing
     from django.utils import crypto
 
+    from schemes import caching
+
     points: dict[Any, str] = {}
     for hasher in get_hashers():
         params = _describe_params(hasher_params(hasher))
@@ -73,6 +75,8 @@ def entry_functions() -> dict[Callable[..., Any], str]:
             points[cls.verify] = f"JWT signature verify ({name.removesuffix('Algorithm')})"
     points[signing.Signer.unsign] = "Django signing: HMAC-SHA256 unsign"
     points[crypto.salted_hmac] = "salted_hmac (HMAC-SHA256)"
+    # The cached variants' keyed cache keys: salted_hmac's HMAC with its key derived once.
+    points[caching.keyed_hash] = "keyed cache key (HMAC-SHA256)"
     try:
         from knox.crypto import hash_token
     except ImportError:

@@ -6,11 +6,13 @@ no query. Deleting the key (logout, the admin, a cascade) evicts it from this
 server's cache at once; other servers with a local-memory cache see it within the TTL.
 """
 
+import functools
 from dataclasses import replace
 
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import URLPattern, path
+from django.utils.functional import SimpleLazyObject
 from rest_framework.authtoken.models import Token
 
 from schemes import caching
@@ -35,13 +37,20 @@ class CachedTokenAuthentication(TokenAuthentication):
         snapshot = CACHE.get(cache_key)
         if snapshot is not None:
             user = caching.restore_user(snapshot)
-            # The Token request.auth would be, built without a query (logout deletes it).
-            token = Token.from_db(None, ["key", "user_id"], [key, user.pk])
-            token.user = user
-            return user, token
+            # request.auth: the Token, built (without a query) only when something uses
+            # it, as logout does (request.auth.delete()); most requests never do, and
+            # building it was a tenth of a hit's instructions.
+            return user, SimpleLazyObject(functools.partial(_token, key, user))
         user, token = super().authenticate_credentials(key)
         caching.remember(CACHE, cache_key, caching.snapshot_user(user), user.pk)
         return user, token
+
+
+def _token(key: str, user) -> Token:
+    """The Token row for ``key`` of ``user``, built from the cache hit, no query."""
+    token = Token.from_db(None, ["key", "user_id"], [key, user.pk])
+    token.user = user
+    return token
 
 
 @receiver(post_delete, sender=Token, dispatch_uid="authlab-evict-deleted-token")

@@ -263,3 +263,20 @@ def test_jwt_short_refresh_refuses_a_deactivated_user(user, transport):
     get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     reply = transport.post(scheme.url("refresh"), {"refresh": credential.extra["refresh"]}, {})
     assert reply.status == 401
+
+
+def test_keyed_hash_is_salted_hmac_with_its_key_derived_once(settings):
+    """The cached variants' cache keys are exactly Django's salted_hmac (SHA-256): the
+    derived key is cached per salt and secret, and a new SECRET_KEY gives new keys."""
+    import json
+
+    from django.utils.crypto import salted_hmac
+
+    def expected(purpose, *parts):
+        mac = salted_hmac(f"authlab.{purpose}", json.dumps(parts), algorithm="sha256")
+        return f"{purpose}:{mac.hexdigest()}"
+
+    assert caching.keyed_hash("basic", "user1", "pw") == expected("basic", "user1", "pw")
+    before = caching.keyed_hash("token", "k" * 40)
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789abcdef"
+    assert caching.keyed_hash("token", "k" * 40) == expected("token", "k" * 40) != before

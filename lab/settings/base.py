@@ -203,7 +203,8 @@ CACHES["throttle"] = (
 # anything else and can be cleared alone. Local memory is per process: an eviction on
 # one gunicorn worker is not seen by the others until the entry's TTL; Redis shares it.
 CACHES["auth"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    # LocMemCache without its per-get key scan (the keys are the lab's own HMACs).
+    "BACKEND": "schemes.caching.LocalAuthCache",
     "LOCATION": "authlab-auth",
 }
 if env.CACHE == "redis":
