@@ -157,7 +157,7 @@ def _add_tab(environment, web_ui, generating: bool) -> None:
     from flask import jsonify, make_response, request
 
     app = web_ui.app
-    web_ui.template_args["extended_tabs"] = [{"title": "authlab (raw µs)", "key": TAB}]
+    web_ui.template_args["extended_tabs"] = [{"title": "authlab raw timings", "key": TAB}]
     web_ui.template_args["extended_tables"] = [
         {"key": TAB, "structure": [{"key": key, "title": title} for key, title in COLUMNS]}
     ]
