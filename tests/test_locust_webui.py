@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import json
 import re
 import subprocess
@@ -29,41 +30,50 @@ from loadtests.livestats import COLUMNS
 from loadtests.ui import locust_command
 from tests.browser import FLAGS, require_chromium
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # the others run without Chromium
 ACCOUNTS = 4
 #: "Authorization: Token <40 hex>\r\n"
 TOKEN_CREDENTIAL_BYTES = 63
 
 
 @pytest.fixture(scope="module")
-def locust_ui(tmp_path_factory):
-    """Base URL of locust's web UI, with the two bounded tests already run."""
-    require_chromium()
-    tmp = tmp_path_factory.mktemp("locust-ui")
+def lab(tmp_path_factory):
+    """A seeded lab under gunicorn: its URL and the environment it runs in."""
+    tmp = tmp_path_factory.mktemp("locust-lab")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AUTHLAB_PASSWORD_HASHER", "md5")  # behaviour, not cost
-        server = orchestrate.lab_server(1, 1, ACCOUNTS, log=tmp / "gunicorn.log")
-        with server as (lab_url, _pid, env), (tmp / "locust.log").open("wb") as log:
-            port = procs.free_port()
-            command = locust_command(lab_url, argparse.Namespace(web_port=port, seed=ACCOUNTS))
-            proc = procs.spawn(
-                command,
-                cwd=BASE_DIR,
-                env=env,  # the server's: its SQLite file, bench settings, MD5
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                procs.wait_http(f"{base}/", timeout=60, proc=proc)
-                yield base
-            finally:
-                assert procs.stop(proc) == 0, (tmp / "locust.log").read_text()[-2000:]
+        with orchestrate.lab_server(1, 1, ACCOUNTS, log=tmp / "gunicorn.log") as (url, _, env):
+            yield url, env  # env: the server's SQLite file, bench settings, MD5
+
+
+@contextlib.contextmanager
+def running(command: list[str], env: dict, log_path):
+    """Run ``command`` for the block; stop it by PID; it must exit 0 (a clean stop)."""
+    with log_path.open("wb") as log:
+        proc = procs.spawn(
+            command, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
+    try:
+        yield proc
+    finally:
+        assert procs.stop(proc) == 0, log_path.read_text()[-2000:]
+
+
+@pytest.fixture(scope="module")
+def locust_ui(lab, tmp_path_factory):
+    """Base URL of ``make locust``'s locust web UI against the lab."""
+    url, env = lab
+    port = procs.free_port()
+    command = locust_command(url, argparse.Namespace(web_port=port, seed=ACCOUNTS))
+    with running(command, env, tmp_path_factory.mktemp("locust-ui") / "locust.log") as proc:
+        base = f"http://127.0.0.1:{port}"
+        procs.wait_http(f"{base}/", timeout=60, proc=proc)
+        yield base
 
 
 @pytest.fixture(scope="module")
 def chromium(locust_ui):
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -100,12 +110,9 @@ def stats(base: str) -> dict:
         return json.load(reply)
 
 
-def wait_stopped(base: str, timeout: float = 90) -> None:
+def wait_stopped(base: str) -> None:
     """Wait (polling locust's own state) until the bounded test has ended."""
-    deadline = time.monotonic() + timeout
-    while stats(base)["state"] != "stopped":
-        assert time.monotonic() < deadline, "the bounded test did not end"
-        time.sleep(0.5)
+    wait_for(lambda: stats(base)["state"] == "stopped", "the bounded test to end", 90)
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +186,44 @@ def test_authlab_csv_downloads_from_the_download_data_tab(page, locust_ui, two_t
     assert float(token["credential_bytes_per_request"]) == TOKEN_CREDENTIAL_BYTES
     with contextlib.suppress(ValueError):  # "too few" is a valid answer for the tails
         assert float(token["p95_us"]) >= float(token["p50_us"])
+
+
+def test_workers_send_their_raw_samples_to_the_master(lab, tmp_path):
+    """``make locust-master`` + a worker: the tab's rows come from the worker's samples."""
+    url, env = lab
+    web, bus = procs.free_port(), procs.free_port()
+    master = [
+        *locust_command(url, argparse.Namespace(web_port=web, seed=ACCOUNTS)),
+        "--master",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        str(bus),
+    ]
+    worker = [master[0], "--worker", "--master-host", "127.0.0.1", "--master-port", str(bus)]
+    base = f"http://127.0.0.1:{web}"
+    with running(master, env, tmp_path / "master.log") as proc:
+        procs.wait_http(f"{base}/", timeout=60, proc=proc)
+        with running(worker, env, tmp_path / "worker.log"):
+            wait_for(lambda: stats(base).get("worker_count") == 1, "the worker")
+            assert swarm(base, "TokenUser")["success"]
+            wait_stopped(base)
+            # The worker's last report follows its stop.
+            wait_for(lambda: token_row(base)["requests"] not in ("", "0"), "its samples")
+            row = token_row(base)
+    assert int(row["requests"]) >= 10 and row["failures"] == "0"
+    assert float(row["credential_bytes_per_request"]) == TOKEN_CREDENTIAL_BYTES
+    assert float(row["p50_us"]) % 1000 != 0 and float(row["rps"]) > 0
+
+
+def token_row(base: str) -> dict:
+    with urllib.request.urlopen(f"{base}/authlab/stats.csv", timeout=30) as reply:
+        rows = list(csv.DictReader(io.StringIO(reply.read().decode())))
+    return next((r for r in rows if r["scheme"] == "token"), {"requests": ""})
+
+
+def wait_for(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
