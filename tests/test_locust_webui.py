@@ -5,7 +5,8 @@ A seeded lab under gunicorn and ``make locust``'s own locust command, each on a 
 port of 127.0.0.1, started and stopped by PID. Two short bounded tests (``none``, then
 ``token``) run through locust's ``/swarm`` endpoint, as the start form posts it.
 Figures are not asserted (no timing asserts), only their resolution and the counts;
-byte sizes are pinned exactly.
+byte sizes are pinned exactly. Last, a locust master and one worker (``make
+locust-master`` / ``make locust-worker``): the rows come from the worker's samples.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from loadtests.livestats import COLUMNS
 from loadtests.ui import locust_command
 from tests.browser import FLAGS, require_chromium
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]  # the others run without Chromium
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ACCOUNTS = 4
 #: "Authorization: Token <40 hex>\r\n"
 TOKEN_CREDENTIAL_BYTES = 63
