@@ -112,7 +112,10 @@ def stats(base: str) -> dict:
 
 
 def wait_stopped(base: str) -> None:
-    """Wait (polling locust's own state) until the bounded test has ended."""
+    """Wait (polling locust's own state) until the bounded test just started has ended:
+    first until it runs (the state is still the last test's "stopped" right after
+    /swarm), then until it stops."""
+    wait_for(lambda: stats(base)["state"] in ("spawning", "running"), "the test to start")
     wait_for(lambda: stats(base)["state"] == "stopped", "the bounded test to end", 90)
 
 
