@@ -5,10 +5,11 @@
 
 For each scheme: spawn the users, wait until every one has logged in, discard a
 warm-up, record a measured window (raw timings, see :mod:`loadtests.recorder`), stop
-the users; write ``DIR/<scheme>.json``. With ``--workers K`` and/or ``--master
---expect-workers N`` this process is a locust master and the load comes from worker
-processes: K local ones it starts itself, the rest started elsewhere with
-``make locust-worker``.
+the users; write ``DIR/<scheme>.json``, and locust's own report of the scheme's run
+(``DIR/locust/<scheme>.html`` and ``<scheme>_{stats,failures,exceptions}.csv``).
+With ``--workers K`` and/or ``--master --expect-workers N`` this process is a locust
+master and the load comes from worker processes: K local ones it starts itself, the
+rest started elsewhere with ``make locust-worker``.
 ``loadtests.orchestrate`` runs this as a child process: locust monkey-patches the
 standard library with gevent, which must not happen inside the caller.
 """
@@ -16,6 +17,7 @@ standard library with gevent, which must not happen inside the caller.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 import time
@@ -38,6 +40,8 @@ from schemes import registry
 from schemes.transports import HttpTransport
 
 LOCUSTFILE = Path(locustfile.__file__)
+#: Subfolder of ``--out`` for locust's own reports (HTML and CSV per scheme).
+LOCUST_REPORTS = "locust"
 POLL = 0.02
 
 
@@ -159,6 +163,7 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
     # after token 3,176.
     drain(mine.server_pid)
     clock.lap("drain")
+    reports = write_locust_reports(env, mine.out / LOCUST_REPORTS, user_class.scheme_name)
 
     figures = summarise(recorder.COLLECTOR.batches)
     server_cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
@@ -181,6 +186,7 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
             (p["cpu_pct"] for p in figures["generator_processes"]), default=None
         ),
         "locust_stats": login_stats,
+        "locust_reports": [str(p.relative_to(mine.out)) for p in reports],
         "phases_s": clock.laps,
     }
 
@@ -255,6 +261,30 @@ def _locust_stats(runner) -> list[dict[str, Any]]:
         }
         for e in runner.stats.entries.values()
     ]
+
+
+def write_locust_reports(env: Environment, folder: Path, scheme: str) -> list[Path]:
+    """locust's own HTML report and CSV files of this scheme's run, named as ``locust
+    --html <scheme>.html --csv <scheme>`` names them. Whole milliseconds, and the whole
+    run (logins, warm-up and window): the raw figures are in ``<scheme>.json``."""
+    from locust.html import get_html_report
+    from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+
+    folder.mkdir(parents=True, exist_ok=True)
+    html = folder / f"{scheme}.html"
+    html.write_text(get_html_report(env, show_download_link=False), encoding="utf-8")
+    written = [html]
+    tables = StatsCSV(env, PERCENTILES_TO_REPORT)
+    for kind, write in (
+        ("stats", tables.requests_csv),
+        ("failures", tables.failures_csv),
+        ("exceptions", tables.exceptions_csv),
+    ):
+        path = folder / f"{scheme}_{kind}.csv"
+        with path.open("w", newline="", encoding="utf-8") as file:
+            write(csv.writer(file))
+        written.append(path)
+    return written
 
 
 def stop(runner) -> None:

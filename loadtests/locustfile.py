@@ -4,11 +4,14 @@
     make locust                       # the same, with a seeded lab server started for it
 
 Pick classes in the UI (``--class-picker``) or name them: ``locust TokenUser``.
-Options of our own (also in the UI): ``--get-weight``, ``--post-weight``, ``--accounts``.
+Options of our own (also in the UI's start form): ``--get-weight``, ``--post-weight``,
+``--accounts``, ``--warmup`` (seconds of each test the authlab tab discards) and
+``--mixed-schemes`` (allow several user classes in one test).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import django
@@ -19,42 +22,62 @@ django.setup()
 
 from locust import events  # noqa: E402
 
-from loadtests import recorder  # noqa: E402
+from loadtests import recorder, webui  # noqa: E402
+from loadtests.options import FULL, Profile  # noqa: E402
 from loadtests.users import ACCOUNTS, GET_WEIGHT, POST_WEIGHT, user_classes  # noqa: E402
 
 #: One class per registered scheme, in registry order; locust finds them as globals.
 USER_CLASSES = user_classes()
 globals().update({cls.__name__: cls for cls in USER_CLASSES})
+WARMUP = next(f for f in dataclasses.fields(Profile) if f.name == "warmup_s")
 
 
 @events.init_command_line_parser.add_listener
 def add_arguments(parser, **_kw) -> None:
-    """authlab's own options: the GET/POST mix and how many seeded accounts exist."""
-    group = parser.add_argument_group("authlab")
-    group.add_argument(
+    """authlab's own options, in the web UI's start form too.
+
+    Added to ``parser`` itself: an argument group's ``add_argument`` is argparse's, which
+    drops locust's ``include_in_web_ui`` (the options would not reach the form).
+    """
+    parser.add_argument(
         "--get-weight",
         type=int,
         default=GET_WEIGHT,
         help=f"weight of GET whoami/ (default {GET_WEIGHT})",
     )
-    group.add_argument(
+    parser.add_argument(
         "--post-weight",
         type=int,
         default=POST_WEIGHT,
         help=f"weight of POST whoami/ (default {POST_WEIGHT})",
     )
-    group.add_argument(
+    parser.add_argument(
         "--accounts",
         type=int,
         default=ACCOUNTS,
         help=f"seeded accounts user1..userN on the target (default {ACCOUNTS})",
     )
+    # The same warm-up as make load's (loadtests.options), for the authlab tab.
+    parser.add_argument(
+        WARMUP.metadata["flag"],
+        dest=WARMUP.name,
+        type=float,
+        default=FULL.warmup_s,
+        help=f"{WARMUP.metadata['help']} from the authlab tab (default {FULL.warmup_s})",
+    )
+    parser.add_argument(
+        "--mixed-schemes",
+        action="store_true",
+        help="allow a test of several user classes at once (default: one scheme per test)",
+    )
 
 
 @events.init.add_listener
-def install_recorder(environment, **_kw) -> None:
-    """Keep raw sub-millisecond timings (used by the headless runner)."""
+def install_recorder(environment, web_ui=None, **_kw) -> None:
+    """Keep raw sub-millisecond timings: for the headless runner (recorder) and for
+    the web UI's authlab tab (webui)."""
     recorder.install(environment)
+    webui.install(environment, web_ui)
 
 
 if __name__ == "__main__":

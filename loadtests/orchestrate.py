@@ -391,7 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_json(run_dir / "summary.json", build_summary(run_dir, result, args.quick))
     mark_complete(run_dir, kind="load")  # latest-load: latest stays on a bench run
     print("\n" + table(result))
-    print(f"\nWrote {run_dir / 'summary.json'} and {run_dir / 'load'}/<scheme>.json")
+    print(
+        f"\nWrote {run_dir / 'summary.json'} and {run_dir / 'load'}/<scheme>.json "
+        "(locust's own HTML and CSV reports: load/locust/)"
+    )
     return 0
 
 

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from loadtests.stats import Batch, Sample
-from loadtests.transport import bytes_received, bytes_sent
+from loadtests.transport import wire_bytes
 
 RESET, READY = "authlab_reset", "authlab_ready"
 MEASURE, COLLECT, BATCH = "authlab_measure", "authlab_collect", "authlab_batch"
@@ -66,13 +66,13 @@ class Recorder:
         if not ok:
             reason = str(exception)[:120]
             self.batch.failures[reason] = self.batch.failures.get(reason, 0) + 1
-        body = getattr(getattr(response, "request", None), "payload", None)
+        sent, received = wire_bytes(response)
         self.batch.samples.append(
             Sample(
                 method=request_type,
                 time_us=response_time * 1000,  # locust passes float milliseconds
-                sent=bytes_sent(response, body) if response is not None else 0,
-                received=bytes_received(response) if response is not None else 0,
+                sent=sent,
+                received=received,
                 ok=ok,
             )
         )

@@ -55,6 +55,14 @@ def to_reply(response) -> Reply:
     )
 
 
+def wire_bytes(response) -> tuple[int, int]:
+    """``(sent, received)``: bytes of a locust request event's response each way."""
+    if response is None:
+        return 0, 0
+    body = getattr(getattr(response, "request", None), "payload", None)
+    return bytes_sent(response, body), bytes_received(response)
+
+
 def bytes_sent(response, body: bytes | str | None) -> int:
     """Bytes of the request as sent: request line and headers (as built) plus body."""
     head = getattr(response, "_sent_request", None) or ""

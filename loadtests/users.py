@@ -21,6 +21,7 @@ from lab.seed import SEED_PASSWORD, seed_username
 from loadtests import recorder
 from loadtests.recorder import MEASURED
 from loadtests.transport import LocustTransport, to_reply
+from loadtests.webui import CREDENTIAL, SCHEME
 from schemes import registry
 from schemes.base import Credential, CredentialRefused, Scheme
 
@@ -73,7 +74,10 @@ class SchemeUser(FastHttpUser):
             credential = None  # already counted as a failed login/ request
         # Re-login on a 401 only with a login that worked: never hammer login/.
         self.logged_in = bool(self.scheme.actions) and credential is not None
-        return credential or Credential()
+        credential = credential or Credential()
+        # What the credential adds to each request, for the web UI's authlab tab.
+        self.credential_bytes = {m: credential.wire_bytes(m) for m in ("GET", "POST")}
+        return credential
 
     @task
     def whoami(self) -> None:
@@ -86,7 +90,11 @@ class SchemeUser(FastHttpUser):
             headers=self.credential.headers_for(method),
             json=POST_BODY if method == "POST" else None,
             catch_response=True,
-            context={MEASURED: method},
+            context={
+                MEASURED: method,
+                SCHEME: self.scheme_name,
+                CREDENTIAL: self.credential_bytes[method],
+            },
         ) as response:
             body = to_reply(response).body
             problem = self.check(response.status_code, body, method)
