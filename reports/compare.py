@@ -1,10 +1,11 @@
 """Compare two runs: every headline figure per scheme, its change, and whether that is noise.
 
-A wall-clock figure changed only when its two 95% intervals separate (runs before
-schema 3 have none: overlapping IQR ranges, or a change within either run's baseline
-drift, count as noise). Instruction counts changed when they differ by more than
+A wall-clock figure changed only when its two 95% intervals separate and neither run
+was flagged noisy (runs before schema 3 have no intervals: overlapping IQR ranges, or
+a change within either run's baseline drift, count as noise). Instruction counts changed when they differ by more than
 :data:`reports.figures.INSTRUCTIONS_TOLERANCE`; exact figures (queries, bytes) have no
-noise; a figure with no spread at all (load) cannot separate and is marked "no spread".
+noise (credential bytes: within :data:`BYTES_TOLERANCE`); a figure with no spread at
+all (load) cannot separate and is marked "no spread".
 The terminal output ends with :data:`SUMMARY_LINE`.
 """
 
@@ -106,8 +107,21 @@ def _drift(run: Run) -> float:
     return abs(run.noise.get("drift_pct") or 0.0)
 
 
-def change(figure: Figure, a_row, b_row, noise_pct: float) -> Change:
-    """Compare one figure of one scheme across the two runs."""
+#: Credential bytes may differ by this many between runs of the same code: a signed
+#: value carries its timestamp in base 62 and a compressed payload (session-signed's
+#: cookie measured 286 then 283 B), so a few bytes are the value, not a change.
+BYTES_TOLERANCE = 8
+NOISY_RUN = "a run is noisy"
+
+
+def change(figure: Figure, a_row, b_row, noise_pct: float, noisy_run: bool = False) -> Change:
+    """Compare one figure of one scheme across the two runs.
+
+    ``noisy_run``: either run was flagged noisy. Its intervals describe the noise within
+    that run only, not how far the competing load moved the whole run, so its wall-clock
+    figures are not counted as changes (marked ``a run is noisy``); instruction counts,
+    queries and bytes still are.
+    """
     a = a_row.values.get(figure.key) if a_row else None
     b = b_row.values.get(figure.key) if b_row else None
     pct = (b - a) / a * 100 if a and b is not None else None
@@ -116,6 +130,10 @@ def change(figure: Figure, a_row, b_row, noise_pct: float) -> Change:
         pass
     elif figure.key.endswith("instructions") or "instructions_" in figure.key:
         within, why = instructions_tied(a, b), "within the instructions' tolerance"
+    elif figure.key.endswith("_bytes"):
+        within, why = abs(a - b) <= BYTES_TOLERANCE, f"within {BYTES_TOLERANCE} bytes"
+    elif figure.noisy and noisy_run:
+        within, why = True, NOISY_RUN
     elif (
         figure.noisy
         and figure.interval
@@ -142,8 +160,9 @@ def compare(a: Run, b: Run) -> Comparison:
     a_rows = {s["scheme"]: headline_row(a, s) for s in a.schemes}
     b_rows = {s["scheme"]: headline_row(b, s) for s in b.schemes}
     figures = [f for f in HEADLINE if f.key != "crypto"]
+    noisy = bool(a.noise.get("noisy") or b.noise.get("noisy"))
     changes = [
-        change(f, a_rows.get(name), b_rows.get(name), noise_pct)
+        change(f, a_rows.get(name), b_rows.get(name), noise_pct, noisy)
         for name in dict.fromkeys([*a_rows, *b_rows])
         for f in figures
     ]
@@ -193,8 +212,10 @@ def _noisy_lines(result: Comparison) -> list[str]:
     if not noisy:
         return []
     return [
-        f"**Noisy run: {', '.join(noisy)}** — its intervals are wide, so fewer changes "
-        "can separate from the noise; rerun on an idle machine to tell smaller ones apart.",
+        f"**Noisy run: {', '.join(noisy)}** — another process competed for the CPU, so "
+        "its wall-clock figures are not counted as changes (marked ≈, a run is noisy): "
+        "only instruction counts, queries and bytes are compared. Rerun both on an idle "
+        "machine to compare wall time.",
         "",
     ]
 

@@ -327,9 +327,13 @@ def test_cli_exit_status_from_a_real_process(tmp_path):
 
 
 def test_compare_marks_what_is_within_noise(tmp_path, capsys):
-    a = copy_fixture(tmp_path / "a")
+    def steady(summary):  # the fixture was recorded beside other work: flagged noisy
+        summary["noise"]["noisy"] = False
+
+    a = copy_fixture(tmp_path / "a", steady)
 
     def slower_token(summary):
+        steady(summary)
         token = next(s for s in summary["schemes"] if s["scheme"] == "token")
         token["request_us"] *= 3  # a slower run moves its interval with it
         if token.get("request_ci_us"):
@@ -475,5 +479,44 @@ def test_compare_ranks_instructions_with_a_one_percent_tolerance(tmp_path, capsy
         "0 changes outside the noise"
     )
     assert compare_lines(tmp_path / "y", with_intervals(), more_instructions(3), capsys)[-1] == (
+        "1 changes outside the noise"
+    )
+
+
+def test_compare_counts_no_wall_change_when_a_run_is_noisy(tmp_path, capsys):
+    """A noisy run's intervals say nothing of how far the load moved it: a wall-clock
+    shift that separates them is not a change; instruction counts still are."""
+
+    def noisy_and_slower(summary):
+        with_intervals(shift=1.5, noisy=True)(summary)
+
+    lines = compare_lines(tmp_path / "wall", with_intervals(), noisy_and_slower, capsys)
+    assert lines[-1] == "0 changes outside the noise"
+
+    def noisy_with_more_instructions(summary):
+        noisy_and_slower(summary)
+        token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+        token["request_instructions"] = round(token["request_instructions"] * 1.05)
+
+    lines = compare_lines(
+        tmp_path / "instr", with_intervals(), noisy_with_more_instructions, capsys
+    )
+    assert lines[-1] == "1 changes outside the noise"
+
+
+def test_compare_allows_a_signed_cookie_a_few_bytes_of_jitter(tmp_path, capsys):
+    def cookie_bytes(delta):
+        def edit(summary):
+            with_intervals()(summary)
+            for s in summary["schemes"]:
+                if s["scheme"] == "session-signed":
+                    s["credential_bytes"] += delta
+
+        return edit
+
+    assert compare_lines(tmp_path / "x", with_intervals(), cookie_bytes(-3), capsys)[-1] == (
+        "0 changes outside the noise"
+    )
+    assert compare_lines(tmp_path / "y", with_intervals(), cookie_bytes(40), capsys)[-1] == (
         "1 changes outside the noise"
     )
