@@ -102,7 +102,9 @@ def test_points_skip_the_baseline_and_undeclared_delays(tmp_path):
     pts = fr.points(run, "instructions")
     assert "none" not in names(pts) and len(pts) == len(run.schemes) - 1
     cached = next(p for p in pts if p.scheme == "token-cached")
-    assert (cached.delay, cached.variant_of, round(cached.cost, 2)) == (60, "token", 1.26)
+    counted = run.by_name["token-cached"]["instructions_ratio_to_none"]
+    assert (cached.delay, cached.variant_of, cached.cost) == (60, "token", counted)
+    assert counted <= 1.3  # the frontier issue's goal, in the committed fixture run
     wall = {p.scheme: p for p in fr.points(run, "wall")}
     assert wall["token-cached"].interval == tuple(run.by_name["token-cached"]["ratio_to_none_ci"])
     assert {p.scheme: p.delay for p in pts}["jwe"] is None  # never
@@ -147,9 +149,9 @@ def test_the_report_names_the_cheap_minute_revocable_credentials(built):
     md = (built / "report.md").read_text()
     picks = md.split("## What to pick")[1].split("## Charts")[0]
     line = next(p for p in picks.splitlines() if "revocable within a minute" in p)
-    # From the fixture: token-cached counts 1.26x none and is revoked within 60 s.
+    # From the fixture: token-cached counts 1.28x none and is revoked within 60 s.
     assert "cost at most 1.30\N{MULTIPLICATION SIGN} none in instructions: " in line
-    assert "token-cached 1.26\N{MULTIPLICATION SIGN} (revoked within 1 min)" in line
+    assert "token-cached 1.28\N{MULTIPLICATION SIGN} (revoked within 1 min)" in line
     assert "Cheapest with immediate revocation (delay 0), by CPU instructions: token" in picks
 
 
@@ -157,7 +159,9 @@ def test_the_wide_tables_group_schemes_by_family(built):
     html = (built / "index.html").read_text()
     headline = html.split('id="headline"')[1].split("</section>")[0]
     headers = [h.split(">")[-1] for h in headline.split("</th></tr>") if 'class="family"' in h]
-    assert headers == [FAMILIES[f] for f in ("baseline", "password", "server-state", "token")]
+    assert headers == [
+        FAMILIES[f] for f in ("baseline", "password", "server-state", "token", "third-party")
+    ]
     # A variant sits in its own family, after the stock schemes of the registry.
     server = headline.split(FAMILIES["server-state"])[1].split(FAMILIES["token"])[0]
     assert server.index("<td>token</td>") < server.index("<td>token-cached</td>")

@@ -106,14 +106,16 @@ def test_every_figure_sits_next_to_the_baseline(built):
     assert '<tr class="baseline"><td>none</td>' in html
 
 
-#: A paired "x none" far from the quotient of medians (the fixture's token: 1,061 / 249
-#: = 4.26), so an output that recomputes the quotient shows a different number.
+#: A paired "x none" far from the quotient of medians (token's median is set to 4.26
+#: times none's), so an output that recomputes the quotient shows a different number.
 PAIRED = {"ratio_to_none": 3.94, "ratio_to_none_ci": [3.81, 4.07]}
 
 
 def paired_token(summary):
     summary["schema_version"] = 3
     token = next(s for s in summary["schemes"] if s["scheme"] == "token")
+    # A median whose quotient by none's (4.26) no other figure of the row shows.
+    token["request_us"] = round(summary["schemes"][0]["request_us"] * 4.26, 3)
     token.update(PAIRED, request_ci_us=[token["request_us"] - 5, token["request_us"] + 5])
 
 
@@ -125,7 +127,8 @@ def test_one_times_none_in_every_output(tmp_path):
     build_report(run)
     summary = json.loads((run / "summary.json").read_text())
     token = next(s for s in summary["schemes"] if s["scheme"] == "token")
-    assert token["request_us"] / summary["schemes"][0]["request_us"] > 4.2  # the quotient
+    q = f"{token['request_us'] / summary['schemes'][0]['request_us']:.2f}"  # the quotient
+    assert q == "4.26"
     terminal = next(line for line in table(summary).splitlines() if line.startswith("token "))
     assert " 3.94 " in terminal and "3.81-4.07" in terminal
     html = (run / "index.html").read_text().split('id="headline"')[1].split("</section>")[0]
@@ -133,12 +136,12 @@ def test_one_times_none_in_every_output(tmp_path):
     assert (
         f"3.94{TIMES}" in token_row
         and f"3.81{DASH}4.07" in token_row
-        and f"4.26{TIMES}" not in token_row
+        and f"{q}{TIMES}" not in token_row
     )
     md_row = next(
         line for line in (run / "report.md").read_text().splitlines() if "| token |" in line
     )
-    assert f"3.94{TIMES} (95% CI 3.81{DASH}4.07{TIMES})" in md_row and "4.26" not in md_row
+    assert f"3.94{TIMES} (95% CI 3.81{DASH}4.07{TIMES})" in md_row and q not in md_row
     csv_row = next(
         r
         for r in csv.DictReader(io.StringIO((run / "summary.csv").read_text()))
@@ -147,7 +150,7 @@ def test_one_times_none_in_every_output(tmp_path):
     assert float(csv_row["ratio_to_none"]) == 3.94
     assert (csv_row["ratio_to_none_ci_low"], csv_row["ratio_to_none_ci_high"]) == ("3.81", "4.07")
     chart = (run / "charts" / "request_cost.svg").read_text()
-    assert f"3.94{TIMES} none" in chart and f"4.26{TIMES} none" not in chart
+    assert f"3.94{TIMES} none" in chart and f"{q}{TIMES} none" not in chart
 
 
 def test_claims_table_has_one_computed_verdict_per_claim(built):
