@@ -15,7 +15,9 @@ right before its scheme is prepared: a credential obtained earlier could expire 
 a worker's start-up under valgrind, as jwt-short's 60 s access token did on a busy
 machine) and the warm-up calls run uninstrumented (several times faster, and not
 counted). Once every path of the worker is verified and warm, instrumentation goes on
-for good (switching it off and on per region would flush and re-translate all code) and
+for good (switching it off and on per region would flush and re-translate all code;
+each path is warmed again right before its region, and an expiring credential obtained
+again, so no count depends on how long the others took) and
 each region is bracketed by callgrind client requests issued through pytest-codspeed's
 maintained native module: ``ZERO_STATS``, ``N`` calls of one path,
 ``DUMP_STATS_AT(label)``. One process thus measures many schemes, one labelled dump per

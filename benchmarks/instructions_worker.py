@@ -182,17 +182,24 @@ class Worker:
         """Log in by ``scheme``'s own flow, then verify and warm each of its paths; a
         scheme that fails is recorded as such (``error``), never counted, and the
         worker goes on with the others."""
-        from benchmarks.harness import WSGITransport
-        from lab.seed import SEED_PASSWORD
-
         try:
             # Here, not in the driver: a short-lived credential (jwt-short, 60 s) would
             # expire during the worker's start-up under valgrind on a busy machine.
-            credential = scheme.obtain(WSGITransport(self.client), self.username, SEED_PASSWORD)
-            self.prepare_paths(scheme, credential)
+            self.prepare_paths(scheme, self.login(scheme))
         except Exception as exc:  # one scheme's failure is its own
-            self.ready = [r for r in self.ready if r[0] != scheme.name]
-            self.verification[scheme.name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            self.fail(scheme.name, exc)
+
+    def login(self, scheme):
+        """The request user's credential, by ``scheme``'s own flow, through the handler."""
+        from benchmarks.harness import WSGITransport
+        from lab.seed import SEED_PASSWORD
+
+        return scheme.obtain(WSGITransport(self.client), self.username, SEED_PASSWORD)
+
+    def fail(self, name: str, exc: Exception) -> None:
+        """Record why ``name`` cannot be counted and drop its paths."""
+        self.ready = [r for r in self.ready if r[0] != name]
+        self.verification[name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
 
     def prepare_paths(self, scheme, credential) -> None:
         """Verify and warm each path of ``scheme`` with ``credential``."""
@@ -257,14 +264,11 @@ class Worker:
     def refresh(self, name: str) -> bool:
         """Log ``name`` in again and rebuild, warm and check its request paths (the
         replayed SQL and crypto keep their recording: neither checks the expiry)."""
-        from benchmarks.harness import WSGITransport
-        from lab.seed import SEED_PASSWORD
         from schemes import registry
 
         scheme = registry.get(name)
         try:
-            credential = scheme.obtain(WSGITransport(self.client), self.username, SEED_PASSWORD)
-            fresh = self.paths(scheme, credential)
+            fresh = self.paths(scheme, self.login(scheme))
             for index, (ready_name, kind, _) in enumerate(self.ready):
                 if ready_name != name or kind not in fresh:
                     continue
@@ -275,8 +279,7 @@ class Worker:
                     raise RuntimeError(f"{kind} refused after a fresh login")
                 self.ready[index] = (name, kind, fresh[kind])
         except Exception as exc:  # this scheme's failure is its own
-            self.ready = [r for r in self.ready if r[0] != name]
-            self.verification[name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            self.fail(name, exc)
             return False
         return True
 

@@ -2,10 +2,10 @@
 
 A wall-clock figure changed only when its two 95% intervals separate and neither run
 was flagged noisy (runs before schema 3 have no intervals: overlapping IQR ranges, or
-a change within either run's baseline drift, count as noise). Instruction counts changed when they differ by more than
-:data:`reports.figures.INSTRUCTIONS_TOLERANCE`; exact figures (queries, bytes) have no
-noise (credential bytes: within :data:`BYTES_TOLERANCE`); a figure with no spread at
-all (load) cannot separate and is marked "no spread".
+a change within either run's baseline drift, count as noise). Instruction counts
+changed when they differ by more than :data:`reports.figures.INSTRUCTIONS_TOLERANCE`;
+exact figures (queries, bytes) have no noise (bytes: within :data:`BYTES_TOLERANCE`);
+a figure with no spread at all (load) cannot separate and is marked "no spread".
 The terminal output ends with :data:`SUMMARY_LINE`.
 """
 
