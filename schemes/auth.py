@@ -39,6 +39,32 @@ def active_user(pk):
     return user
 
 
+class BearerAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <token>`` for the lab's own token schemes (jwe, oidc):
+    the header parsed once here, the token checked by :meth:`authenticate_token`."""
+
+    keyword = "Bearer"
+    #: A longer token is refused before any decoding (a real one is under 1 KB).
+    max_token_chars = 4096
+
+    def authenticate(self, request):
+        """Return ``(user, claims)``; ``None`` when no Bearer header is sent."""
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2 or len(parts[1]) > self.max_token_chars:
+            raise AuthenticationFailed("Invalid token header.")
+        return self.authenticate_token(parts[1])
+
+    def authenticate_token(self, token: bytes):
+        """``(user, claims)`` for ``token``, or ``AuthenticationFailed``."""
+        raise NotImplementedError
+
+    def authenticate_header(self, request):
+        """The 401 challenge (RFC 6750)."""
+        return f'{self.keyword} realm="api"'
+
+
 class BasicAuthentication(authentication.BasicAuthentication):
     """DRF's class; a username holding NUL is refused before the user lookup."""
 

@@ -24,9 +24,8 @@ from joserfc.jwe import JWERegistry
 from joserfc.jwk import OctKey
 from joserfc.jwt import JWTClaimsRegistry
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from schemes.auth import active_user
+from schemes.auth import BearerAuthentication, active_user
 from schemes.base import Carrier, Credential, Properties, Scheme, Transport
 from schemes.views import PasswordLoginView
 
@@ -69,27 +68,21 @@ def issue(user) -> str:
     return jwt.encode(HEADER, claims, content_key(), registry=REGISTRY)
 
 
-class JWEAuthentication(BaseAuthentication):
+class JWEAuthentication(BearerAuthentication):
     """Authenticate ``Authorization: Bearer <JWE>``: decrypt, check expiry, load the user."""
 
-    def authenticate(self, request):
-        """Return ``(user, claims)``; ``None`` when no Bearer header is sent."""
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
-            return None
-        if len(parts) != 2 or len(parts[1]) > MAX_TOKEN_CHARS:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
+    keyword = KEYWORD
+    max_token_chars = MAX_TOKEN_CHARS
+
+    def authenticate_token(self, token: bytes):
+        """Decrypt and check ``token``; return ``(user, claims)``."""
         try:
             # Decrypting checks the GCM tag: tampered bytes or another key fail here.
-            claims = jwt.decode(parts[1], content_key(), registry=REGISTRY).claims
+            claims = jwt.decode(token, content_key(), registry=REGISTRY).claims
             CLAIMS.validate(claims)
         except (JoseError, ValueError) as exc:
             raise exceptions.AuthenticationFailed("Invalid or expired token.") from exc
         return active_user(claims["user_id"]), claims
-
-    def authenticate_header(self, request):
-        """The 401 challenge."""
-        return f'{KEYWORD} realm="api"'
 
 
 class JWELoginView(PasswordLoginView):

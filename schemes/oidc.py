@@ -19,9 +19,8 @@ import jwt
 from django.conf import settings
 from django.urls import URLPattern, path
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from schemes.auth import active_user
+from schemes.auth import BearerAuthentication, active_user
 from schemes.base import Carrier, Credential, Properties, Scheme, Transport
 from schemes.oidc_keys import KEYS, IssuerUnavailable, config, request_token
 from schemes.oidc_protocol import ALGORITHM
@@ -50,17 +49,15 @@ def lifetime_seconds() -> int:
     return int(settings.AUTHLAB_OIDC["LIFETIME"].total_seconds())
 
 
-class OIDCAuthentication(BaseAuthentication):
+class OIDCAuthentication(BearerAuthentication):
     """Authenticate ``Authorization: Bearer <JWT>`` issued by the configured issuer."""
 
-    def authenticate(self, request):
-        """Return ``(user, claims)``; ``None`` when no Bearer header is sent."""
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
-            return None
-        if len(parts) != 2 or len(parts[1]) > MAX_TOKEN_CHARS:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
-        claims = self.get_validated_claims(parts[1].decode("latin-1"))
+    keyword = KEYWORD
+    max_token_chars = MAX_TOKEN_CHARS
+
+    def authenticate_token(self, token: bytes):
+        """Check ``token`` against the issuer's keys; return ``(user, claims)``."""
+        claims = self.get_validated_claims(token.decode("latin-1"))
         return self.get_user(claims), claims
 
     def get_kid(self, token: str) -> str:
@@ -111,10 +108,6 @@ class OIDCAuthentication(BaseAuthentication):
         if not isinstance(subject, str) or not SUBJECT.fullmatch(subject):
             raise exceptions.AuthenticationFailed("Token subject is not a user id.")
         return active_user(int(subject))
-
-    def authenticate_header(self, request):
-        """The 401 challenge (RFC 6750)."""
-        return f'{KEYWORD} realm="api"'
 
 
 class IssuerDown(exceptions.APIException):
