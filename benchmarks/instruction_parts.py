@@ -137,20 +137,17 @@ def scaled(value: float, hashes: int, n0: int | None, n1: int, per_iteration: fl
 def extra_parts(entries: list[dict[str, Any]], baseline: str) -> None:
     """Each entry's ``extra_*_instructions`` over ``baseline``'s (in place); null where
     a part or the baseline's was not counted."""
-    base = next((e for e in entries if e["scheme"] == baseline), None)
+    base = next((e for e in entries if e["scheme"] == baseline), None) or {}
+    keys = ("get_instructions", "sql_instructions", "crypto_instructions")
     for entry in entries:
-        values = [entry.get("sql_instructions"), entry.get("crypto_instructions")]
-        bases = [None, None] if base is None else [base.get("sql_instructions"),
-                                                   base.get("crypto_instructions")]  # fmt: skip
-        get, base_get = entry.get("get_instructions"), (base or {}).get("get_instructions")
-        if None in (*values, *bases, get, base_get):
+        if None in [entry.get(k) for k in keys] + [base.get(k) for k in keys]:
             entry.update(dict.fromkeys(FIELDS))
             continue
-        sql, crypto = (round(v - b) for v, b in zip(values, bases, strict=True))
+        get, sql, crypto = (round(entry[k] - base[k]) for k in keys)
         entry.update(
             extra_sql_instructions=sql,
             extra_crypto_instructions=crypto,
-            extra_rest_instructions=round(get - base_get) - sql - crypto,
+            extra_rest_instructions=get - sql - crypto,
         )
 
 

@@ -148,9 +148,13 @@ def test_extra_instructions_split_into_sql_crypto_and_rest(two_runs):
     assert got["jwt-stateless"]["verified"]["get"]["parts"]["statements"] == 0
     assert got["jwt-stateless"]["extra_crypto_instructions"] > 5_000
     for name, entry in got.items():
+        if name == "none":
+            continue
+        # The replays are parts of the request: alone they never cost more than it did
+        # over none (a replay counting more would leave a negative rest).
         extra = entry["get_instructions"] - got["none"]["get_instructions"]
-        parts = [entry[f"extra_{p}_instructions"] for p in ("sql", "crypto", "rest")]
-        assert sum(parts) == extra, name
+        replayed = entry["extra_sql_instructions"] + entry["extra_crypto_instructions"]
+        assert entry["extra_rest_instructions"] > 0 and replayed < extra, name
     # Basic: the hash is its extra cost, in this currency within 5 % (issue 13).
     assert got["basic"]["extra_crypto_instructions"] > 0.99 * (
         got["basic"]["get_instructions"] - got["none"]["get_instructions"]
