@@ -93,7 +93,8 @@ multiserver: $(STAMP) system-deps ## two servers behind HAProxy, per session eng
 # CPU instructions per request (GET, POST, authenticate()) of every scheme under valgrind
 # (benchmarks/instructions.py): deterministic where wall time is noisy. Writes
 # instructions.json into RUN (default reports/out/latest); SCHEMES=a,b for some only.
-# make bench runs it too, after the timed suites (INSTRUCTIONS=0 skips it there).
+# make bench runs it too, after the timed suites, beside the other untimed jobs (the
+# browser and two-server claims, the untimed evidence); INSTRUCTIONS=0 skips it there.
 instructions: $(STAMP) system-deps ## count instructions per request under valgrind into RUN (reports/out/latest)
 	$(PY) -m benchmarks.instructions --out $(or $(RUN),reports/out/latest) $(if $(SCHEMES),--schemes $(SCHEMES))
 

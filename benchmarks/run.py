@@ -4,17 +4,21 @@ Usage: ``python -m benchmarks [--quick] [--no-load] [--no-report]``.
 
 1. a fresh SQLite file (temp dir), migrated and seeded; 2. the pytest-benchmark
 suites in a child process (they verify every scheme first, then time it) with
-``--benchmark-json``; 3. ``summary.json`` (results/SCHEMA.md) with provenance;
-4. the load phase (``loadtests.orchestrate.run_load``) unless ``--no-load``, and the
-servers dimension (``benchmarks.servers``) unless ``--no-servers``; 5. the
-report (``reports.build.build_report``); 6. ``COMPLETE`` last, which moves
-``reports/out/latest``. Files are written atomically: an interrupted run leaves
-earlier runs and ``latest`` as they were.
+``--benchmark-json``; 3. the claims' evidence (its timed sections alone first), with the
+untimed side jobs running beside its untimed sections: instruction counts under
+valgrind, the browser claims, the two-server claims (:data:`SIDE_JOBS`); then
+``summary.json`` (results/SCHEMA.md) with provenance; 4. the load phase
+(``loadtests.orchestrate.run_load``) unless ``--no-load``, and the servers dimension
+(``benchmarks.servers``) unless ``--no-servers``; 5. the report
+(``reports.build.build_report``); 6. ``COMPLETE`` last, which moves ``reports/out/latest``.
+Files are written atomically: an interrupted run leaves earlier runs and ``latest`` as
+they were.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -205,35 +209,81 @@ def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> 
     )
 
 
-def instructions_phase(run_dir: Path) -> None:
-    """Count instructions per request under valgrind into ``instructions.json``: after
-    the timed suites and before the load phase, so valgrind never runs beside timing."""
+#: The phases that time nothing, each a child writing one file into the run folder: the
+#: instruction counts (valgrind counts instructions, not seconds: contention does not
+#: move them) and the claims producers that check behaviour (``make browser-claims``,
+#: ``make multiserver``). ``make bench`` runs them together, beside the untimed evidence,
+#: between the timed suites and the load phase: never beside a wall-clock timing.
+#: (name, module, what); a producer module's ``available()`` says when it cannot run.
+SIDE_JOBS = (
+    ("instructions", "instructions", "instruction counts under valgrind"),
+    ("browser_claims", "browser_claims", "browser claims in Chromium"),
+    ("multiserver", "multiserver", "two servers behind HAProxy (claim 5)"),
+)
+#: The longest a side job may take before it is stopped (its file is then missing).
+SIDE_JOB_TIMEOUT_S = 600
+
+
+@dataclasses.dataclass
+class SideJob:
+    """One running side job: its child, its log (``<name>.log`` in the run folder)."""
+
+    what: str
+    proc: subprocess.Popen
+    log: Path
+    started: float
+
+
+def start_side_jobs(run_dir: Path, names: tuple[str, ...]) -> list[SideJob]:
+    """Start the :data:`SIDE_JOBS` named ``names`` (those whose tools are installed)."""
     from infra import procs
 
-    say("instruction counts: every scheme under valgrind (benchmarks.instructions) ...")
-    cmd = [sys.executable, "-m", "benchmarks.instructions", "--out", str(run_dir)]
-    proc = procs.spawn(cmd, cwd=Path(__file__).resolve().parent.parent)
-    try:
-        if proc.wait():
-            say(f"instruction counts FAILED (exit {proc.returncode}); the other figures are kept")
-    finally:
-        procs.stop(proc)
-
-
-def producer_phase(run_dir: Path, module: str, what: str) -> None:
-    """A claims' evidence producer (``benchmarks.<module>``: ``make browser-claims``,
-    ``make multiserver``) into the run folder, when what it needs is installed."""
-    producer = importlib.import_module(f"benchmarks.{module}")
-    missing = producer.available()
-    if missing:
-        say(f"{what} skipped ({missing}): its claims read 'not measured'")
-        return
-    say(f"{what} ...")
-    command = [sys.executable, "-m", f"benchmarks.{module}", "--out", str(run_dir)]
+    jobs = []
     root = Path(__file__).resolve().parent.parent
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
-    if done.returncode:
-        say(f"{what} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+    for name, module, what in SIDE_JOBS:
+        if name not in names:
+            continue
+        if module != "instructions":
+            missing = importlib.import_module(f"benchmarks.{module}").available()
+            if missing:
+                say(f"{what} skipped ({missing}): its claims read 'not measured'")
+                continue
+        log = run_dir / f"{name}.log"
+        cmd = [sys.executable, "-m", f"benchmarks.{module}", "--out", str(run_dir)]
+        with log.open("w") as out:
+            proc = procs.spawn(cmd, cwd=root, stdout=out, stderr=subprocess.STDOUT)
+        jobs.append(SideJob(what, proc, log, time.monotonic()))
+    if jobs:
+        say("untimed, side by side: " + "; ".join(job.what for job in jobs) + " ...")
+    return jobs
+
+
+def finish_side_jobs(jobs: list[SideJob], poll_s: float = 0.2) -> None:
+    """Wait for every side job, saying how each ended as it ends (one past
+    :data:`SIDE_JOB_TIMEOUT_S` is stopped); a failed one leaves its file missing and the
+    other figures stand."""
+    from infra import procs
+
+    pending = list(jobs)
+    try:
+        while pending:
+            for job in list(pending):
+                took = time.monotonic() - job.started
+                code = job.proc.poll()
+                if code is None and took < SIDE_JOB_TIMEOUT_S:
+                    continue
+                pending.remove(job)
+                if code == 0:
+                    say(f"  {job.what}: done in {took:.0f} s")
+                    continue
+                procs.stop(job.proc)
+                why = "timed out" if code is None else f"exit {code}"
+                tail = job.log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+                say(f"  {job.what} FAILED ({why}; log {job.log}): {tail[0][-300:]}")
+            time.sleep(poll_s if pending else 0)
+    finally:  # interrupted: nothing is left running
+        for job in pending:
+            procs.stop(job.proc)
 
 
 def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
@@ -357,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             "verifying every scheme, then timing ..."
         )
         code = run_suites(run_dir, pol, db_path, args.select)
-        evidence = evidence_phase()
+        evidence = evidence_phase(run_dir, side_jobs(args))
     verification = read_json(run_dir / VERIFICATION_FILE)
     benchmark_json = read_json(run_dir / "benchmark.json")
     if verification is None or benchmark_json is None:
@@ -366,21 +416,35 @@ def main(argv: list[str] | None = None) -> int:
     return finish(args, pol, run_dir, code, verification, benchmark_json, started, evidence)
 
 
-def evidence_phase() -> dict:
-    """The claims' in-process evidence (benchmarks/evidence.py), on the seeded database."""
+def side_jobs(args) -> tuple[str, ...]:
+    """The :data:`SIDE_JOBS` this run runs (none in a partial ``-k`` run)."""
+    if args.select:
+        return ()
+    return tuple(n for n, _, _ in SIDE_JOBS if not (n == "instructions" and args.no_instructions))
+
+
+def evidence_phase(run_dir: Path, jobs: tuple[str, ...]) -> dict:
+    """The claims' in-process evidence (benchmarks/evidence.py) on the seeded database:
+    its timed sections alone first, then the untimed ones beside the side jobs ``jobs``,
+    which this phase waits for."""
     from django.db import connection
 
     from benchmarks import evidence
 
     started = time.monotonic()
-    found = evidence.collect()
-    connection.close()
-    failed = [name for name, section in found.items() if "error" in section]
-    say(
-        f"claims' evidence in {time.monotonic() - started:.1f} s"
-        + (f"; failed: {failed}" if failed else "")
-    )
-    return found
+    found = evidence.collect(evidence.TIMED)
+    running = start_side_jobs(run_dir, jobs)
+    try:
+        found.update(evidence.collect_untimed())
+        connection.close()
+        failed = [name for name, section in found.items() if "error" in section]
+        say(
+            f"  claims' evidence: done in {time.monotonic() - started:.0f} s"
+            + (f"; failed: {failed}" if failed else "")
+        )
+    finally:
+        finish_side_jobs(running)
+    return {name: found[name] for name in evidence.PRODUCERS if name in found}
 
 
 def finish(
@@ -414,8 +478,6 @@ def finish(
     )
     runs.atomic_write_json(run_dir / "summary.json", summary)
     say(f"in-process benchmarks done in {time.monotonic() - started:.0f} s")
-    if not (args.no_instructions or args.select):
-        instructions_phase(run_dir)
     add_instructions(summary, read_json(run_dir / INSTRUCTIONS_FILE))
     if args.no_load:
         summary["load"] = {"ran": False, "reason": "skipped (--no-load / LOAD=0)"}
@@ -424,9 +486,6 @@ def finish(
     if not (args.no_servers or args.select):
         servers_phase(run_dir, pol.quick, summary)
     runs.atomic_write_json(run_dir / "summary.json", summary)
-    if not args.select:
-        producer_phase(run_dir, "browser_claims", "browser claims in Chromium")
-        producer_phase(run_dir, "multiserver", "two servers behind HAProxy (claim 5)")
     report = None if args.no_report else report_phase(run_dir)
     say("")
     say(table(summary))

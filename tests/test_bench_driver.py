@@ -19,7 +19,10 @@ from results.runs import COMPLETE_MARKER, LATEST
 from results.schema import IDENTITY_FIELDS, SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow
-SELECT = "(whoami_get and (none or token or jwt-stateless)) or test_time_login"
+SELECT = (
+    "(whoami_get and (none or token or jwt-stateless)) or test_time_login"
+    " or (test_time_password_verify and md5)"
+)
 TOKEN_HEADER_BYTES = len("Authorization: Token \r\n") + 40  # DRF keys: 40 hex characters
 
 
@@ -112,6 +115,26 @@ def test_login_writes_of_a_first_login_are_pinned(summary):
     assert schemes["token"]["login_repeat_same_credential"] is True
     assert schemes["knox"]["login_repeat_same_credential"] is False
     assert schemes["none"]["login_us"] is None and schemes["token"]["login_us"] > 0
+    # One password check per login; the default hasher is the flow hasher here (MD5),
+    # so the login is its flow.
+    assert schemes["token"]["login_password_checks"] == 1
+    assert schemes["token"]["login_us"] == schemes["token"]["login_flow_us"]
+
+
+def test_a_login_adds_the_default_hashers_verify_per_password_check():
+    def verify(hasher, median, iqr, default=False):
+        return {"kind": "hasher_verify", "hasher": hasher, "default": default,
+                "median_us": median, "iqr_us": iqr}  # fmt: skip
+
+    records = [verify("pbkdf2", 500_000.0, 900.0, default=True), verify("md5", 3.0, 0.5)]
+    login = {"median_us": 1_200.0, "iqr_us": 40.0, "password_checks": 2, "flow_hasher": "md5"}
+    figures = bench_summary.login_figures(login, records)
+    assert figures["login_us"] == 1_200.0 + 2 * (500_000.0 - 3.0)
+    assert figures["login_iqr_us"] == 40.0 + 2 * 900.0
+    assert figures["login_flow_us"] == 1_200.0 and figures["login_password_checks"] == 2
+    # Without the hashers' timings the login is unknown, not its flow alone.
+    assert bench_summary.login_figures(login, [])["login_us"] is None
+    assert bench_summary.login_figures({**login, "password_checks": 0}, [])["login_us"] == 1_200.0
 
 
 def test_provenance_names_the_hasher_and_the_rounds(summary):
@@ -193,3 +216,24 @@ def test_progress_line_skips_pytest_closing_summary():
     # This line crashed the driver (IndexError) before any summary was written.
     line = "ERROR benchmarks/test_sessions.py::test_time_session_request_by_engine[db] - ...\n"
     assert progress_line(line, 1.0) is None
+
+
+def test_side_jobs_report_as_they_end_and_a_stuck_one_is_stopped(tmp_path, monkeypatch, capsys):
+    from benchmarks import run as driver
+    from infra import procs
+
+    monkeypatch.setattr(driver, "SIDE_JOB_TIMEOUT_S", 3.0)
+    scripts = {"quick": "pass", "fails": "print('it broke'); raise SystemExit(3)",
+               "stuck": "import time; time.sleep(60)"}  # fmt: skip
+    jobs = []
+    for what, code in scripts.items():
+        log = tmp_path / f"{what}.log"
+        with log.open("w") as out:
+            proc = procs.spawn([sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT)
+        jobs.append(driver.SideJob(what, proc, log, driver.time.monotonic()))
+    driver.finish_side_jobs(jobs, poll_s=0.05)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("  quick: done in")
+    assert lines[1].startswith("  fails FAILED (exit 3;") and lines[1].endswith("it broke")
+    assert lines[2].startswith("  stuck FAILED (timed out;")
+    assert all(job.proc.poll() is not None for job in jobs)

@@ -86,3 +86,23 @@ def test_the_claims_judged_on_the_measured_evidence(measured, tmp_path):
 def test_an_unknown_evidence_section_is_refused():
     with pytest.raises(KeyError, match="evidence"):
         results_summary.build("t", quick=True, provenance={}, schemes=[], evidence={"x": {}})
+
+
+def test_the_untimed_sections_log_in_on_a_cheap_hash(db, settings):
+    """make bench runs them beside the instruction counts: they leave the timed one out,
+    and the account they log in as is hashed with the untimed hasher (not PBKDF2 at
+    its real cost, which made them 46 s of every run)."""
+    from django.contrib.auth import get_user_model
+
+    from lab.seed import seed_username
+
+    pbkdf2 = settings.PASSWORD_HASHER_CHOICES["pbkdf2"]
+    settings.PASSWORD_HASHERS = [pbkdf2, *(h for h in settings.PASSWORD_HASHERS if h != pbkdf2)]
+    cache.clear()
+    seed_users(2)
+    found = evidence.collect_untimed()
+    assert list(found) == [name for name in evidence.PRODUCERS if name not in evidence.TIMED]
+    assert [name for name, section in found.items() if "error" in section] == []
+    stored = get_user_model()._default_manager.get(username=seed_username(1)).password
+    assert stored.startswith(f"{evidence.UNTIMED_HASHER}$")
+    cache.clear()
