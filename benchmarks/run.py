@@ -388,10 +388,35 @@ def stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
+class PhaseClock:
+    """Wall seconds of each phase of the run, in order (``provenance.phase_seconds``):
+    where ``make bench``'s time goes."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.monotonic()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> float:
+        """End the phase ``name`` now; return its seconds."""
+        now = time.monotonic()
+        self.laps[name] = round(now - self.last, 1)
+        self.last = now
+        return self.laps[name]
+
+    def total(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.start
+
+    def line(self) -> str:
+        """``phases: setup 7 s, suites 88 s, ... (N s in all)``."""
+        laps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.laps.items())
+        return f"phases: {laps} ({self.total():.0f} s in all)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the whole benchmark; return the process exit code."""
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    started = time.monotonic()
+    clock = PhaseClock()
     with tempfile.TemporaryDirectory(prefix="authlab-bench-") as tmp:
         db_path = Path(tmp) / "bench.sqlite3"
         use_database(db_path)
@@ -403,17 +428,19 @@ def main(argv: list[str] | None = None) -> int:
         say(f"authlab bench ({'QUICK' if args.quick else 'full'}): run folder {run_dir}")
         setup_django()
         say(
-            f"database ready (migrated, seeded) in {time.monotonic() - started:.1f} s; "
+            f"database ready (migrated, seeded) in {clock.lap('setup'):.1f} s; "
             "verifying every scheme, then timing ..."
         )
         code = run_suites(run_dir, pol, db_path, args.select)
+        clock.lap("suites")
         evidence = evidence_phase(run_dir, side_jobs(args))
+        clock.lap("evidence and side jobs")
     verification = read_json(run_dir / VERIFICATION_FILE)
     benchmark_json = read_json(run_dir / "benchmark.json")
     if verification is None or benchmark_json is None:
         say(f"FAILED: the suites stopped early (exit {code}); see {run_dir / PYTEST_LOG}")
         return 1
-    return finish(args, pol, run_dir, code, verification, benchmark_json, started, evidence)
+    return finish(args, pol, run_dir, code, verification, benchmark_json, clock, evidence)
 
 
 def side_jobs(args) -> tuple[str, ...]:
@@ -454,7 +481,7 @@ def finish(
     code: int,
     verification: dict,
     benchmark_json: dict,
-    started: float,
+    clock: PhaseClock,
     evidence: dict | None = None,
 ) -> int:
     """Write the summary, run the load phase and the report, mark the run complete."""
@@ -477,19 +504,24 @@ def finish(
         run_dir / "queries.json", queries_by_scheme(read_records(benchmark_json))
     )
     runs.atomic_write_json(run_dir / "summary.json", summary)
-    say(f"in-process benchmarks done in {time.monotonic() - started:.0f} s")
+    say(f"in-process benchmarks done in {clock.total():.0f} s")
     add_instructions(summary, read_json(run_dir / INSTRUCTIONS_FILE))
     if args.no_load:
         summary["load"] = {"ran": False, "reason": "skipped (--no-load / LOAD=0)"}
     else:
         load_phase(run_dir, pol.quick, summary)
+        clock.lap("load")
     if not (args.no_servers or args.select):
         servers_phase(run_dir, pol.quick, summary)
+        clock.lap("servers")
+    summary["provenance"]["phase_seconds"] = dict(clock.laps)
     runs.atomic_write_json(run_dir / "summary.json", summary)
     report = None if args.no_report else report_phase(run_dir)
+    clock.lap("report")
     say("")
     say(table(summary))
     say("\n" + noise_line(summary["noise"]))
+    say(clock.line())
     failed = [n for n, v in verification.items() if not v.get("ok")]
     if code != 0 or failed or args.select:
         why = (
@@ -501,6 +533,6 @@ def finish(
         say(f"run folder: {run_dir}")
         return 1 if code or failed else 0
     runs.mark_complete(run_dir)
-    say(f"run folder: {run_dir}  ({time.monotonic() - started:.0f} s in all)")
+    say(f"run folder: {run_dir}  ({clock.total():.0f} s in all)")
     say(f"report: {report}" if report else "report: (not built)")
     return 0

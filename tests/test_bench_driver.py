@@ -143,6 +143,9 @@ def test_provenance_names_the_hasher_and_the_rounds(summary):
     assert provenance["profile"] == "lab.settings.bench"
     assert provenance["rounds"]["quick"] is True
     assert provenance["database"]["vendor"]
+    # LOAD=0 and a partial run (no servers): those phases are absent, not zero.
+    assert list(provenance["phase_seconds"]) == ["setup", "suites", "evidence and side jobs"]
+    assert all(seconds >= 0 for seconds in provenance["phase_seconds"].values())
 
 
 def test_queries_json_holds_the_statements(partial_run):
