@@ -11,15 +11,19 @@ in a header and in a cookie, and what a client gets beyond it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from infra import procs
 from infra import servers as infra_servers
 
 SETTINGS = "lab.settings.bench"
@@ -30,7 +34,6 @@ FULL_WINDOWS = (0.5, 2.0)
 CONNECTIONS = 4
 #: Open-loop arrival rate as a fraction of the closed-loop capacity.
 LOAD_FRACTION = 0.5
-ACCOUNTS = 2
 #: Every server serves the same seeded account (one login per scheme for the phase).
 ACCOUNT = 1
 
@@ -44,7 +47,7 @@ def run_servers(
     say=print,
 ) -> dict[str, Any]:
     """Measure every scheme under each server; return ``{"servers": {...}, "meta": {...}}``."""
-    from loadtests.orchestrate import prepare_database
+    from loadtests import database
     from schemes import registry
 
     names = names or (infra_servers.QUICK if quick else infra_servers.FULL)
@@ -59,28 +62,31 @@ def run_servers(
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             "AUTHLAB_SQLITE_PATH": str(Path(tmp) / "servers.sqlite3"),
         }
-        prepare_database(env, ACCOUNTS)  # one database for every server
+        # One database for every server: the load phase's template (same accounts), copied.
+        database.fresh_copy(env, database.ACCOUNTS)
         logins: dict[str, dict[str, str]] = {}
-        for name in names:
-            server = infra_servers.SERVERS[name]
-            started = time.monotonic()
-            with (
-                (out / f"{name}.log").open("ab") as log,
-                infra_servers.serve(server, env, log) as (url, port, proc),
-            ):
-                rows = measure_schemes(chosen, url, port, proc.pid, logins, warmup, window)
-                measured = time.monotonic()
-                limits = header_limits(port, registry, ACCOUNT)
-            add_ratios(rows)
-            dimension[name] = {
-                "server": server.provenance(),
-                "header_limits": limits,
-                "schemes": rows,
-            }
-            say(
-                f"  {name}: {len(rows)} schemes in {measured - started:.1f} s, "
-                f"header limits in {time.monotonic() - measured:.1f} s"
-            )
+        with login_server(env, out / "logins.log") as log_in_all:
+            for name in names:
+                server = infra_servers.SERVERS[name]
+                started = time.monotonic()
+                with (
+                    (out / f"{name}.log").open("ab") as log,
+                    infra_servers.serve(server, env, log) as (url, port, proc),
+                ):
+                    logins = logins or log_in_all(chosen)
+                    rows = measure_schemes(chosen, url, port, proc.pid, logins, warmup, window)
+                    measured = time.monotonic()
+                    limits = header_limits(port, registry, ACCOUNT)
+                add_ratios(rows)
+                dimension[name] = {
+                    "server": server.provenance(),
+                    "header_limits": limits,
+                    "schemes": rows,
+                }
+                say(
+                    f"  {name}: {len(rows)} schemes in {measured - started:.1f} s, "
+                    f"header limits in {time.monotonic() - measured:.1f} s"
+                )
     meta = {
         "servers": list(names),
         "warmup_s": warmup,
@@ -105,23 +111,78 @@ def _open_threads() -> int:
     return OPEN_THREADS
 
 
+#: Logins in flight at once on the login server (two sync workers: one per core).
+LOGIN_THREADS = 4
+
+
+@contextlib.contextmanager
+def login_server(env: dict[str, str], log_path: Path) -> Iterator[Callable[[list], dict]]:
+    """A gunicorn of the lab's default shape (a sync worker per core, unpinned) on the
+    phase's database, booting beside the first measured server; yield ``log_in_all``.
+
+    Logins are not figures here, and a measured server has one worker: its password
+    hashes would run one after another. ``log_in_all(schemes)`` logs every scheme in
+    on this server, several at once, stops it and returns the GET headers by scheme
+    (the measured servers check each credential before using it: :func:`login`).
+    """
+    with log_path.open("ab") as log:
+        port = procs.free_port()
+        proc = procs.spawn(
+            procs.gunicorn_command("127.0.0.1", port),
+            cwd=infra_servers.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+        def log_in_all(chosen: list) -> dict[str, dict[str, str]]:
+            url = f"http://127.0.0.1:{port}"
+            try:
+                procs.wait_http(f"{url}/api/v1/schemes/", timeout=60, proc=proc)
+                with ThreadPoolExecutor(LOGIN_THREADS) as pool:
+                    headers = pool.map(lambda s: login(s, url, ACCOUNT), chosen)
+                    return {s.name: h for s, h in zip(chosen, headers, strict=True)}
+            finally:
+                procs.stop(proc)  # before any measurement starts
+
+        try:
+            yield log_in_all
+        finally:
+            procs.stop(proc)
+
+
 def login(scheme, url: str, account: int, headers: dict[str, str] | None = None) -> dict[str, str]:
     """Log in as the scheme's client does (unless ``headers`` came from an earlier
-    login on the same database) and check one answer; return its GET headers."""
+    login on the same database) and check one answer; return its GET headers.
+
+    Earlier headers this server refuses (jwt-short's token lives 60 s) are replaced
+    by a login here."""
+    if headers is not None:
+        with contextlib.suppress(RuntimeError):
+            return checked(scheme, url, account, headers)
     from lab.seed import SEED_PASSWORD, seed_username
     from schemes.base import Credential
     from schemes.transports import HttpTransport
 
     transport = HttpTransport(url)
-    username = seed_username(account)
     try:
-        if headers is None:
-            credential = scheme.obtain(transport, username, SEED_PASSWORD) or Credential()
-            headers = scheme_headers(credential)
+        credential = scheme.obtain(transport, seed_username(account), SEED_PASSWORD)
+    finally:
+        transport.close()
+    return checked(scheme, url, account, scheme_headers(credential or Credential()))
+
+
+def checked(scheme, url: str, account: int, headers: dict[str, str]) -> dict[str, str]:
+    """``headers``, once ``whoami/`` at ``url`` answered them with the right user."""
+    from lab.seed import seed_username
+    from schemes.transports import HttpTransport
+
+    transport = HttpTransport(url)
+    try:
         reply = transport.get(scheme.url("whoami"), headers)
     finally:
         transport.close()
-    expected = None if scheme.is_baseline else username
+    expected = None if scheme.is_baseline else seed_username(account)
     body = reply.body if isinstance(reply.body, dict) else {}
     if reply.status != 200 or body.get("username") != expected:
         raise RuntimeError(f"{scheme.name} at {url}: HTTP {reply.status} {reply.body!r}"[:300])
@@ -129,8 +190,9 @@ def login(scheme, url: str, account: int, headers: dict[str, str] | None = None)
 
 
 def measure_schemes(chosen, url: str, port: int, pid: int, logins: dict, warmup, window) -> dict:
-    """Log every scheme in (once per phase: ``logins`` keeps the credentials, valid on
-    every server of the shared database), then run one generator child over them all."""
+    """Check every scheme's credential here (``logins``: one login per scheme for the
+    phase, valid on every server of the shared database; a missing one is made here),
+    then run one generator child over them all."""
     targets = []
     for s in chosen:
         logins[s.name] = login(s, url, ACCOUNT, logins.get(s.name))

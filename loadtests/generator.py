@@ -65,6 +65,11 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
     )
     own.add_argument("--server-pid", type=int, default=0, help="gunicorn master, for its CPU")
     own.add_argument("--login-timeout", type=float, default=120.0)
+    own.add_argument(
+        "--wait-for-go",
+        action="store_true",
+        help="read a line on stdin before the first scheme (the server is then ready)",
+    )
     mine, rest = own.parse_known_args(argv)
     profile = FULL.updated(mine)
     vars(mine).update({f: getattr(profile, f) for f in ("warmup_s", "duration_s")})
@@ -328,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     procs.die_with_parent()
+    # Imports done: the orchestrator started this while the server was booting.
+    if mine.wait_for_go and not sys.stdin.readline():
+        print("no go from the orchestrator (stdin closed)", file=sys.stderr)
+        return 1
     env = Environment(
         user_classes=list(classes.values()),
         events=locust.events,
