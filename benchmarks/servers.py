@@ -18,12 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from infra import procs
 from infra import servers as infra_servers
 
 SETTINGS = "lab.settings.bench"
@@ -65,28 +62,26 @@ def run_servers(
         # One database for every server: the load phase's template (same accounts), copied.
         database.fresh_copy(env, database.ACCOUNTS)
         logins: dict[str, dict[str, str]] = {}
-        with login_server(env, out / "logins.log") as log_in_all:
-            for name in names:
-                server = infra_servers.SERVERS[name]
-                started = time.monotonic()
-                with (
-                    (out / f"{name}.log").open("ab") as log,
-                    infra_servers.serve(server, env, log) as (url, port, proc),
-                ):
-                    logins = logins or log_in_all(chosen)
-                    rows = measure_schemes(chosen, url, port, proc.pid, logins, warmup, window)
-                    measured = time.monotonic()
-                    limits = header_limits(port, registry, ACCOUNT)
-                add_ratios(rows)
-                dimension[name] = {
-                    "server": server.provenance(),
-                    "header_limits": limits,
-                    "schemes": rows,
-                }
-                say(
-                    f"  {name}: {len(rows)} schemes in {measured - started:.1f} s, "
-                    f"header limits in {time.monotonic() - measured:.1f} s"
-                )
+        for name in names:
+            server = infra_servers.SERVERS[name]
+            started = time.monotonic()
+            with (
+                (out / f"{name}.log").open("ab") as log,
+                infra_servers.serve(server, env, log) as (url, port, proc),
+            ):
+                rows = measure_schemes(chosen, url, port, proc.pid, logins, warmup, window)
+                measured = time.monotonic()
+                limits = header_limits(port, registry, ACCOUNT)
+            add_ratios(rows)
+            dimension[name] = {
+                "server": server.provenance(),
+                "header_limits": limits,
+                "schemes": rows,
+            }
+            say(
+                f"  {name}: {len(rows)} schemes in {measured - started:.1f} s, "
+                f"header limits in {time.monotonic() - measured:.1f} s"
+            )
     meta = {
         "servers": list(names),
         "warmup_s": warmup,
@@ -109,46 +104,6 @@ def _open_threads() -> int:
     from loadtests.openloop import OPEN_THREADS
 
     return OPEN_THREADS
-
-
-#: Logins in flight at once on the login server (two sync workers: one per core).
-LOGIN_THREADS = 4
-
-
-@contextlib.contextmanager
-def login_server(env: dict[str, str], log_path: Path) -> Iterator[Callable[[list], dict]]:
-    """A gunicorn of the lab's default shape (a sync worker per core, unpinned) on the
-    phase's database, booting beside the first measured server; yield ``log_in_all``.
-
-    Logins are not figures here, and a measured server has one worker: its password
-    hashes would run one after another. ``log_in_all(schemes)`` logs every scheme in
-    on this server, several at once, stops it and returns the GET headers by scheme
-    (the measured servers check each credential before using it: :func:`login`).
-    """
-    with log_path.open("ab") as log:
-        port = procs.free_port()
-        proc = procs.spawn(
-            procs.gunicorn_command("127.0.0.1", port),
-            cwd=infra_servers.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-        def log_in_all(chosen: list) -> dict[str, dict[str, str]]:
-            url = f"http://127.0.0.1:{port}"
-            try:
-                procs.wait_http(f"{url}/api/v1/schemes/", timeout=60, proc=proc)
-                with ThreadPoolExecutor(LOGIN_THREADS) as pool:
-                    headers = pool.map(lambda s: login(s, url, ACCOUNT), chosen)
-                    return {s.name: h for s, h in zip(chosen, headers, strict=True)}
-            finally:
-                procs.stop(proc)  # before any measurement starts
-
-        try:
-            yield log_in_all
-        finally:
-            procs.stop(proc)
 
 
 def login(scheme, url: str, account: int, headers: dict[str, str] | None = None) -> dict[str, str]:
@@ -190,9 +145,8 @@ def checked(scheme, url: str, account: int, headers: dict[str, str]) -> dict[str
 
 
 def measure_schemes(chosen, url: str, port: int, pid: int, logins: dict, warmup, window) -> dict:
-    """Check every scheme's credential here (``logins``: one login per scheme for the
-    phase, valid on every server of the shared database; a missing one is made here),
-    then run one generator child over them all."""
+    """Log every scheme in (once per phase: ``logins`` keeps the credentials, valid on
+    every server of the shared database), then run one generator child over them all."""
     targets = []
     for s in chosen:
         logins[s.name] = login(s, url, ACCOUNT, logins.get(s.name))
