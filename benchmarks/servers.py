@@ -59,9 +59,11 @@ def run_servers(
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             "AUTHLAB_SQLITE_PATH": str(Path(tmp) / "servers.sqlite3"),
         }
-        # One database for every server: the load phase's template (same accounts), copied.
-        database.fresh_copy(env, database.ACCOUNTS)
-        logins: dict[str, dict[str, str]] = {}
+        # One database for every server: the load phase's, with its logins of account 1
+        # (checked before use), or a copy of the migrated template.
+        logins = database.take_over(env, database.ACCOUNTS)
+        if logins:
+            say(f"  {len(logins)} logins taken over from the load phase")
         for name in names:
             server = infra_servers.SERVERS[name]
             started = time.monotonic()

@@ -4,15 +4,21 @@
 fresh SQLite file. Migrating costs seconds of CPU (every app's migrations, in a Django
 process of its own); copying a migrated file costs milliseconds. :func:`fresh_copy`
 therefore migrates and seeds a *template* the first time a process asks for one (per
-settings: the environment the server would see, its database path aside) and copies it
-with SQLite's backup API after that: each phase still starts from a database no server
-has touched, as it did when it migrated its own.
+settings: the lab's settings variables the server would see, its database path aside) and copies it
+with SQLite's backup API after that.
+
+Logins are not figures either, but with the real password hasher each costs a hash
+(~0.5 s). The load phase logs account 1 in on every scheme anyway, so it hands its
+database and those credentials over (:func:`hand_over`); the servers phase takes them
+(:func:`take_over`) instead of logging in again, and checks each before use (one a
+server refuses is made again there).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -49,9 +55,19 @@ def prepare_database(env: dict[str, str], accounts: int) -> None:
     )
 
 
+#: What lab/env.py reads besides the ``AUTHLAB_*`` variables, and the settings module.
+SETTINGS_VARIABLES = ("DJANGO_SETTINGS_MODULE", "DB", "DATABASE_URL", "CACHE", "REDIS_URL")
+
+
 def template_key(env: dict[str, str], accounts: int) -> tuple:
-    """What a template depends on: every variable the server sees but its own path."""
-    return (accounts, tuple(sorted((k, v) for k, v in env.items() if k != PATH_ENV)))
+    """What a template depends on: the lab's settings variables but its own path (the
+    rest of the environment, e.g. pytest's PYTEST_CURRENT_TEST, changes nothing)."""
+    settings = {
+        k: v
+        for k, v in env.items()
+        if (k.startswith("AUTHLAB_") or k in SETTINGS_VARIABLES) and k != PATH_ENV
+    }
+    return (accounts, tuple(sorted(settings.items())))
 
 
 def template(env: dict[str, str], accounts: int) -> Path:
@@ -78,8 +94,42 @@ def fresh_copy(env: dict[str, str], accounts: int) -> None:
     if not uses_sqlite(env):
         prepare_database(env, accounts)
         return
-    source, target = template(env, accounts), Path(env[PATH_ENV])
-    # The backup API copies a consistent snapshot, WAL contents included.
+    _backup(template(env, accounts), Path(env[PATH_ENV]))
+
+
+# --- the load phase's database and logins, handed over to the servers phase -------------
+_handed: dict[tuple, tuple[Path, Path]] = {}
+
+
+def hand_over(env: dict[str, str], accounts: int, logins: Path) -> None:
+    """Keep ``env``'s database as it is now and the logins in ``logins`` (``{scheme: GET
+    headers}`` of account 1, made on it) for the next phase with the same settings."""
+    folder = Path(tempfile.mkdtemp(prefix="authlab-handover-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    kept = folder / "handover.sqlite3"
+    _backup(Path(env[PATH_ENV]), kept)
+    if logins.exists():
+        shutil.copyfile(logins, folder / "logins.json")
+    with _lock:
+        _handed[template_key(env, accounts)] = (kept, folder / "logins.json")
+
+
+def take_over(env: dict[str, str], accounts: int) -> dict[str, dict[str, str]]:
+    """Put the database an earlier phase handed over at ``env``'s path and return its
+    logins; without one (or not SQLite), a fresh copy and no logins. Taken once."""
+    with _lock:
+        handed = _handed.pop(template_key(env, accounts), None)
+    if handed is None or not uses_sqlite(env):
+        fresh_copy(env, accounts)
+        return {}
+    kept, logins = handed
+    _backup(kept, Path(env[PATH_ENV]))
+    return json.loads(logins.read_text()) if logins.exists() else {}
+
+
+def _backup(source: Path, target: Path) -> None:
+    # The backup API copies a consistent snapshot, WAL contents included, even while a
+    # server still holds the source open.
     with (
         contextlib.closing(sqlite3.connect(source)) as src,
         contextlib.closing(sqlite3.connect(target)) as dst,

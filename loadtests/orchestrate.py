@@ -117,9 +117,11 @@ def run_load(
             # The generator imports locust and Django while gunicorn boots and the
             # database is prepared; it starts its first scheme once the server serves.
             generator: list[subprocess.Popen] = []
+            logins = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "logins.json"
 
             def start_generator(url: str, pid: int, env: dict[str, str]) -> None:
-                generator.append(spawn_generator(command, url, pid, env, wait=True))
+                extra = ["--handover", str(logins)]
+                generator.append(spawn_generator([*command, *extra], url, pid, env, wait=True))
                 stack.callback(procs.stop, generator[0])
 
             server = lab_server(
@@ -127,14 +129,15 @@ def run_load(
             )
             url, pid, env = stack.enter_context(server)
             go(generator[0])
-            proc = generator[0]
+            wait_generator(generator[0], profile, schemes)
+            database.hand_over(env, accounts, logins)  # to the servers phase
         else:
             env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
             url, pid = base_url.rstrip("/"), 0
             workers = threads = None  # not ours: unknown
             proc = spawn_generator(command, url, pid, env, wait=False)
             stack.callback(procs.stop, proc)
-        wait_generator(proc, profile, schemes)
+            wait_generator(proc, profile, schemes)
     results = read_results(out, schemes)
     return {
         "meta": meta(results, profile, url, workers, threads, generators, own=base_url is None),

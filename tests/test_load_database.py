@@ -7,6 +7,7 @@ Real migrations into real SQLite files, real child processes; nothing timed.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -33,6 +34,7 @@ def migrations(monkeypatch):
 
     monkeypatch.setattr(database, "prepare_database", counted)
     monkeypatch.setattr(database, "_templates", {})
+    monkeypatch.setattr(database, "_handed", {})
     return calls
 
 
@@ -66,6 +68,23 @@ def test_one_migration_serves_both_phases_and_the_copies_are_independent(tmp_pat
     assert _users(paths[0]) == ["user1", "user2"]
     assert _users(paths[1]) == ["user1", "user2", "user3"]  # ...never reach the other's
     assert _users(Path(migrations[0])) == ["user1", "user2", "user3"]
+
+
+def test_a_phase_hands_its_database_and_logins_to_the_next_once(tmp_path, migrations):
+    load, servers = _env(tmp_path, "load"), _env(tmp_path, "servers")
+    database.fresh_copy(load, 2)
+    with contextlib.closing(sqlite3.connect(load[database.PATH_ENV])) as db:
+        db.execute("UPDATE auth_user SET username = 'renamed' WHERE username = 'user2'")
+        db.commit()
+    logins = tmp_path / "logins.json"
+    logins.write_text(json.dumps({"token": {"Authorization": "Token abc"}}))
+    database.hand_over(load, 2, logins)
+    assert database.take_over(servers, 2) == {"token": {"Authorization": "Token abc"}}
+    assert _users(Path(servers[database.PATH_ENV])) == ["user1", "renamed"]
+    again = _env(tmp_path, "again")
+    assert database.take_over(again, 2) == {}  # taken once: the template's copy now
+    assert _users(Path(again[database.PATH_ENV])) == ["user1", "user2"]
+    assert len(migrations) == 1
 
 
 def test_other_settings_or_accounts_get_their_own_template(tmp_path, migrations):
