@@ -3,8 +3,9 @@
 ``make load`` runs :func:`main` (its own run folder and ``summary.json``); ``make
 bench`` calls :func:`run_load` for its load phase. Neither imports locust here: the
 load runs in a child process (:mod:`loadtests.generator`), against a gunicorn this
-module starts on loopback (its own SQLite file, migrated and seeded) unless a
-``base_url`` is given.
+module starts on loopback unless a ``base_url`` is given: on its own copy of a migrated,
+seeded SQLite template (:mod:`loadtests.database`), which it hands over, with account
+1's logins, to the servers phase. The generator imports while gunicorn boots.
 """
 
 from __future__ import annotations
