@@ -11,6 +11,7 @@ in a header and in a cookie, and what a client gets beyond it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -30,7 +31,6 @@ FULL_WINDOWS = (0.5, 2.0)
 CONNECTIONS = 4
 #: Open-loop arrival rate as a fraction of the closed-loop capacity.
 LOAD_FRACTION = 0.5
-ACCOUNTS = 2
 #: Every server serves the same seeded account (one login per scheme for the phase).
 ACCOUNT = 1
 
@@ -44,7 +44,7 @@ def run_servers(
     say=print,
 ) -> dict[str, Any]:
     """Measure every scheme under each server; return ``{"servers": {...}, "meta": {...}}``."""
-    from loadtests.orchestrate import prepare_database
+    from loadtests import database
     from schemes import registry
 
     names = names or (infra_servers.QUICK if quick else infra_servers.FULL)
@@ -59,8 +59,11 @@ def run_servers(
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             "AUTHLAB_SQLITE_PATH": str(Path(tmp) / "servers.sqlite3"),
         }
-        prepare_database(env, ACCOUNTS)  # one database for every server
-        logins: dict[str, dict[str, str]] = {}
+        # One database for every server: the load phase's, with its logins of account 1
+        # (checked before use), or a copy of the migrated template.
+        logins = database.take_over(env, database.ACCOUNTS)
+        if logins:
+            say(f"  {len(logins)} logins taken over from the load phase")
         for name in names:
             server = infra_servers.SERVERS[name]
             started = time.monotonic()
@@ -107,21 +110,36 @@ def _open_threads() -> int:
 
 def login(scheme, url: str, account: int, headers: dict[str, str] | None = None) -> dict[str, str]:
     """Log in as the scheme's client does (unless ``headers`` came from an earlier
-    login on the same database) and check one answer; return its GET headers."""
+    login on the same database) and check one answer; return its GET headers.
+
+    Earlier headers this server refuses (jwt-short's token lives 60 s) are replaced
+    by a login here."""
+    if headers is not None:
+        with contextlib.suppress(RuntimeError):
+            return checked(scheme, url, account, headers)
     from lab.seed import SEED_PASSWORD, seed_username
     from schemes.base import Credential
     from schemes.transports import HttpTransport
 
     transport = HttpTransport(url)
-    username = seed_username(account)
     try:
-        if headers is None:
-            credential = scheme.obtain(transport, username, SEED_PASSWORD) or Credential()
-            headers = scheme_headers(credential)
+        credential = scheme.obtain(transport, seed_username(account), SEED_PASSWORD)
+    finally:
+        transport.close()
+    return checked(scheme, url, account, scheme_headers(credential or Credential()))
+
+
+def checked(scheme, url: str, account: int, headers: dict[str, str]) -> dict[str, str]:
+    """``headers``, once ``whoami/`` at ``url`` answered them with the right user."""
+    from lab.seed import seed_username
+    from schemes.transports import HttpTransport
+
+    transport = HttpTransport(url)
+    try:
         reply = transport.get(scheme.url("whoami"), headers)
     finally:
         transport.close()
-    expected = None if scheme.is_baseline else username
+    expected = None if scheme.is_baseline else seed_username(account)
     body = reply.body if isinstance(reply.body, dict) else {}
     if reply.status != 200 or body.get("username") != expected:
         raise RuntimeError(f"{scheme.name} at {url}: HTTP {reply.status} {reply.body!r}"[:300])

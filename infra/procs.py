@@ -92,6 +92,11 @@ def port_free(host: str, port: int) -> bool:
         return True
 
 
+#: Readiness polling: a refused connection costs well under a millisecond, and every
+#: server start of a run waits on this (half the interval on average).
+POLL_S = 0.02
+
+
 def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
     """Wait until ``url`` answers any HTTP status; fail early if ``proc`` exits."""
     deadline = time.monotonic() + timeout
@@ -104,7 +109,7 @@ def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = N
         except urllib.error.HTTPError:
             return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(POLL_S)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 

@@ -65,6 +65,17 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
     )
     own.add_argument("--server-pid", type=int, default=0, help="gunicorn master, for its CPU")
     own.add_argument("--login-timeout", type=float, default=120.0)
+    own.add_argument(
+        "--handover",
+        type=Path,
+        default=None,
+        help="write {scheme: GET headers} of account 1's login here (JSON, for a later phase)",
+    )
+    own.add_argument(
+        "--wait-for-go",
+        action="store_true",
+        help="read a line on stdin before the first scheme (the server is then ready)",
+    )
     mine, rest = own.parse_known_args(argv)
     profile = FULL.updated(mine)
     vars(mine).update({f: getattr(profile, f) for f in ("warmup_s", "duration_s")})
@@ -125,8 +136,11 @@ def generators(runner) -> int:
     return runner.worker_count if isinstance(runner, MasterRunner) else 1
 
 
-def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dict[str, Any]:
-    """Run ``user_class``'s scheme for warm-up + window and return its raw figures."""
+def measure(
+    env: Environment, user_class: type, mine: argparse.Namespace
+) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """Run ``user_class``'s scheme for warm-up + window; return its raw figures, and the
+    GET headers of account 1's login (``None``: no user of this process had it)."""
     runner = env.runner
     users = env.parsed_options.num_users
     clock = Phases()
@@ -141,6 +155,7 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
         "every user's first answer",
     )
     verification = verify(user_class, recorder.COLLECTOR.ready, status_without)
+    handover = next((a["headers"] for a in recorder.COLLECTOR.ready if a.get("headers")), None)
     clock.lap("login_and_first_answer")
     gevent.sleep(mine.warmup_s)
     clock.lap("warmup")
@@ -187,7 +202,7 @@ def measure(env: Environment, user_class: type, mine: argparse.Namespace) -> dic
         "locust_stats": login_stats,
         "locust_reports": [str(p.relative_to(mine.out)) for p in reports],
         "phases_s": clock.laps,
-    }
+    }, handover
 
 
 class Phases:
@@ -328,6 +343,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     procs.die_with_parent()
+    # Imports done: the orchestrator started this while the server was booting.
+    if mine.wait_for_go and not sys.stdin.readline():
+        print("no go from the orchestrator (stdin closed)", file=sys.stderr)
+        return 1
     env = Environment(
         user_classes=list(classes.values()),
         events=locust.events,
@@ -352,9 +371,14 @@ def main(argv: list[str] | None = None) -> int:
                 600 if mine.master else 60,  # remote workers are started by hand
                 f"{options.expect_workers} locust workers",
             )
+        logins: dict[str, dict[str, str]] = {}
         for order, name in enumerate(chosen):
-            result = {"order": order, **measure(env, classes[name], mine)}
+            figures, headers = measure(env, classes[name], mine)
+            result = {"order": order, **figures}
             atomic_write_json(mine.out / f"{name}.json", result)
+            if headers is not None and mine.handover:
+                logins[name] = headers
+                atomic_write_json(mine.handover, logins)  # live credentials: not in --out
             print(
                 f"{name}: {result['rps']} req/s, p50 {result['latency']['p50_us']} us, "
                 f"{result['failures']} failures",

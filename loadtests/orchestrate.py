@@ -3,8 +3,9 @@
 ``make load`` runs :func:`main` (its own run folder and ``summary.json``); ``make
 bench`` calls :func:`run_load` for its load phase. Neither imports locust here: the
 load runs in a child process (:mod:`loadtests.generator`), against a gunicorn this
-module starts on loopback (its own SQLite file, migrated and seeded) unless a
-``base_url`` is given.
+module starts on loopback unless a ``base_url`` is given: on its own copy of a migrated,
+seeded SQLite template (:mod:`loadtests.database`), which it hands over, with account
+1's logins, to the servers phase. The generator imports while gunicorn boots.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infra import procs
+from loadtests import database
 from loadtests.options import FULL, QUICK, Profile
 from loadtests.stats import min_samples
 from results.runs import BASE_DIR, atomic_write_json
@@ -62,7 +64,7 @@ class Generators:
 
 
 #: Seeded accounts: every simulated user logs in as its own one.
-ACCOUNTS = 100
+ACCOUNTS = database.ACCOUNTS
 
 
 def default_gunicorn_workers() -> int:
@@ -111,14 +113,32 @@ def run_load(
     threads = gunicorn_threads or 1
     accounts = max(ACCOUNTS, profile.users)
     with contextlib.ExitStack() as stack:
+        command = generator_command(out, profile, schemes, generators, accounts)
         if base_url is None:
-            server = lab_server(workers, threads, accounts, log=out / "gunicorn.log")
+            # The generator imports locust and Django while gunicorn boots and the
+            # database is prepared; it starts its first scheme once the server serves.
+            generator: list[subprocess.Popen] = []
+            logins = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "logins.json"
+
+            def start_generator(url: str, pid: int, env: dict[str, str]) -> None:
+                extra = ["--handover", str(logins)]
+                generator.append(spawn_generator([*command, *extra], url, pid, env, wait=True))
+                stack.callback(procs.stop, generator[0])
+
+            server = lab_server(
+                workers, threads, accounts, log=out / "gunicorn.log", booting=start_generator
+            )
             url, pid, env = stack.enter_context(server)
+            go(generator[0])
+            wait_generator(generator[0], profile, schemes)
+            database.hand_over(env, accounts, logins)  # to the servers phase
         else:
             env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
             url, pid = base_url.rstrip("/"), 0
             workers = threads = None  # not ours: unknown
-        run_generator(out, url, pid, env, profile, schemes, generators, accounts)
+            proc = spawn_generator(command, url, pid, env, wait=False)
+            stack.callback(procs.stop, proc)
+            wait_generator(proc, profile, schemes)
     results = read_results(out, schemes)
     return {
         "meta": meta(results, profile, url, workers, threads, generators, own=base_url is None),
@@ -129,19 +149,23 @@ def run_load(
 
 @contextlib.contextmanager
 def lab_server(
-    workers: int, threads: int, accounts: int, log: Path
+    workers: int,
+    threads: int,
+    accounts: int,
+    log: Path,
+    booting: Callable[[str, int, dict[str, str]], None] | None = None,
 ) -> Iterator[tuple[str, int, dict]]:
     """Serve the lab on a free loopback port from a fresh, seeded SQLite file.
 
-    gunicorn's own log (and Django's 4xx warnings) goes to ``log``.
+    gunicorn's own log (and Django's 4xx warnings) goes to ``log``. ``booting(url, pid,
+    env)`` is called as soon as gunicorn is started, before it serves.
     """
     with tempfile.TemporaryDirectory(prefix="authlab-load-") as tmp, log.open("ab") as log_file:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": SETTINGS,
-            "AUTHLAB_SQLITE_PATH": str(Path(tmp) / "load.sqlite3"),
+            database.PATH_ENV: str(Path(tmp) / "load.sqlite3"),
         }
-        prepare_database(env, accounts)
         port = procs.free_port()
         proc = procs.spawn(
             procs.gunicorn_command("127.0.0.1", port, workers, threads),
@@ -152,54 +176,69 @@ def lab_server(
         )
         try:
             url = f"http://127.0.0.1:{port}"
+            if booting is not None:
+                booting(url, proc.pid, env)
+            # While gunicorn boots: no worker reads the database before a request, and
+            # the readiness request below comes after the copy.
+            database.fresh_copy(env, accounts)
             procs.wait_http(f"{url}/api/v1/schemes/", proc=proc)
             yield url, proc.pid, env
         finally:
             procs.stop(proc)
 
 
-def prepare_database(env: dict[str, str], accounts: int) -> None:
-    """Migrate the database named by ``env`` and seed ``user1..user<accounts>``."""
-    manage = [sys.executable, str(BASE_DIR / "manage.py")]
-    for args in (["migrate", "--noinput", "-v0"], ["seed_users", "--count", str(accounts)]):
-        subprocess.run(
-            [*manage, *args], cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL
-        )
+#: Kept here for ``loadtests.ui`` and older callers.
+prepare_database = database.prepare_database
 
 
-def run_generator(
+def generator_command(
     out: Path,
-    url: str,
-    pid: int,
-    env: dict[str, str],
     profile: Profile,
     schemes: list[str] | None,
     generators: Generators,
     accounts: int,
-) -> None:
-    """Run :mod:`loadtests.generator` as a child process until it has measured every scheme."""
-    cmd = [
+) -> list[str]:
+    """The :mod:`loadtests.generator` command line (target and server PID aside)."""
+    return [
         sys.executable,
         "-m",
         "loadtests.generator",
         "--out",
         str(out),
-        "--host",
-        url,
         "-u",
         str(profile.users),
         *profile.args(skip=("users",)),
         "--accounts",
         str(accounts),
-        "--server-pid",
-        str(pid),
         *generators.args(),
         "--schemes",
         ",".join(schemes or []),
     ]
+
+
+def spawn_generator(
+    command: list[str], url: str, pid: int, env: dict[str, str], *, wait: bool
+) -> subprocess.Popen:
+    """Start the generator against ``url``; with ``wait`` it loads nothing before
+    :func:`go` (it imports meanwhile)."""
+    extra = ["--host", url, "--server-pid", str(pid), *(["--wait-for-go"] if wait else [])]
+    return procs.spawn(
+        [*command, *extra], cwd=BASE_DIR, env=env, stdin=subprocess.PIPE if wait else None
+    )
+
+
+def go(proc: subprocess.Popen) -> None:
+    """Tell a generator started with ``wait`` that the server is ready."""
+    assert proc.stdin is not None
+    with contextlib.suppress(BrokenPipeError):  # it died: wait_generator says how
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+
+
+def wait_generator(proc: subprocess.Popen, profile: Profile, schemes: list[str] | None) -> None:
+    """Wait until the generator has measured every scheme."""
     per_scheme = profile.warmup_s + profile.max_window_s + 120  # logins with a slow hasher
     timeout = 60 + per_scheme * (len(schemes) if schemes else 20)
-    proc = procs.spawn(cmd, cwd=BASE_DIR, env=env)
     try:
         code = proc.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -207,7 +246,7 @@ def run_generator(
     finally:
         procs.stop(proc)
     if code != 0:
-        raise RuntimeError(f"the load generator exited with {code}: {' '.join(cmd)}")
+        raise RuntimeError(f"the load generator exited with {code}: {' '.join(proc.args)}")
 
 
 def read_results(out: Path, schemes: list[str] | None) -> dict[str, dict[str, Any]]:

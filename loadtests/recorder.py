@@ -89,7 +89,8 @@ class Collector:
 
     def reset(self) -> None:
         """Forget the previous scheme's users and batches."""
-        #: One ``{"status", "username", "problem"}`` per user: its first checked answer.
+        #: One ``{"status", "username", "problem", "headers"}`` per user: its first
+        #: checked answer (``headers``: see :func:`user_ready`).
         self.ready: list[dict[str, Any]] = []
         self.batches: list[Batch] = []
 
@@ -120,11 +121,15 @@ def batch_from_message(data: dict[str, Any]) -> Batch:
     )
 
 
-def user_ready(environment, status: int, username: str | None, problem: str) -> None:
-    """Tell the orchestrating runner that a user has logged in and got its first answer."""
+def user_ready(
+    environment, status: int, username: str | None, problem: str, headers: dict | None = None
+) -> None:
+    """Tell the orchestrating runner that a user has logged in and got its first answer
+    (``headers``: its GET credential, when the runner hands it over to a later phase)."""
     runner = environment.runner
     if getattr(runner, INSTALLED, False):
-        runner.send_message(READY, {"status": status, "username": username, "problem": problem})
+        data = {"status": status, "username": username, "problem": problem, "headers": headers}
+        runner.send_message(READY, data)
 
 
 def install(environment) -> None:

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop_requested.set())
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
-    from loadtests.orchestrate import prepare_database
+    from loadtests.database import prepare_database
 
     try:
         prepare_database(env, args.seed)

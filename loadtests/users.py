@@ -103,7 +103,10 @@ class SchemeUser(FastHttpUser):
         if self.first:  # the runner waits for every user's first answer (its check)
             self.first = False
             username = body.get("username") if isinstance(body, dict) else None
-            recorder.user_ready(self.environment, response.status_code, username, problem)
+            # The first account's credential, for the servers phase (loadtests.database).
+            shared = self.username == seed_username(1) and not problem
+            headers = self.credential.headers_for("GET") if shared else None
+            recorder.user_ready(self.environment, response.status_code, username, problem, headers)
         if response.status_code == 401 and self.logged_in:
             self.credential = self._obtain()  # e.g. an access token expired: log in again
 

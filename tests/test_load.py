@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 
 import psutil
 import pytest
 
-from loadtests import orchestrate
+from loadtests import database, orchestrate
 from loadtests.stats import Batch, Sample, summarise
 from results.schema import LOAD_FIELDS
 from results.stats import latency_summary, percentile
@@ -84,6 +85,22 @@ def test_headless_load_every_scheme(single_process_run):
     assert result["meta"]["gunicorn_workers"] >= 1
     assert all(f["load_server_cpu_us_per_request"] > 0 for f in result["schemes"].values())
     assert all(f["load_bytes_per_request"] > 0 for f in result["schemes"].values())
+
+
+def test_the_load_phase_hands_its_database_and_logins_to_the_next_phase(
+    single_process_run, tmp_path
+):
+    """Account 1's credential per scheme, as the servers phase takes it over (once)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": orchestrate.SETTINGS,
+        database.PATH_ENV: str(tmp_path / "next.sqlite3"),
+    }
+    logins = database.take_over(env, orchestrate.ACCOUNTS)
+    with_login = [s.name for s in registry.all_schemes() if s.has_login]
+    assert set(with_login) <= set(logins) and "none" not in logins
+    assert logins["token"]["Authorization"].startswith("Token ")
+    assert database.take_over(env, orchestrate.ACCOUNTS) == {}  # taken once
 
 
 def test_credential_bytes_match_the_scheme(single_process_run):

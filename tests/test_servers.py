@@ -64,6 +64,21 @@ def test_each_server_serves_a_scheme_and_refuses_an_oversized_header_clearly(nam
         os.kill(pid, 0)
 
 
+def test_a_credential_the_server_refuses_is_replaced_by_a_login(server_env):
+    """The servers share one login per scheme; one a server refuses (jwt-short's token
+    expired since the first server) is made again there, one it accepts is kept."""
+    env, var = server_env
+    token = registry.get("token")
+    with (
+        open(var / "relogin.log", "ab") as log,
+        serve_with(SERVERS["gunicorn-sync"], env, log, pin=False) as (url, _, _proc),
+    ):
+        stale = {"Authorization": "Token " + "0" * 40}
+        fresh = login(token, url, account=1, headers=stale)
+        assert fresh != stale and fresh["Authorization"].startswith("Token ")
+        assert login(token, url, account=1, headers=fresh) is fresh
+
+
 def test_server_cpu_per_request_and_the_open_loop_count_requests(server_env):
     env, var = server_env
     with (
