@@ -18,30 +18,25 @@ they were.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import importlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks import policy as bench_policy
+from benchmarks.phases import SIDE_JOBS, PhaseClock, finish_side_jobs, say, start_side_jobs
 
 SETTINGS = "lab.settings.bench"
 PYTEST_LOG = "pytest.log"
 VERIFICATION_FILE = "verification.json"
 #: Written by benchmarks.instructions (its OUTPUT_FILE), read back into summary.json.
 INSTRUCTIONS_FILE = "instructions.json"
-
-
-def say(message: str) -> None:
-    """One progress line, flushed at once."""
-    print(message, flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -209,83 +204,6 @@ def run_provenance(pol: bench_policy.Policy, benchmark_json: dict[str, Any]) -> 
     )
 
 
-#: The phases that time nothing, each a child writing one file into the run folder: the
-#: instruction counts (valgrind counts instructions, not seconds: contention does not
-#: move them) and the claims producers that check behaviour (``make browser-claims``,
-#: ``make multiserver``). ``make bench`` runs them together, beside the untimed evidence,
-#: between the timed suites and the load phase: never beside a wall-clock timing.
-#: (name, module, what); a producer module's ``available()`` says when it cannot run.
-SIDE_JOBS = (
-    ("instructions", "instructions", "instruction counts under valgrind"),
-    ("browser_claims", "browser_claims", "browser claims in Chromium"),
-    ("multiserver", "multiserver", "two servers behind HAProxy (claim 5)"),
-)
-#: The longest a side job may take before it is stopped (its file is then missing).
-SIDE_JOB_TIMEOUT_S = 600
-
-
-@dataclasses.dataclass
-class SideJob:
-    """One running side job: its child, its log (``<name>.log`` in the run folder)."""
-
-    what: str
-    proc: subprocess.Popen
-    log: Path
-    started: float
-
-
-def start_side_jobs(run_dir: Path, names: tuple[str, ...]) -> list[SideJob]:
-    """Start the :data:`SIDE_JOBS` named ``names`` (those whose tools are installed)."""
-    from infra import procs
-
-    jobs = []
-    root = Path(__file__).resolve().parent.parent
-    for name, module, what in SIDE_JOBS:
-        if name not in names:
-            continue
-        if module != "instructions":
-            missing = importlib.import_module(f"benchmarks.{module}").available()
-            if missing:
-                say(f"{what} skipped ({missing}): its claims read 'not measured'")
-                continue
-        log = run_dir / f"{name}.log"
-        cmd = [sys.executable, "-m", f"benchmarks.{module}", "--out", str(run_dir)]
-        with log.open("w") as out:
-            proc = procs.spawn(cmd, cwd=root, stdout=out, stderr=subprocess.STDOUT)
-        jobs.append(SideJob(what, proc, log, time.monotonic()))
-    if jobs:
-        say("untimed, side by side: " + "; ".join(job.what for job in jobs) + " ...")
-    return jobs
-
-
-def finish_side_jobs(jobs: list[SideJob], poll_s: float = 0.2) -> None:
-    """Wait for every side job, saying how each ended as it ends (one past
-    :data:`SIDE_JOB_TIMEOUT_S` is stopped); a failed one leaves its file missing and the
-    other figures stand."""
-    from infra import procs
-
-    pending = list(jobs)
-    try:
-        while pending:
-            for job in list(pending):
-                took = time.monotonic() - job.started
-                code = job.proc.poll()
-                if code is None and took < SIDE_JOB_TIMEOUT_S:
-                    continue
-                pending.remove(job)
-                if code == 0:
-                    say(f"  {job.what}: done in {took:.0f} s")
-                    continue
-                procs.stop(job.proc)
-                why = "timed out" if code is None else f"exit {code}"
-                tail = job.log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-                say(f"  {job.what} FAILED ({why}; log {job.log}): {tail[0][-300:]}")
-            time.sleep(poll_s if pending else 0)
-    finally:  # interrupted: nothing is left running
-        for job in pending:
-            procs.stop(job.proc)
-
-
 def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
     """Run the load tests and merge their figures; record why when they cannot run."""
     from results.summary import add_load
@@ -388,31 +306,6 @@ def stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-class PhaseClock:
-    """Wall seconds of each phase of the run, in order (``provenance.phase_seconds``):
-    where ``make bench``'s time goes."""
-
-    def __init__(self) -> None:
-        self.start = self.last = time.monotonic()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str) -> float:
-        """End the phase ``name`` now; return its seconds."""
-        now = time.monotonic()
-        self.laps[name] = round(now - self.last, 1)
-        self.last = now
-        return self.laps[name]
-
-    def total(self) -> float:
-        """Seconds since the run started."""
-        return time.monotonic() - self.start
-
-    def line(self) -> str:
-        """``phases: setup 7 s, suites 88 s, ... (N s in all)``."""
-        laps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.laps.items())
-        return f"phases: {laps} ({self.total():.0f} s in all)"
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the whole benchmark; return the process exit code."""
     signal.signal(signal.SIGTERM, stop_on_sigterm)
@@ -433,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         code = run_suites(run_dir, pol, db_path, args.select)
         clock.lap("suites")
-        evidence = evidence_phase(run_dir, side_jobs(args))
+        evidence = evidence_phase(run_dir, side_jobs(args), load=not args.no_load)
         clock.lap("evidence and side jobs")
     verification = read_json(run_dir / VERIFICATION_FILE)
     benchmark_json = read_json(run_dir / "benchmark.json")
@@ -450,10 +343,11 @@ def side_jobs(args) -> tuple[str, ...]:
     return tuple(n for n, _, _ in SIDE_JOBS if not (n == "instructions" and args.no_instructions))
 
 
-def evidence_phase(run_dir: Path, jobs: tuple[str, ...]) -> dict:
+def evidence_phase(run_dir: Path, jobs: tuple[str, ...], load: bool = False) -> dict:
     """The claims' in-process evidence (benchmarks/evidence.py) on the seeded database:
-    its timed sections alone first, then the untimed ones beside the side jobs ``jobs``,
-    which this phase waits for."""
+    its timed sections alone first, then the untimed ones beside the side jobs ``jobs``
+    (and, with ``load``, the load phase's database being migrated), which this phase
+    waits for."""
     from django.db import connection
 
     from benchmarks import evidence
@@ -461,6 +355,9 @@ def evidence_phase(run_dir: Path, jobs: tuple[str, ...]) -> dict:
     started = time.monotonic()
     found = evidence.collect(evidence.TIMED)
     running = start_side_jobs(run_dir, jobs)
+    ahead = threading.Thread(target=prepare_load_database, name="load database", daemon=True)
+    if load:
+        ahead.start()
     try:
         found.update(evidence.collect_untimed())
         connection.close()
@@ -471,7 +368,20 @@ def evidence_phase(run_dir: Path, jobs: tuple[str, ...]) -> dict:
         )
     finally:
         finish_side_jobs(running)
+        if ahead.is_alive():
+            ahead.join()
     return {name: found[name] for name in evidence.PRODUCERS if name in found}
+
+
+def prepare_load_database() -> None:
+    """The load phase's database, migrated ahead (loadtests.orchestrate.prepare_ahead);
+    on failure the phase migrates its own and says why."""
+    try:
+        from loadtests.orchestrate import prepare_ahead
+
+        prepare_ahead()
+    except Exception as exc:  # the load phase tries again itself
+        say(f"  load database ahead: failed ({exc!r}); the load phase makes its own")
 
 
 def finish(

@@ -222,7 +222,7 @@ def test_progress_line_skips_pytest_closing_summary():
 
 
 def test_side_jobs_report_as_they_end_and_a_stuck_one_is_stopped(tmp_path, monkeypatch, capsys):
-    from benchmarks import run as driver
+    from benchmarks import phases as driver
     from infra import procs
 
     monkeypatch.setattr(driver, "SIDE_JOB_TIMEOUT_S", 3.0)
