@@ -4,6 +4,7 @@ that sends exactly what a scheme's credential says — nothing from a cookie jar
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,6 +16,41 @@ from schemes.base import Credential, Scheme
 from schemes.transports import DjangoClientTransport
 
 PASSWORD = "correct-horse-battery-staple"
+#: What pytest-xdist puts in a worker's environment (``make test`` runs ``pytest -n``).
+XDIST_VARS = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID")
+
+
+def pytest_configure(config):
+    """In an xdist worker, keep the worker's variables out of the processes tests start:
+    a child pytest (the bench driver's suites, the PostgreSQL re-runs) that inherited
+    ``PYTEST_XDIST_WORKER`` would take itself for a worker, and pytest-benchmark then
+    turns timing off. Children run as they do from a serial ``pytest``."""
+    if hasattr(config, "workerinput"):
+        for name in XDIST_VARS:
+            os.environ.pop(name, None)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks (--dist loadgroup)
+def pytest_collection_modifyitems(items):
+    """Keep a module's tests on one xdist worker when they share a fixture of module
+    scope (a gunicorn server, the valgrind runs, a module's PostgreSQL database): it is
+    then set up once, as in a serial run. Other tests go to whichever worker is free."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info and any(map(shared_setup, info.name2fixturedefs.values())):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
+
+
+def shared_setup(defs) -> bool:
+    """A fixture of ours (not a plugin's) set up once per module or class, that a test
+    asks for (an autouse one, test_fuzz.py's example tally, costs nothing to repeat)."""
+    last = defs[-1] if defs else None
+    return bool(
+        last
+        and last.baseid  # "": a plugin's (pytest-django's per-class unittest hook)
+        and last.scope in ("module", "package", "class")
+        and not getattr(last, "_autouse", False)
+    )
 
 
 def scheme_params(*, exclude_baseline: bool = True, having: str | None = None) -> list:
