@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -30,15 +31,39 @@ def pytest_configure(config):
             os.environ.pop(name, None)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks (--dist loadgroup)
-def pytest_collection_modifyitems(items):
-    """Keep a module's tests on one xdist worker when they share a fixture of module
-    scope (a gunicorn server, the valgrind runs, a module's PostgreSQL database): it is
-    then set up once, as in a serial run. Other tests go to whichever worker is free."""
+def pytest_collection_modifyitems(config, items):
+    """Under ``--dist loadgroup``, keep a module's tests on one xdist worker when they
+    share a fixture of module scope (a gunicorn server, the valgrind runs, a module's
+    PostgreSQL database): it is then set up once, as in a serial run. Other tests go to
+    whichever worker is free.
+
+    xdist's scheduler reads a group from a node ID's ``@<group>`` suffix and keys its
+    queue by node ID. Its own ``xdist_group`` hook writes ``item._nodeid``, which pytest 9
+    no longer reads, so the IDs are set here; and items sharing one ID (schemathesis
+    gives every operation of a test the test's ID) get their own, else only the first
+    would run."""
+    if not config.getoption("loadgroup", False):  # set in xdist workers only
+        return
+    shared = Counter(item.nodeid for item in items)
     for item in items:
+        nodeid = item.nodeid
+        if shared[nodeid] > 1:
+            nodeid = f"{item.parent.nodeid}::{item.name}"
         info = getattr(item, "_fixtureinfo", None)
         if info and any(map(shared_setup, info.name2fixturedefs.values())):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
+            nodeid += "@" + item.nodeid.partition("::")[0]
+        if nodeid != item.nodeid:
+            set_node_id(item, nodeid)
+
+
+def set_node_id(item, nodeid: str) -> None:
+    """Give ``item`` the node ID ``nodeid`` (pytest 9 keeps it parsed in ``_id``)."""
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import NodeId
+
+        item._id = NodeId.parse(nodeid)
+    else:
+        item._nodeid = nodeid
 
 
 def shared_setup(defs) -> bool:
