@@ -42,8 +42,14 @@ venv: $(STAMP) ## create .venv and install the project (done by every target)
 system-deps: ## install Chromium (browser tests), Redis, valgrind and HAProxy from Debian packages, if missing and root
 	@scripts/system-deps
 
-test: $(STAMP) system-deps ## run the test suite (benchmarks run once, untimed)
-	$(WITH_STORES) $(VENV)/bin/pytest
+# One pytest-xdist worker per core (TEST_JOBS=0: a single process); --dist loadgroup keeps
+# the tests sharing a module-scoped fixture on one worker (tests/conftest.py marks them).
+# With DB=postgres or CACHE=redis one process: the servers the tests start would share
+# the one database and Redis that make started (migrations and cache.clear() would race).
+TEST_JOBS ?= $(if $(filter postgres,$(DB))$(filter redis,$(CACHE)),0,auto)
+
+test: $(STAMP) system-deps ## run the test suite on every core (benchmarks run once, untimed; TEST_JOBS=0: serial)
+	$(WITH_STORES) $(VENV)/bin/pytest -n $(TEST_JOBS) --dist loadgroup
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

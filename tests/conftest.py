@@ -4,6 +4,8 @@ that sends exactly what a scheme's credential says — nothing from a cookie jar
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,6 +17,65 @@ from schemes.base import Credential, Scheme
 from schemes.transports import DjangoClientTransport
 
 PASSWORD = "correct-horse-battery-staple"
+#: What pytest-xdist puts in a worker's environment (``make test`` runs ``pytest -n``).
+XDIST_VARS = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID")
+
+
+def pytest_configure(config):
+    """In an xdist worker, keep the worker's variables out of the processes tests start:
+    a child pytest (the bench driver's suites, the PostgreSQL re-runs) that inherited
+    ``PYTEST_XDIST_WORKER`` would take itself for a worker, and pytest-benchmark then
+    turns timing off. Children run as they do from a serial ``pytest``."""
+    if hasattr(config, "workerinput"):
+        for name in XDIST_VARS:
+            os.environ.pop(name, None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under ``--dist loadgroup``, keep a module's tests on one xdist worker when they
+    share a fixture of module scope (a gunicorn server, the valgrind runs, a module's
+    PostgreSQL database): it is then set up once, as in a serial run. Other tests go to
+    whichever worker is free.
+
+    xdist's scheduler reads a group from a node ID's ``@<group>`` suffix and keys its
+    queue by node ID. Its own ``xdist_group`` hook writes ``item._nodeid``, which pytest 9
+    no longer reads, so the IDs are set here; and items sharing one ID (schemathesis
+    gives every operation of a test the test's ID) get their own, else only the first
+    would run."""
+    if not config.getoption("loadgroup", False):  # set in xdist workers only
+        return
+    shared = Counter(item.nodeid for item in items)
+    for item in items:
+        nodeid = item.nodeid
+        if shared[nodeid] > 1:
+            nodeid = f"{item.parent.nodeid}::{item.name}"
+        info = getattr(item, "_fixtureinfo", None)
+        if info and any(map(shared_setup, info.name2fixturedefs.values())):
+            nodeid += "@" + item.nodeid.partition("::")[0]
+        if nodeid != item.nodeid:
+            set_node_id(item, nodeid)
+
+
+def set_node_id(item, nodeid: str) -> None:
+    """Give ``item`` the node ID ``nodeid`` (pytest 9 keeps it parsed in ``_id``)."""
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import NodeId
+
+        item._id = NodeId.parse(nodeid)
+    else:
+        item._nodeid = nodeid
+
+
+def shared_setup(defs) -> bool:
+    """A fixture of ours (not a plugin's) set up once per module or class, that a test
+    asks for (an autouse one, test_fuzz.py's example tally, costs nothing to repeat)."""
+    last = defs[-1] if defs else None
+    return bool(
+        last
+        and last.baseid  # "": a plugin's (pytest-django's per-class unittest hook)
+        and last.scope in ("module", "package", "class")
+        and not getattr(last, "_autouse", False)
+    )
 
 
 def scheme_params(*, exclude_baseline: bool = True, having: str | None = None) -> list:

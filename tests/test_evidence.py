@@ -5,9 +5,12 @@ it get the verdicts the notes deserve."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 
 from benchmarks import evidence
+from infra import issuer
 from lab.seed import seed_users
 from reports.claims import CONFIRMED, DEPENDS, REFUTED
 from reports.claims_notes import ALL_CLAIMS as CLAIMS
@@ -19,10 +22,16 @@ from tests.synthetic_run import all_builtin, write_run
 
 @pytest.fixture
 def measured(db):
-    """The evidence, measured on the test database (seeded users, clean throttles)."""
+    """The evidence, measured on the test database (seeded users, clean throttles),
+    against an issuer of its own: the JWKS fetches it counts are then this test's only
+    (the session's issuer also serves the other xdist worker and its servers)."""
     cache.clear()
     seed_users(2)
-    yield evidence.collect()
+    with (
+        issuer.serve() as own,
+        override_settings(AUTHLAB_OIDC={**settings.AUTHLAB_OIDC, "URL": own.url}),
+    ):
+        yield evidence.collect()
     cache.clear()
 
 

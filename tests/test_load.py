@@ -168,8 +168,11 @@ def test_drain_waits_for_a_busy_server_to_finish(tmp_path):
     probe = (
         "import subprocess, sys\n"
         "from loadtests.generator import drain\n"
-        "busy = subprocess.Popen([sys.executable, '-c', "
-        "'import time\\nt = time.process_time()\\nwhile time.process_time() - t < 1.5: pass'])\n"
+        # The busy process says when it spins: its interpreter's start (disk reads on a
+        # loaded machine) is not the busy server drain() is for.
+        "busy = subprocess.Popen([sys.executable, '-c', 'import time\\nt = time.process_time()\\n"
+        "print(flush=True)\\nwhile time.process_time() - t < 1.5: pass'], stdout=subprocess.PIPE)\n"
+        "busy.stdout.readline()\n"
         "idle = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
         "try:\n"
         "    drain(busy.pid)\n"
