@@ -8,15 +8,16 @@ Django's test client disconnects the connection handling; this does not.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIHandler
 
-from lab.seed import seed_username
+from lab.seed import SEED_PASSWORD, seed_username
 from results import verify as verify_rule
 from schemes.base import Reply, Scheme, encode_body, parse_json
 
@@ -30,6 +31,39 @@ BACKENDS_USER = seed_username(5)
 CLAIMS_USER = seed_username(6)
 HASHER_USER_BASE = 10  # seed_username(10 + i) for the i-th hasher
 SEED_COUNT = 20
+
+#: The hasher of an account whose login is not the figure (lab/settings/base.py
+#: PASSWORD_HASHER_CHOICES): a password check of a few µs instead of PBKDF2's ~0.5 s.
+FLOW_HASHER = "md5"
+
+
+@contextlib.contextmanager
+def flow_account(username: str, password: str = SEED_PASSWORD) -> Iterator[None]:
+    """``username`` hashed with :data:`FLOW_HASHER`, which the settings prefer meanwhile
+    (so no login rehashes it); the account's stored hash is put back afterwards.
+
+    A credential made meanwhile may not outlive the swap: a Django session keeps an
+    HMAC of the password hash it was made under, and is refused once the stored hash
+    is back. Check a credential from here before relying on it.
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.test import override_settings
+
+    choices = settings.PASSWORD_HASHER_CHOICES
+    first = choices[FLOW_HASHER]
+    users = get_user_model()._default_manager.filter(username=username)
+    stored = users.values_list("password", flat=True).get()
+    try:
+        with override_settings(
+            PASSWORD_HASHERS=[first, *(h for h in choices.values() if h != first)]
+        ):
+            users.update(password=make_password(password))
+            yield
+    finally:
+        users.update(password=stored)
+
 
 #: What a POST to ``whoami/`` sends: a small JSON body the endpoint echoes back.
 POST_BODY = {"hello": "world", "n": 1}

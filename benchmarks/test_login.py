@@ -1,55 +1,29 @@
 """Login cost: obtaining a credential through each scheme's own flow, the SQL writes of a
 first login, and the bytes of the login response.
 
-The flow is timed on an account hashed with :data:`FLOW_HASHER` (the settings prefer it
-meanwhile, so nothing is rehashed on login): the password check is then a few µs, and
-the flow (its queries, the credential it issues, the response) gets hundreds of rounds
-instead of the three a 0.5 s PBKDF2 check allows, which had left the flows' differences
-inside the hash's noise. The checks a login makes are counted (``password_checks``); the
-summary adds that many of the default hasher's ``verify()`` (test_hashers.py, timed
-alone) minus the flow hasher's own, so ``login_us`` is the login as the lab serves it
-(benchmarks/summary.py ``login_figures``).
+The flow is timed on an account hashed with ``FLOW_HASHER`` (benchmarks/harness.py
+``flow_account``: the settings prefer it meanwhile, so nothing is rehashed on login):
+the password check is then a few µs, and the flow (its queries, the credential it
+issues, the response) gets hundreds of rounds instead of the three a 0.5 s PBKDF2 check
+allows, which had left the flows' differences inside the hash's noise. The checks a
+login makes are counted (``password_checks``); the summary adds that many of the default
+hasher's ``verify()`` (test_hashers.py, timed alone) minus the flow hasher's own, so
+``login_us`` is the login as the lab serves it (benchmarks/summary.py ``login_figures``).
 """
 
-import contextlib
-
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from benchmarks.harness import LOGIN_USER, WSGITransport, assert_whoami
+from benchmarks.harness import FLOW_HASHER, LOGIN_USER, WSGITransport, assert_whoami, flow_account
 from benchmarks.probes import observe_crypto, timed_once, writes
 from benchmarks.records import Kind
 from lab.seed import SEED_PASSWORD
 from schemes import registry
 
 SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes() if s.has_login]
-#: The hasher the flow is timed under (lab/settings/base.py PASSWORD_HASHER_CHOICES).
-FLOW_HASHER = "md5"
 #: How a password check shows in the crypto observed (benchmarks/probes.py).
 CHECK_LABEL = "password hash verify"
-
-
-@contextlib.contextmanager
-def flow_account(username: str):
-    """``username`` hashed with :data:`FLOW_HASHER`, preferred by the settings; the
-    account's stored hash is put back afterwards."""
-    choices = settings.PASSWORD_HASHER_CHOICES
-    first = choices[FLOW_HASHER]
-    users = get_user_model()._default_manager.filter(username=username)
-    stored = users.values_list("password", flat=True).get()
-    try:
-        with override_settings(
-            PASSWORD_HASHERS=[first, *(h for h in choices.values() if h != first)]
-        ):
-            users.update(password=make_password(SEED_PASSWORD))
-            yield
-    finally:
-        users.update(password=stored)
 
 
 @pytest.mark.benchmark(group="login: obtain a credential (flow, on an MD5 account)")
