@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -106,8 +107,11 @@ def setup_django() -> None:
     connection.close()  # the suites open their own
 
 
-def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: str) -> int:
-    """Run the suites in a child pytest; stream one progress line per benchmark."""
+def run_suites(
+    run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: str
+) -> tuple[int, float | None]:
+    """Run the suites in a child pytest; stream one progress line per benchmark. Return
+    its exit code and the cores other processes kept busy meanwhile (:func:`other_load`)."""
     from infra import procs
 
     cmd = [
@@ -134,7 +138,7 @@ def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: s
         bench_policy.RUN_DIR_VAR: str(run_dir),
         bench_policy.QUICK_VAR: "1" if pol.quick else "",
     }
-    started = time.monotonic()
+    started, before = time.monotonic(), cpu_snapshot()
     with open(run_dir / PYTEST_LOG, "w") as log:
         # A child that dies with this process: an interrupted run leaves nothing running.
         proc = procs.spawn(
@@ -152,9 +156,31 @@ def run_suites(run_dir: Path, pol: bench_policy.Policy, db_path: Path, select: s
                 progress = progress_line(line, time.monotonic() - started)
                 if progress:
                     say(progress)
-            return proc.wait()
+            code = proc.wait()
+            return code, other_load(before, cpu_snapshot(), time.monotonic() - started)
         finally:
             procs.stop(proc)
+
+
+def cpu_snapshot() -> tuple[float, float]:
+    """(the machine's busy CPU seconds, this process's and its waited-for children's)."""
+    from infra.cpu import machine_busy_seconds
+
+    mine = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+    return machine_busy_seconds(), mine
+
+
+def other_load(before: tuple[float, float], after: tuple[float, float], wall_s: float):
+    """Cores that processes outside this run kept busy over ``wall_s`` seconds: the
+    machine's busy time less the run's own (the suites' child tree and the driver).
+    A run timed beside a CPU hog shows about one core here, an idle machine ~0.0;
+    ``None`` when it cannot be read (not Linux)."""
+    if wall_s <= 0:
+        return None
+    return round(max(0.0, (after[0] - before[0]) - (after[1] - before[1])) / wall_s, 2)
 
 
 def progress_line(line: str, elapsed: float) -> str | None:
@@ -297,7 +323,9 @@ def noise_line(noise: dict[str, Any]) -> str:
     return (
         f"95% intervals: none median ± {noise.get('baseline_ci_pct')}%, typical x none "
         f"± {noise.get('ratio_ci_pct')}% (noisy above ± {noise.get('threshold_pct')}%); "
-        f"baseline drift start->end {noise.get('drift_pct')}%" + verdict
+        f"baseline drift start->end {noise.get('drift_pct')}%; other processes "
+        f"{noise.get('other_cpu_cores')} cores (noisy above {noise.get('other_cores_threshold')})"
+        + verdict
     )
 
 
@@ -324,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
             f"database ready (migrated, seeded) in {clock.lap('setup'):.1f} s; "
             "verifying every scheme, then timing ..."
         )
-        code = run_suites(run_dir, pol, db_path, args.select)
+        code, other_cores = run_suites(run_dir, pol, db_path, args.select)
         clock.lap("suites")
         evidence = evidence_phase(run_dir, side_jobs(args), load=not args.no_load)
         clock.lap("evidence and side jobs")
@@ -333,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     if verification is None or benchmark_json is None:
         say(f"FAILED: the suites stopped early (exit {code}); see {run_dir / PYTEST_LOG}")
         return 1
-    return finish(args, pol, run_dir, code, verification, benchmark_json, clock, evidence)
+    return finish(
+        args, pol, run_dir, code, verification, benchmark_json, clock, evidence, other_cores
+    )
 
 
 def side_jobs(args) -> tuple[str, ...]:
@@ -393,6 +423,7 @@ def finish(
     benchmark_json: dict,
     clock: PhaseClock,
     evidence: dict | None = None,
+    other_cores: float | None = None,
 ) -> int:
     """Write the summary, run the load phase and the report, mark the run complete."""
     from benchmarks.summary import build_summary, queries_by_scheme, read_records
@@ -409,6 +440,7 @@ def finish(
         verification=verification,
         benchmark_json=benchmark_json,
         evidence=evidence,
+        other_cores=other_cores,
     )
     runs.atomic_write_json(
         run_dir / "queries.json", queries_by_scheme(read_records(benchmark_json))

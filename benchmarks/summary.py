@@ -30,6 +30,12 @@ NOISE_CI_PCT = 3.0
 #: IQR, % of their median): one side of many pairs lost the CPU. Runs beside six other
 #: jobs on this 2-core machine gave 40 to 1,000%; ±1% jitter gives about 2%.
 NOISE_SPREAD_PCT = 25.0
+#: ... or when processes outside the run kept more than this many cores busy while the
+#: suites ran. A single CPU hog on this 2-core machine leaves the suites a core of their
+#: own and their intervals tight (none ± 1.1%), yet moved "x none" by 4-8% between runs
+#: (shared caches, memory bandwidth): the intervals cannot see it, the machine's CPU
+#: accounting can (a hog: ~1.0 core; idle: ~0.0).
+NOISE_OTHER_CORES = 0.25
 
 
 def _us(seconds: float | None) -> float | None:
@@ -192,10 +198,14 @@ def login_figures(login: dict[str, Any] | None, records: list[dict[str, Any]]) -
 
 
 def noise(
-    records: list[dict[str, Any]], baseline: str, figures: dict[str, dict[str, Any]]
+    records: list[dict[str, Any]],
+    baseline: str,
+    figures: dict[str, dict[str, Any]],
+    other_cores: float | None = None,
 ) -> dict[str, Any]:
-    """How wide the run's intervals are, whether that makes it noisy, and the
-    baseline's drift from start to end (kept for the record, not the rule)."""
+    """How wide the run's intervals are, how busy other processes kept the machine
+    (``other_cores``), whether either makes it noisy, and the baseline's drift from
+    start to end (kept for the record, not the rule)."""
     base = pick(records, Kind.REQUEST, scheme=baseline, method="GET")
     start = _get(base, "median_us")
     end = _get(pick(records, Kind.BASELINE_END, scheme=baseline), "median_us")
@@ -219,6 +229,7 @@ def noise(
     widest = max(measured) * 100 if measured else None
     too_wide = widest is None or widest > NOISE_CI_PCT
     too_spread = spread is not None and spread * 100 > NOISE_SPREAD_PCT
+    crowded = other_cores is not None and other_cores > NOISE_OTHER_CORES
     return {
         # The baseline as timed beside each paired benchmark, through the whole run.
         "baseline_paired_min_us": paired[0] if paired else None,
@@ -230,12 +241,15 @@ def noise(
         "baseline_ci_pct": None if base_width is None else round(base_width * 100, 2),
         "ratio_ci_pct": None if ratio_width is None else round(ratio_width * 100, 2),
         "ratio_spread_pct": None if spread is None else round(spread * 100, 1),
-        "noisy": too_wide or too_spread,
+        "other_cpu_cores": other_cores,
+        "noisy": too_wide or too_spread or crowded,
         "threshold_pct": NOISE_CI_PCT,
         "spread_threshold_pct": NOISE_SPREAD_PCT,
+        "other_cores_threshold": NOISE_OTHER_CORES,
         "rule": f"noisy when the none median's or the typical paired ratio's 95% interval "
         f"is wider than ± {NOISE_CI_PCT}%, or the typical paired block ratios' IQR is "
-        f"over {NOISE_SPREAD_PCT:.0f}% of their median",
+        f"over {NOISE_SPREAD_PCT:.0f}% of their median, or other processes kept more "
+        f"than {NOISE_OTHER_CORES} cores busy while the suites ran",
     }
 
 
@@ -405,8 +419,10 @@ def build_summary(
     verification: dict[str, Any],
     benchmark_json: dict[str, Any],
     evidence: dict[str, Any] | None = None,
+    other_cores: float | None = None,
 ) -> dict:
-    """The whole ``summary.json`` except the load figures (``load.ran`` is false)."""
+    """The whole ``summary.json`` except the load figures (``load.ran`` is false);
+    ``other_cores``: what other processes kept busy while the suites ran (the noise)."""
     records = read_records(benchmark_json)
     base = pick(records, Kind.REQUEST, scheme=baseline, method="GET")
     baseline_us = _get(base, "median_us")
@@ -425,7 +441,7 @@ def build_summary(
         provenance=provenance,
         schemes=schemes,
         figures=figures,
-        noise=noise(records, baseline, figures),
+        noise=noise(records, baseline, figures, other_cores),
         verification=verification,
         floor={
             "bare_django_view_us": _get(floor, "median_us"),

@@ -82,6 +82,15 @@ def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(after[p] - before.get(p, 0.0) for p in after)
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has been busy since boot (``/proc/stat``:
+    user, nice, system, irq, softirq, steal; idle and iowait left out)."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def pin(cores: set[int]) -> None:
     """Run this process (and what it starts) on ``cores`` only, where they exist."""
     available = os.sched_getaffinity(0)

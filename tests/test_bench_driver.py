@@ -164,6 +164,8 @@ def test_summary_rebuilt_from_the_raw_json_is_the_same(partial_run, summary):
         baseline="none",
         verification=summary["verification"],
         benchmark_json=json.loads((run / "benchmark.json").read_text()),
+        # Not in the raw JSON: the machine's CPU accounting while the suites ran.
+        other_cores=summary["noise"]["other_cpu_cores"],
     )
     assert rebuilt["schemes"] == summary["schemes"]
     assert rebuilt["noise"] == summary["noise"]
@@ -181,6 +183,19 @@ def test_noise_keeps_the_drift_but_does_not_flag_on_it():
     assert noise["drift_pct"] == 6.0 and noise["noisy"] is False
     assert noise["baseline_ci_pct"] < 1 and noise["ratio_ci_pct"] is None
     assert bench_summary.noise(records[1:], "none", {})["noisy"] is True  # nothing measured
+    # The same steady intervals with another process busy beside the suites: noisy.
+    crowded = bench_summary.noise(records, "none", {}, other_cores=0.97)
+    assert crowded["noisy"] is True and crowded["other_cpu_cores"] == 0.97
+    assert bench_summary.noise(records, "none", {}, other_cores=0.03)["noisy"] is False
+
+
+def test_other_load_is_the_machines_busy_time_less_the_runs_own():
+    from benchmarks.run import other_load
+
+    # 30 s of wall time: the machine busy 40 CPU-s, the run 10 of them: one core else.
+    assert other_load((100.0, 5.0), (140.0, 15.0), 30.0) == 1.0
+    assert other_load((100.0, 5.0), (110.0, 15.0), 30.0) == 0.0  # never below zero
+    assert other_load((100.0, 5.0), (110.0, 15.0), 0.0) is None
 
 
 def test_extra_headers_counts_what_a_scheme_adds():
