@@ -352,10 +352,6 @@ PRODUCERS: dict[str, Callable[[], dict[str, Any]]] = {
 #: The sections that time something (beside ``none``): run alone, with the real hasher,
 #: before anything else starts competing for the CPU. The others check behaviour only.
 TIMED = ("third_party_jwt",)
-#: The hasher of the untimed sections (lab/settings/base.py PASSWORD_HASHER_CHOICES): no
-#: figure of theirs depends on the hash's cost, and at the real PBKDF2 cost their ~90
-#: logins took 46 s of ``make bench``. The accounts they use are re-hashed with it.
-UNTIMED_HASHER = "md5"
 
 
 def collect(names: Iterable[str] | None = None) -> dict[str, Any]:
@@ -374,19 +370,11 @@ def collect(names: Iterable[str] | None = None) -> dict[str, Any]:
 
 
 def collect_untimed() -> dict[str, Any]:
-    """The sections outside :data:`TIMED`, under :data:`UNTIMED_HASHER`, with the seeded
-    account they log in as re-hashed by it (on the run's own database, discarded after).
-    They time nothing, so ``make bench`` runs them beside the instruction counts."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-    from django.test import override_settings
+    """The sections outside :data:`TIMED`, logged in on the seeded account hashed with
+    the flow hasher (benchmarks/harness.py ``flow_account``): no figure of theirs depends
+    on the hash's cost, and at the real PBKDF2 cost their ~90 logins took 46 s of
+    ``make bench``. They time nothing, so it runs them beside the instruction counts."""
+    from benchmarks.harness import flow_account
 
-    choices = settings.PASSWORD_HASHER_CHOICES
-    first = choices[UNTIMED_HASHER]
-    with override_settings(PASSWORD_HASHERS=[first, *(h for h in choices.values() if h != first)]):
-        username, password = _user()
-        get_user_model()._default_manager.filter(username=username).update(
-            password=make_password(password)
-        )
+    with flow_account(*_user()):
         return collect(name for name in PRODUCERS if name not in TIMED)

@@ -162,23 +162,27 @@ def run_suites(
             procs.stop(proc)
 
 
-def cpu_snapshot() -> tuple[float, float]:
-    """(the machine's busy CPU seconds, this process's and its waited-for children's)."""
+def cpu_snapshot() -> tuple[float, float] | None:
+    """(the machine's busy CPU seconds, this process's and its waited-for children's);
+    ``None`` without ``/proc/stat`` (not Linux)."""
     from infra.cpu import machine_busy_seconds
 
     mine = sum(
         usage.ru_utime + usage.ru_stime
         for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     )
-    return machine_busy_seconds(), mine
+    try:
+        return machine_busy_seconds(), mine
+    except (OSError, ValueError):
+        return None
 
 
-def other_load(before: tuple[float, float], after: tuple[float, float], wall_s: float):
+def other_load(before, after, wall_s: float) -> float | None:
     """Cores that processes outside this run kept busy over ``wall_s`` seconds: the
     machine's busy time less the run's own (the suites' child tree and the driver).
     A run timed beside a CPU hog shows about one core here, an idle machine ~0.0;
     ``None`` when it cannot be read (not Linux)."""
-    if wall_s <= 0:
+    if before is None or after is None or wall_s <= 0:
         return None
     return round(max(0.0, (after[0] - before[0]) - (after[1] - before[1])) / wall_s, 2)
 

@@ -196,6 +196,7 @@ def test_other_load_is_the_machines_busy_time_less_the_runs_own():
     assert other_load((100.0, 5.0), (140.0, 15.0), 30.0) == 1.0
     assert other_load((100.0, 5.0), (110.0, 15.0), 30.0) == 0.0  # never below zero
     assert other_load((100.0, 5.0), (110.0, 15.0), 0.0) is None
+    assert other_load(None, (110.0, 15.0), 30.0) is None  # no /proc/stat
 
 
 def test_extra_headers_counts_what_a_scheme_adds():
