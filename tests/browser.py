@@ -37,6 +37,18 @@ LOCAL_HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@contextlib.contextmanager
+def launched_chromium() -> Iterator:
+    """The system Chromium, headless with :data:`FLAGS`, driven by Playwright (nothing
+    downloaded); closed on the way out."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
 def require_chromium() -> None:
     """Skip the calling test when the system Chromium or Playwright is missing."""
     if not CHROMIUM.exists():

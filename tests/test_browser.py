@@ -15,7 +15,7 @@ import json
 import pytest
 
 from lab.seed import SEED_PASSWORD, seed_username
-from tests.browser import FLAGS, Traffic, record, require_chromium, served_lab
+from tests.browser import Traffic, launched_chromium, record, require_chromium, served_lab
 
 pytestmark = pytest.mark.browser
 USERNAME = seed_username(1)
@@ -32,12 +32,8 @@ def lab_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def chromium(lab_url):
     """The system Chromium, headless, driven by Playwright (nothing downloaded)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

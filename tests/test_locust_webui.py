@@ -29,7 +29,7 @@ from lab.env import BASE_DIR
 from loadtests import orchestrate
 from loadtests.livestats import COLUMNS
 from loadtests.ui import locust_command
-from tests.browser import FLAGS, require_chromium
+from tests.browser import launched_chromium, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ACCOUNTS = 4
@@ -75,12 +75,8 @@ def locust_ui(lab, tmp_path_factory):
 @pytest.fixture(scope="module")
 def chromium(locust_ui):
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
