@@ -46,6 +46,10 @@ FULL_ONLY = {
     "test_bench_enumeration": "two hashes per refused login, 12 targets: "
     "full runs only (make bench without QUICK)"
 }
+#: Dimensions measured per scheme that QUICK runs for one scheme of each family only
+#: (the first registered; :func:`quick_sample`): no claim reads them, and over twenty
+#: schemes they took 17 s of QUICK's suites. A full run covers every scheme.
+QUICK_ONE_PER_FAMILY = {"test_connections", "test_middleware"}
 #: Modules whose slow benchmarks get QUICK's rounds in full runs too: each call hashes
 #: twice and there are many, so more rounds would take minutes for little precision.
 FEW_SLOW_ROUNDS = {"test_bench_enumeration"}
@@ -95,10 +99,27 @@ def pytest_collection_modifyitems(config, items):
 
     items[:] = others + [item for _, item in sorted(enumerate(ours), key=rank)]
     if RUN_DIR and QUICK:
+        sample = quick_sample()
         for item in ours:
-            reason = FULL_ONLY.get(Path(str(item.path)).stem)
+            module = Path(str(item.path)).stem
+            reason = FULL_ONLY.get(module)
+            scheme = getattr(getattr(item, "callspec", None), "params", {}).get("scheme")
+            sampled = module in QUICK_ONE_PER_FAMILY and scheme is not None
+            if not reason and sampled and scheme.name not in sample:
+                reason = f"QUICK: one scheme per family ({', '.join(sample)}); full runs: all"
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def quick_sample() -> tuple[str, ...]:
+    """The first registered scheme of each family: QUICK's rows of the per-scheme
+    dimensions in :data:`QUICK_ONE_PER_FAMILY`."""
+    from schemes import registry
+
+    first: dict[str, str] = {}
+    for scheme in registry.all_schemes():
+        first.setdefault(scheme.family, scheme.name)
+    return tuple(first.values())
 
 
 @pytest.fixture(scope="session")

@@ -256,3 +256,16 @@ def test_side_jobs_report_as_they_end_and_a_stuck_one_is_stopped(tmp_path, monke
     assert lines[1].startswith("  fails FAILED (exit 3;") and lines[1].endswith("it broke")
     assert lines[2].startswith("  stuck FAILED (timed out;")
     assert all(job.proc.poll() is not None for job in jobs)
+
+
+def test_quick_runs_the_per_scheme_dimensions_for_the_first_scheme_of_each_family():
+    from benchmarks.conftest import quick_sample
+    from schemes import registry
+
+    sample = quick_sample()
+    families = [registry.get(name).family for name in sample]
+    assert sorted(families) == sorted({s.family for s in registry.all_schemes()})
+    for name in sample:  # the first registered of its family
+        family = registry.get(name).family
+        assert next(s.name for s in registry.all_schemes() if s.family == family) == name
+    assert {"none", "basic", "session"} <= set(sample)
