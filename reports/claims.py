@@ -15,7 +15,7 @@ from typing import Any
 from reports import fmt
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
-from reports.noise import cheapest_named, factor_interval, threshold_note
+from reports.noise import cheapest_named, cost_factor, factor_interval, threshold_note
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -127,7 +127,7 @@ def basic_verifies_password(run: Run) -> tuple[str, list[str]]:
     if basic is None or not others:
         return _missing("basic" if basic is None else "other schemes")
     cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
-    factor = basic["request_us"] / cheapest["request_us"]
+    factor = cost_factor(basic, cheapest)
     # The password itself is the credential, so it is verified per request (declared),
     # or a hash was observed running (measured).
     hashes = credential_kind(basic) == "password" or "hash" in (basic.get("crypto") or "")
@@ -167,7 +167,7 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
     if session is None or not others:
         return _missing("session" if session is None else "token schemes")
     cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
-    vs_cheapest = session["request_us"] / cheapest["request_us"]
+    vs_cheapest = cost_factor(session, cheapest)
     basic = _scheme(run, "basic")
     evidence = [
         _baseline(run),
@@ -178,7 +178,7 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
     ]
     vs_basic = None
     if basic is not None:
-        vs_basic = basic["request_us"] / session["request_us"]
+        vs_basic = cost_factor(basic, session)
         evidence.append(f"basic costs {fmt.ratio(vs_basic)} a session request")
     engines = run.dimensions.get("session_engines", [])
     if engines:

@@ -39,6 +39,32 @@ def test_cheapest__is_the_cheapest_authenticated_request(pick):
     assert pick(picks.cheapest, [entry("none")]) is None
 
 
+def test_cheapest__ranks_by_the_paired_ratio_when_the_medians_drifted(pick):
+    """Medians taken minutes apart on a drifting machine disagree with the paired
+    x none; the pick follows the pairs, and overlapping pairs are a tie."""
+
+    def paired(ratio: float, half: float = 0.05) -> dict:
+        return {"ratio_to_none": ratio, "ratio_to_none_ci": [ratio - half, ratio + half]}
+
+    drifted = all_builtin(
+        {
+            "token": {"request_us": 140.0, **paired(1.9)},
+            "knox": {"request_us": 300.0, **paired(1.4)},
+        }
+    )
+    for e in drifted:
+        if "ratio_to_none" not in e and e["scheme"] != "none":
+            e.update(paired(3.0))
+    line = pick(picks.cheapest, drifted)
+    assert line.startswith("Cheapest authenticated request: knox (300 µs"), line
+    for e in drifted:
+        if e["scheme"] == "token":
+            e.update(paired(1.45))
+    tie = pick(picks.cheapest, drifted)
+    assert tie.startswith("Cheapest authenticated request: ≈ (within noise) knox"), tie
+    assert "token (140 µs" in tie
+
+
 def test_no_queries__names_the_schemes_without_sql_and_what_they_skip(pick):
     line = pick(picks.no_queries, all_builtin())
     assert line.startswith("No database work per request: jwt-stateless (150 µs")
