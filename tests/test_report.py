@@ -529,3 +529,25 @@ def test_compare_allows_a_signed_cookie_a_few_bytes_of_jitter(tmp_path, capsys):
     assert compare_lines(tmp_path / "y", with_intervals(), cookie_bytes(40), capsys)[-1] == (
         "1 changes outside the noise"
     )
+
+
+def test_charts_drawn_in_forked_processes_match_one_process(tmp_path):
+    """Outside pytest's threads (a fork copies one thread) the charts are drawn in
+    forked processes: the SVG text is the same as drawn one after another."""
+    run = copy_fixture(tmp_path)
+    script = (
+        "import sys, threading\n"
+        "from reports import charts\n"
+        "from reports.collect import load_run\n"
+        "run = load_run(sys.argv[1])\n"
+        "assert threading.active_count() == 1\n"
+        "forked = charts.render_all(run)\n"
+        "one = {c.key: c.make(run) for c in charts.CHARTS}\n"
+        "assert list(forked) == list(one), (list(forked), list(one))\n"
+        "assert forked == one, [k for k in one if forked[k] != one[k]]\n"
+        "assert sum(v is not None for v in one.values()) >= 5\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(run)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
