@@ -2,8 +2,11 @@
 
     python -m loadtests.generator --host URL --out DIR [--schemes a,b] [-u N]
         [--warmup S] [--duration S] [--max-requests N] [--workers K] [--server-pid PID]
+        [--logins FILE] [--handover FILE]
 
-For each scheme: spawn the users, wait until every one has logged in, discard a
+For each scheme: spawn the users, wait until every one holds a credential (with
+``--logins``, the one made ahead for its account, checked by one unmeasured GET; else,
+or when refused, a login of its own) and had its first answer checked, discard a
 warm-up, record a measured window (raw timings, see :mod:`loadtests.recorder`), stop
 the users; write ``DIR/<scheme>.json``, and locust's own report of the scheme's run
 (``DIR/locust/<scheme>.html`` and ``<scheme>_{stats,failures,exceptions}.csv``).
@@ -327,6 +330,7 @@ def start_workers(count: int, options: argparse.Namespace) -> list:
         str(options.master_bind_port),
         "--loglevel",
         "WARNING",
+        *(["--logins", options.logins] if getattr(options, "logins", "") else []),
     ]
     return [procs.spawn(cmd, env=os.environ.copy()) for _ in range(count)]
 
