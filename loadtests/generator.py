@@ -50,7 +50,11 @@ POLL = 0.02
 
 def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespace]:
     """Split the command line into this runner's options and locust's own."""
-    own = argparse.ArgumentParser(description=__doc__, add_help=False)
+    own = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Every other option is locust's own (-u, --host, ...): locust --help.",
+    )
     own.add_argument("--out", type=Path, required=True, help="folder for <scheme>.json")
     own.add_argument("--schemes", default="", help="comma-separated (default: all)")
     Profile.add_arguments(own, skip=("users",))  # users: locust's own -u
@@ -75,6 +79,13 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
         help="write {scheme: GET headers} of account 1's login here (JSON, for a later phase)",
     )
     own.add_argument(
+        "--logins",
+        type=Path,
+        default=None,
+        help="credentials made ahead (loadtests.logins, JSON): each user checks its "
+        "account's with one unmeasured GET and logs in only if it is refused or absent",
+    )
+    own.add_argument(
         "--wait-for-go",
         action="store_true",
         help="read a line on stdin before the first scheme (the server is then ready)",
@@ -87,6 +98,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
     # locust's parser: -u, --host, --expect-workers, --master-bind-*, our custom options,
     # with defaults from [tool.locust] in pyproject.toml.
     options = get_parser().parse_args(["-f", str(LOCUSTFILE), *rest])
+    options.logins = str(mine.logins or "")  # the users read it (loadtests.users.premade)
     if mine.workers and not mine.master:
         # Local workers only: loopback, on a port nobody else uses.
         options.expect_workers = mine.workers
