@@ -19,7 +19,7 @@ from django.core.handlers.wsgi import WSGIHandler
 
 from lab.seed import SEED_PASSWORD, seed_username
 from results import verify as verify_rule
-from schemes.base import Reply, Scheme, encode_body, parse_json
+from schemes.base import Credential, Reply, Scheme, encode_body, parse_json
 
 #: Seeded accounts, one per purpose, so one benchmark's side effects (knox tokens
 #: piling up, sessions) never change another's figures.
@@ -63,6 +63,28 @@ def flow_account(username: str, password: str = SEED_PASSWORD) -> Iterator[None]
             yield
     finally:
         users.update(password=stored)
+
+
+def flow_credential(
+    client: WSGIClient, scheme: Scheme, username: str, password: str = SEED_PASSWORD
+) -> tuple[Credential, bool]:
+    """Log ``username`` in through ``scheme``'s own flow, cheaply where it can be; return
+    the credential and whether it took a login with the real hash.
+
+    First on an account of the flow hasher (:func:`flow_account`), kept when it still
+    answers ``whoami/`` with the real hash back; else (a session bound to the hash it
+    was made under) again with the real hash. A scheme that checks the password on
+    every request sends its credential without logging in: nothing to save.
+    """
+    transport = WSGITransport(client)
+    if scheme.family != "password":
+        with flow_account(username, password):
+            credential = scheme.obtain(transport, username, password)
+        answer = client.request("GET", scheme.url("whoami"), credential.headers_for("GET"))
+        body = answer.json() if answer.status == 200 else None
+        if isinstance(body, dict) and body.get("username") == expected_username(scheme, username):
+            return credential, False
+    return scheme.obtain(transport, username, password), scheme.family != "password"
 
 
 #: What a POST to ``whoami/`` sends: a small JSON body the endpoint echoes back.

@@ -380,8 +380,8 @@ def side_jobs(args) -> tuple[str, ...]:
 def evidence_phase(run_dir: Path, jobs: tuple[str, ...], load: bool = False) -> dict:
     """The claims' in-process evidence (benchmarks/evidence.py) on the seeded database:
     its timed sections alone first, then the untimed ones beside the side jobs ``jobs``
-    (and, with ``load``, the load phase's database being migrated), which this phase
-    waits for."""
+    (and, with ``load``, the load phase's database being migrated and its users logged
+    in), which this phase waits for."""
     from django.db import connection
 
     from benchmarks import evidence
@@ -408,14 +408,21 @@ def evidence_phase(run_dir: Path, jobs: tuple[str, ...], load: bool = False) -> 
 
 
 def prepare_load_database() -> None:
-    """The load phase's database, migrated ahead (loadtests.orchestrate.prepare_ahead);
-    on failure the phase migrates its own and says why."""
+    """The load phase's database, migrated and its users logged in ahead
+    (loadtests.orchestrate.prepare_ahead); on failure the phase makes its own and says why."""
     try:
         from loadtests.orchestrate import prepare_ahead
 
-        prepare_ahead()
+        made = prepare_ahead()
     except Exception as exc:  # the load phase tries again itself
         say(f"  load database ahead: failed ({exc!r}); the load phase makes its own")
+        return
+    if made:
+        real = sum(made["real_hash_logins"].values())
+        say(
+            f"  load logins ahead: {made['logins']} on {made['schemes']} schemes "
+            f"({real} with the real hash) in {made['process_cpu_s']} s CPU"
+        )
 
 
 def finish(

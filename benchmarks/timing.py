@@ -15,13 +15,10 @@ from benchmarks.harness import (
     POST_BODY,
     REQUEST_USER,
     WSGIClient,
-    WSGITransport,
     assert_whoami,
-    expected_username,
-    flow_account,
+    flow_credential,
 )
 from benchmarks.probes import probe_request, timed_once
-from lab.seed import SEED_PASSWORD
 from results import stats
 from schemes.base import Credential, Scheme
 
@@ -58,23 +55,10 @@ class Credentials:
         return credential
 
     def obtain(self, scheme: Scheme, username: str) -> Credential:
-        """Log ``username`` in through ``scheme``'s flow: on an account of the flow hasher
-        (:func:`benchmarks.harness.flow_account`; the login is not the figure here, and
-        each costs a PBKDF2 check at the real cost), kept when it still answers with the
-        real hash back; else (a session bound to the hash it was made under) again with
-        the real hash. A scheme that checks the password on every request sends its
-        credential without logging in: nothing to save."""
-        transport = WSGITransport(self.client)
-        if scheme.family != "password":
-            with flow_account(username):
-                credential = scheme.obtain(transport, username, SEED_PASSWORD)
-            answer = self.client.request("GET", scheme.url("whoami"), credential.headers_for("GET"))
-            body = answer.json() if answer.status == 200 else None
-            if isinstance(body, dict) and body.get("username") == expected_username(
-                scheme, username
-            ):
-                return credential
-        return scheme.obtain(transport, username, SEED_PASSWORD)
+        """Log ``username`` in through ``scheme``'s flow, on an account of the flow hasher
+        where the credential outlives it (:func:`benchmarks.harness.flow_credential`):
+        the login is not the figure here, and each costs a PBKDF2 check at the real cost."""
+        return flow_credential(self.client, scheme, username)[0]
 
 
 class Measure:

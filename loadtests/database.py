@@ -8,10 +8,12 @@ settings: the lab's settings variables the server would see, its database path a
 with SQLite's backup API after that.
 
 Logins are not figures either, but with the real password hasher each costs a hash
-(~0.5 s). The load phase logs account 1 in on every scheme anyway, so it hands its
-database and those credentials over (:func:`hand_over`); the servers phase takes them
-(:func:`take_over`) instead of logging in again, and checks each before use (one a
-server refuses is made again there).
+(~0.5-0.9 s). The load phase's are made ahead, while untimed work runs, on its own copy
+(:func:`prepare_ahead`, :mod:`loadtests.logins`), which the phase then takes with them
+(:func:`take_ahead`). It hands its database and account 1's credentials over in turn
+(:func:`hand_over`); the servers phase takes them (:func:`take_over`) instead of
+logging in again. Every phase checks a credential it is given before use (one a server
+refuses is made again there).
 """
 
 from __future__ import annotations
@@ -95,6 +97,43 @@ def fresh_copy(env: dict[str, str], accounts: int) -> None:
         prepare_database(env, accounts)
         return
     _backup(template(env, accounts), Path(env[PATH_ENV]))
+
+
+# --- the load phase's database and logins, made ahead -------------------------------------
+_ahead: dict[tuple, tuple[Path, Path]] = {}
+
+
+def prepare_ahead(
+    env: dict[str, str], accounts: int, users: int, schemes: list[str] | None = None
+) -> dict:
+    """Make the next load phase's database for ``env`` now: a copy of the template on
+    which ``user1..user<users>`` are logged in on every scheme, or on ``schemes``
+    (:mod:`loadtests.logins`); :func:`take_ahead` takes it. Returns what the logins
+    cost. SQLite only."""
+    from loadtests.logins import make_ahead
+
+    folder = Path(tempfile.mkdtemp(prefix="authlab-ahead-"))  # live credentials: not the run
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path, logins = folder / "load.sqlite3", folder / "logins.json"
+    _backup(template(env, accounts), path)
+    made = make_ahead({**env, PATH_ENV: str(path)}, users, logins, schemes)
+    with _lock:
+        _ahead[template_key(env, accounts)] = (path, logins)
+    return made
+
+
+def take_ahead(env: dict[str, str], accounts: int) -> Path | None:
+    """Put the database :func:`prepare_ahead` made at ``env``'s path and return its
+    logins file; without one, :func:`fresh_copy` and ``None``. Taken once."""
+    with _lock:
+        ahead = _ahead.pop(template_key(env, accounts), None)
+    if ahead is None or not uses_sqlite(env):
+        fresh_copy(env, accounts)
+        return None
+    path, logins = ahead
+    _backup(path, Path(env[PATH_ENV]))
+    path.unlink()
+    return logins
 
 
 # --- the load phase's database and logins, handed over to the servers phase -------------

@@ -2,8 +2,11 @@
 
     python -m loadtests.generator --host URL --out DIR [--schemes a,b] [-u N]
         [--warmup S] [--duration S] [--max-requests N] [--workers K] [--server-pid PID]
+        [--logins FILE] [--handover FILE]
 
-For each scheme: spawn the users, wait until every one has logged in, discard a
+For each scheme: spawn the users, wait until every one holds a credential (with
+``--logins``, the one made ahead for its account, checked by one unmeasured GET; else,
+or when refused, a login of its own) and had its first answer checked, discard a
 warm-up, record a measured window (raw timings, see :mod:`loadtests.recorder`), stop
 the users; write ``DIR/<scheme>.json``, and locust's own report of the scheme's run
 (``DIR/locust/<scheme>.html`` and ``<scheme>_{stats,failures,exceptions}.csv``).
@@ -47,7 +50,11 @@ POLL = 0.02
 
 def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespace]:
     """Split the command line into this runner's options and locust's own."""
-    own = argparse.ArgumentParser(description=__doc__, add_help=False)
+    own = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Every other option is locust's own (-u, --host, ...): locust --help.",
+    )
     own.add_argument("--out", type=Path, required=True, help="folder for <scheme>.json")
     own.add_argument("--schemes", default="", help="comma-separated (default: all)")
     Profile.add_arguments(own, skip=("users",))  # users: locust's own -u
@@ -72,6 +79,13 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
         help="write {scheme: GET headers} of account 1's login here (JSON, for a later phase)",
     )
     own.add_argument(
+        "--logins",
+        type=Path,
+        default=None,
+        help="credentials made ahead (loadtests.logins, JSON): each user checks its "
+        "account's with one unmeasured GET and logs in only if it is refused or absent",
+    )
+    own.add_argument(
         "--wait-for-go",
         action="store_true",
         help="read a line on stdin before the first scheme (the server is then ready)",
@@ -84,6 +98,7 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Namespac
     # locust's parser: -u, --host, --expect-workers, --master-bind-*, our custom options,
     # with defaults from [tool.locust] in pyproject.toml.
     options = get_parser().parse_args(["-f", str(LOCUSTFILE), *rest])
+    options.logins = str(mine.logins or "")  # the users read it (loadtests.users.premade)
     if mine.workers and not mine.master:
         # Local workers only: loopback, on a port nobody else uses.
         options.expect_workers = mine.workers
@@ -327,6 +342,7 @@ def start_workers(count: int, options: argparse.Namespace) -> list:
         str(options.master_bind_port),
         "--loglevel",
         "WARNING",
+        *(["--logins", options.logins] if getattr(options, "logins", "") else []),
     ]
     return [procs.spawn(cmd, env=os.environ.copy()) for _ in range(count)]
 

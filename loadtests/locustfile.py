@@ -5,8 +5,9 @@
 
 Pick classes in the UI (``--class-picker``) or name them: ``locust TokenUser``.
 Options of our own (also in the UI's start form): ``--get-weight``, ``--post-weight``,
-``--accounts``, ``--warmup`` (seconds of each test the authlab tab discards) and
-``--mixed-schemes`` (allow several user classes in one test).
+``--accounts``, ``--warmup`` (seconds of each test the authlab tab discards),
+``--mixed-schemes`` (allow several user classes in one test) and ``--logins`` (credentials
+made ahead, :mod:`loadtests.logins`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ def add_arguments(parser, **_kw) -> None:
         type=float,
         default=FULL.warmup_s,
         help=f"{WARMUP.metadata['help']} from the authlab tab (default {FULL.warmup_s})",
+    )
+    parser.add_argument(
+        "--logins",
+        default="",
+        include_in_web_ui=False,
+        help="credentials made ahead, {scheme: {username: credential}} (JSON, "
+        "loadtests.logins): each user checks its own with one unmeasured GET and logs in "
+        "only when it is refused or absent (default: every user logs in)",
     )
     parser.add_argument(
         "--mixed-schemes",

@@ -6,6 +6,9 @@ load runs in a child process (:mod:`loadtests.generator`), against a gunicorn th
 module starts on loopback unless a ``base_url`` is given: on its own copy of a migrated,
 seeded SQLite template (:mod:`loadtests.database`), which it hands over, with account
 1's logins, to the servers phase. The generator imports while gunicorn boots.
+:func:`prepare_ahead` makes that copy earlier, while untimed work runs, with every
+simulated user's login on it (:mod:`loadtests.logins`): the timed phase then starts
+each scheme with its users holding credentials (checked, made again where refused).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from infra import procs
 from loadtests import database
 from loadtests.options import FULL, QUICK, Profile
 from loadtests.stats import min_samples
+from loadtests.table import table
 from results.runs import BASE_DIR, atomic_write_json
 from results.stats import PERCENTILES
 
@@ -93,7 +97,10 @@ def run_load(
     """Load each scheme in turn; write ``run_dir/load/<scheme>.json``; return the figures.
 
     Returns ``{"meta": {...}, "schemes": {name: {load_* fields}}, "verification": {...}}``.
-    With ``base_url=None`` a gunicorn is started (and stopped) for the run. With
+    With ``base_url=None`` a gunicorn is started (and stopped) for the run, on the
+    database :func:`prepare_ahead` made when there is one: its users then take the
+    credentials made ahead (each checked with one unmeasured GET) instead of logging in
+    while the phase holds the cores (``meta.logins_made_ahead``). With
     ``locust_workers`` the load comes from that many local locust workers; with
     ``remote_workers`` the runner also waits for workers started elsewhere
     (``make locust-worker MASTER=<this host>``) on ``master_bind:master_port``.
@@ -112,6 +119,7 @@ def run_load(
     workers = gunicorn_workers or default_gunicorn_workers()
     threads = gunicorn_threads or 1
     accounts = max(ACCOUNTS, profile.users)
+    made_ahead: list[Path] = []
     with contextlib.ExitStack() as stack:
         command = generator_command(out, profile, schemes, generators, accounts)
         if base_url is None:
@@ -120,8 +128,12 @@ def run_load(
             generator: list[subprocess.Popen] = []
             logins = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "logins.json"
 
-            def start_generator(url: str, pid: int, env: dict[str, str]) -> None:
+            def start_generator(url: str, pid: int, env: dict[str, str], ahead: Path | None):
                 extra = ["--handover", str(logins)]
+                if ahead is not None:  # made by prepare_ahead: live credentials, a temp file
+                    extra += ["--logins", str(ahead)]
+                    stack.callback(ahead.unlink, missing_ok=True)
+                    made_ahead.append(ahead)
                 generator.append(spawn_generator([*command, *extra], url, pid, env, wait=True))
                 stack.callback(procs.stop, generator[0])
 
@@ -141,18 +153,30 @@ def run_load(
             wait_generator(proc, profile, schemes)
     results = read_results(out, schemes)
     return {
-        "meta": meta(results, profile, url, workers, threads, generators, own=base_url is None),
+        "meta": {
+            **meta(results, profile, url, workers, threads, generators, own=base_url is None),
+            "logins_made_ahead": bool(made_ahead),
+        },
         "schemes": {name: load_fields(r) for name, r in results.items()},
         "verification": {name: r["verification"] for name, r in results.items()},
     }
 
 
-def prepare_ahead() -> None:
-    """Migrate and seed this process's template of the load phase's database now (say,
-    while untimed work runs), so the phase itself starts by copying it."""
+#: Accounts logged in ahead: the users of either profile (each takes its own account).
+USERS_AHEAD = max(QUICK.users, FULL.users)
+
+
+def prepare_ahead(
+    users: int = USERS_AHEAD, schemes: list[str] | None = None
+) -> dict[str, Any] | None:
+    """Make the load phase's database now (say, while untimed work runs): migrated and
+    seeded, with ``user1..user<users>`` logged in on every scheme (or on ``schemes``), so
+    the phase starts from a copy whose users already hold credentials. Returns what the
+    logins cost (``None``: not SQLite, the phase migrates its database itself)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
-    if database.uses_sqlite(env):
-        database.template(env, ACCOUNTS)
+    if not database.uses_sqlite(env):
+        return None
+    return database.prepare_ahead(env, max(ACCOUNTS, users), users, schemes)
 
 
 @contextlib.contextmanager
@@ -161,12 +185,14 @@ def lab_server(
     threads: int,
     accounts: int,
     log: Path,
-    booting: Callable[[str, int, dict[str, str]], None] | None = None,
+    booting: Callable[[str, int, dict[str, str], Path | None], None] | None = None,
 ) -> Iterator[tuple[str, int, dict]]:
-    """Serve the lab on a free loopback port from a fresh, seeded SQLite file.
+    """Serve the lab on a free loopback port from a fresh, seeded SQLite file: the one
+    :func:`prepare_ahead` made, when there is one.
 
     gunicorn's own log (and Django's 4xx warnings) goes to ``log``. ``booting(url, pid,
-    env)`` is called as soon as gunicorn is started, before it serves.
+    env, logins)`` is called as soon as gunicorn is started, before it serves, with the
+    logins file made ahead on that database (``None``: none).
     """
     with tempfile.TemporaryDirectory(prefix="authlab-load-") as tmp, log.open("ab") as log_file:
         env = {
@@ -184,11 +210,11 @@ def lab_server(
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            if booting is not None:
-                booting(url, proc.pid, env)
             # While gunicorn boots: no worker reads the database before a request, and
             # the readiness request below comes after the copy.
-            database.fresh_copy(env, accounts)
+            logins = database.take_ahead(env, accounts)
+            if booting is not None:
+                booting(url, proc.pid, env, logins)
             procs.wait_http(f"{url}/api/v1/schemes/", proc=proc)
             yield url, proc.pid, env
         finally:
@@ -345,44 +371,6 @@ def build_summary(run_dir: Path, result: dict[str, Any], quick: bool) -> dict[st
     )
 
 
-def table(result: dict[str, Any]) -> str:
-    """A plain-text table of the load figures, one row per scheme."""
-    head = (
-        f"{'scheme':<15}{'srv CPU us/req':>15}{'req/s':>9}{'n':>8}{'p50 us':>10}{'p95 us':>10}"
-        f"{'p99 us':>10}{'max us':>10}{'fail':>6}{'B/req':>8}{'gen CPU%':>10}"
-    )
-    rows = [head, "-" * len(head)]
-    for name, f in result["schemes"].items():
-        few = f.get("load_too_few_samples") or []
-        pcts = "".join(
-            f"{'few':>10}" if p in few else _n(f[f"load_{p}_us"], 10) for p in ("p50", "p95", "p99")
-        )
-        rows.append(
-            f"{name:<15}{_n(f['load_server_cpu_us_per_request'], 15)}{_n(f['load_rps'])}"
-            f"{_n(f['load_requests'], 8)}{pcts}{_n(f['load_max_us'], 10)}"
-            f"{_n(f['load_failures'], 6)}{_n(f['load_bytes_per_request'], 8)}"
-            f"{_n(f['load_generator_cpu_pct'], 10)}"
-        )
-    rows.append(
-        "\nsrv CPU us/req: the server's CPU per request (capacity per core: 1e6 / it); "
-        "few: too few samples (n) for that percentile."
-    )
-    meta_ = result["meta"]
-    if meta_["generator_saturated"]:
-        rows.append(
-            f"\nThe load generator saturated a core ({meta_['generator_cpu_pct']:.0f}% "
-            f"CPU) for: {', '.join(meta_['generator_saturated_schemes'])}: those "
-            "figures are the generator's limit, not the server's."
-        )
-    return "\n".join(rows)
-
-
-def _n(value: Any, width: int = 9) -> str:
-    if value is None:
-        return f"{'-':>{width}}"
-    return f"{value:>{width}.0f}" if isinstance(value, float) else f"{value:>{width}}"
-
-
 def main(argv: list[str] | None = None) -> int:
     """``make load``: run the load phase into a fresh run folder and print a table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -418,13 +406,18 @@ def main(argv: list[str] | None = None) -> int:
 
     run_dir = new_run_dir(label="load")
     print(f"Load test run: {run_dir}", flush=True)
+    schemes = [s.strip() for s in args.schemes.split(",") if s.strip()] or None
+    profile = (QUICK if args.quick else FULL).updated(args)
     try:
+        if not args.target:  # one process logs everyone in, mostly on a cheap hash
+            made = prepare_ahead(profile.users, schemes)
+            print(f"Logins made ahead: {made}", flush=True)
         result = run_load(
             run_dir,
             quick=args.quick,
-            schemes=[s.strip() for s in args.schemes.split(",") if s.strip()] or None,
+            schemes=schemes,
             base_url=args.target or None,
-            profile=(QUICK if args.quick else FULL).updated(args),
+            profile=profile,
             gunicorn_workers=args.workers or None,
             gunicorn_threads=args.threads or None,
             locust_workers=args.locust_workers,

@@ -4,6 +4,9 @@ Each simulated user logs in once in ``on_start`` as its own seeded account, thro
 the scheme's own :meth:`~schemes.base.Scheme.obtain` (Basic has nothing to obtain:
 its credential is sent on every request), then GETs and POSTs ``whoami/``. A reply
 counts as a success only when its status is 200 and its body names the right user.
+Given ``--logins`` (credentials made ahead, :mod:`loadtests.logins`), a user takes its
+account's instead, once one unmeasured GET (``<scheme> check/`` in locust's statistics)
+has shown that the server accepts it, and logs in only when it is refused or absent.
 
 Needs Django configured (the registry reads settings): :mod:`loadtests.locustfile`
 does that before importing this module.
@@ -11,14 +14,16 @@ does that before importing this module.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
+from pathlib import Path
 
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from lab.seed import SEED_PASSWORD, seed_username
-from loadtests import recorder
+from loadtests import logins, recorder
 from loadtests.recorder import MEASURED
 from loadtests.transport import LocustTransport, to_reply
 from loadtests.webui import CREDENTIAL, SCHEME
@@ -50,7 +55,7 @@ class SchemeUser(FastHttpUser):
         # The baseline is anonymous: it answers with no username at all.
         self.expected = None if self.scheme.is_baseline else self.username
         self.weights = _weights(self.environment.parsed_options)
-        self.credential = self._obtain()
+        self.credential = self._premade() or self._obtain()
         self.first = True
 
     def _account(self) -> str:
@@ -65,6 +70,24 @@ class SchemeUser(FastHttpUser):
         index = max(0, getattr(self.environment.runner, "worker_index", 0))
         return seed_username(1 + (index + next(self.numbers) * workers) % accounts)
 
+    def _premade(self) -> Credential | None:
+        """This account's credential made ahead (``--logins``), if the server accepts it:
+        checked with one GET, outside the measured requests; ``None`` otherwise."""
+        credential = premade(self.environment.parsed_options, self.scheme_name, self.username)
+        if credential is None:
+            return None
+        with self.client.get(
+            self.scheme.url("whoami"),
+            name=f"{self.scheme_name} check/",
+            headers=credential.headers_for("GET"),
+            catch_response=True,
+        ) as response:
+            body = to_reply(response).body
+            accepted = not self.check(response.status_code, body, "GET")
+            response.success()  # a refusal (say, an expired token) only means: log in
+        self.client.cookiejar.clear()  # send what the credential names, nothing more
+        return self._holding(credential, logged_in=True) if accepted else None
+
     def _obtain(self) -> Credential:
         """Log in through the scheme's own client helper; a refusal leaves no credential."""
         transport = LocustTransport(self.client, self.scheme_name)
@@ -72,9 +95,12 @@ class SchemeUser(FastHttpUser):
             credential = self.scheme.obtain(transport, self.username, SEED_PASSWORD)
         except CredentialRefused:
             credential = None  # already counted as a failed login/ request
-        # Re-login on a 401 only with a login that worked: never hammer login/.
-        self.logged_in = bool(self.scheme.actions) and credential is not None
-        credential = credential or Credential()
+        return self._holding(credential or Credential(), logged_in=credential is not None)
+
+    def _holding(self, credential: Credential, *, logged_in: bool) -> Credential:
+        """Take ``credential`` as this user's; ``logged_in``: it came from a login that
+        worked (re-login on a 401 only then: never hammer login/)."""
+        self.logged_in = bool(self.scheme.actions) and logged_in
         # What the credential adds to each request, for the web UI's authlab tab.
         self.credential_bytes = {m: credential.wire_bytes(m) for m in ("GET", "POST")}
         return credential
@@ -121,6 +147,19 @@ class SchemeUser(FastHttpUser):
         if method == "POST" and body.get("echo") != POST_BODY:
             return "POST body not echoed"
         return ""
+
+
+def premade(options, scheme_name: str, username: str) -> Credential | None:
+    """The credential made ahead for ``username`` on ``scheme_name`` in the ``--logins``
+    file (``None``: no file, or none for that account)."""
+    path = getattr(options, "logins", "") or ""
+    fields = _logins_file(path).get(scheme_name, {}).get(username) if path else None
+    return Credential(**fields) if fields else None
+
+
+@functools.cache
+def _logins_file(path: str) -> dict[str, dict[str, dict]]:
+    return logins.read(Path(path))["credentials"]
 
 
 def _weights(options) -> tuple[int, int]:
