@@ -36,7 +36,7 @@ from locust.runners import STATE_STOPPED, MasterRunner
 from infra import cpu, procs
 from loadtests import locustfile, recorder
 from loadtests.options import FULL, Profile
-from loadtests.stats import summarise
+from loadtests.stats import Slice, settled, summarise
 from results.runs import atomic_write_json
 from results.verify import Answer, verdict
 from schemes import registry
@@ -146,6 +146,31 @@ def drain(pid: int) -> float | None:
     return time.monotonic() - started
 
 
+#: After ``--warmup``, the warm-up goes on in slices this long until :func:`settled`...
+SETTLE_SLICE_S = 0.1
+#: ...for at most this long.
+SETTLE_MAX_S = 10.0
+
+
+def settle(runner) -> None:
+    """Prolong the warm-up until the scheme is warm (:func:`loadtests.stats.settled`:
+    no latency spike for longer than its slowest request, none held up now). Only where
+    this process runs every user (locust workers report every 3 s)."""
+    if isinstance(runner, MasterRunner):
+        return
+    total = runner.stats.total
+    slices: list[Slice] = []
+    started = time.monotonic()
+    while not settled(slices, SETTLE_SLICE_S) and time.monotonic() - started < SETTLE_MAX_S:
+        before = (total.num_requests, total.total_response_time, dict(total.response_times))
+        gevent.sleep(SETTLE_SLICE_S)
+        n, ms = total.num_requests - before[0], total.total_response_time - before[1]
+        # The slowest request of the slice, from locust's histogram (rounded buckets).
+        grew = [t for t, c in total.response_times.items() if c > before[2].get(t, 0)]
+        mean, longest = ms / 1000 / n if n else 0.0, max(grew, default=0) / 1000
+        slices.append(Slice(n, mean, longest, recorder.RECORDER.oldest_in_flight_s()))
+
+
 def generators(runner) -> int:
     """How many processes generate load (and will answer a collect message)."""
     return runner.worker_count if isinstance(runner, MasterRunner) else 1
@@ -173,6 +198,7 @@ def measure(
     handover = next((a["headers"] for a in recorder.COLLECTOR.ready if a.get("headers")), None)
     clock.lap("login_and_first_answer")
     gevent.sleep(mine.warmup_s)
+    settle(runner)
     clock.lap("warmup")
 
     n = generators(runner)

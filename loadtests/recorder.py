@@ -35,6 +35,14 @@ class Recorder:
         self.batch = Batch()
         self.cap = 0
         self._t0 = self._cpu0 = 0.0
+        #: When each user's request now in flight was sent (the warm-up's watch for a
+        #: request held up by a cold start: loadtests/generator.py ``settle``).
+        self.in_flight: dict[int, float] = {}
+
+    def oldest_in_flight_s(self) -> float:
+        """How long the oldest request still in flight has been waiting (0: none)."""
+        sent = min(self.in_flight.values(), default=None)
+        return 0.0 if sent is None else time.perf_counter() - sent
 
     def reset(self) -> None:
         """Stop recording and drop everything (a new scheme starts)."""

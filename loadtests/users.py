@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import random
+import time
 from pathlib import Path
 
 from locust import constant, task
@@ -109,23 +110,27 @@ class SchemeUser(FastHttpUser):
     def whoami(self) -> None:
         """GET or POST ``whoami/`` (by the configured weights) and check the answer."""
         method = random.choices(("GET", "POST"), weights=self.weights)[0]  # noqa: S311
-        with self.client.request(
-            method,
-            self.scheme.url("whoami"),
-            name=f"{self.scheme_name} whoami/",
-            headers=self.credential.headers_for(method),
-            json=POST_BODY if method == "POST" else None,
-            catch_response=True,
-            context={
-                MEASURED: method,
-                SCHEME: self.scheme_name,
-                CREDENTIAL: self.credential_bytes[method],
-            },
-        ) as response:
-            body = to_reply(response).body
-            problem = self.check(response.status_code, body, method)
-            if problem:
-                response.failure(problem)
+        recorder.RECORDER.in_flight[id(self)] = time.perf_counter()
+        try:
+            with self.client.request(
+                method,
+                self.scheme.url("whoami"),
+                name=f"{self.scheme_name} whoami/",
+                headers=self.credential.headers_for(method),
+                json=POST_BODY if method == "POST" else None,
+                catch_response=True,
+                context={
+                    MEASURED: method,
+                    SCHEME: self.scheme_name,
+                    CREDENTIAL: self.credential_bytes[method],
+                },
+            ) as response:
+                body = to_reply(response).body
+                problem = self.check(response.status_code, body, method)
+                if problem:
+                    response.failure(problem)
+        finally:
+            recorder.RECORDER.in_flight.pop(id(self), None)
         if self.first:  # the runner waits for every user's first answer (its check)
             self.first = False
             username = body.get("username") if isinstance(body, dict) else None

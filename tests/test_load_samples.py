@@ -94,3 +94,29 @@ def test_an_instruction_hasher_check_outside_the_band_is_a_warning(tmp_path, agr
     )
     warnings = analyse(write_run(tmp_path / "run", data)).warnings
     assert any("Where the instructions go" in w for w in warnings) is warned
+
+
+def test_the_warmup_settles_once_steady_for_longer_than_the_slowest_request():
+    from loadtests.stats import CALM_SLICES, Slice, settled
+
+    warm = Slice(25, mean_s=0.010, max_s=0.030)
+    assert not settled([], 0.1)
+    assert not settled([warm] * (CALM_SLICES - 1), 0.1)
+    assert settled([warm] * CALM_SLICES, 0.1)
+    # basic-cached, cold: a worker's 0.9 s hash ends and lifts its slice's mean
+    # fourfold; the calm after it must outlast that request.
+    finished = Slice(25, mean_s=0.045, max_s=0.9)
+    cold = [warm, warm, finished, warm, finished]
+    assert not settled([*cold, *[warm] * CALM_SLICES], 0.1)
+    assert not settled([*cold, *[warm] * 9], 0.1)  # 0.9 s: not longer than the hash
+    assert settled([*cold, *[warm] * 10], 0.1)
+    # Noise under the spike factor is calm; empty slices neither break nor spike.
+    assert settled([warm, Slice(25, mean_s=0.018, max_s=0.04), Slice(0), warm], 0.1)
+    # A request held up now (a hash under way that has not ended yet) keeps it going.
+    held = Slice(25, mean_s=0.010, max_s=0.030, oldest_in_flight_s=0.4)
+    assert not settled([*[warm] * CALM_SLICES, held], 0.1)
+    # A slow scheme (a hash per request: Basic) has nothing to warm, once seen slow in
+    # enough slices: a cold start's first answers are slow too (all users held up).
+    basic = [Slice(1, mean_s=1.7, max_s=1.7), Slice(0), Slice(0)]
+    assert not settled(basic * 3, 0.1)  # 0.9 s: could be a cold start still
+    assert settled(basic * 14, 0.1)  # 4.2 s
