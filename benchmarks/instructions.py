@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import instruction_parts as parts
-from benchmarks.instructions_worker import WARMUP_CALLS
+from benchmarks.instructions_worker import REWARM_CALLS, WARMUP_CALLS
 from results.runs import atomic_write_json
 
 SETTINGS = "lab.settings.bench"
@@ -78,6 +78,9 @@ VALGRIND_ARGS += ("--dump-line=no",)  # per-function totals only: smaller, faste
 HASH_SEED = "0"
 #: Calls counted per path: counts are deterministic, a few average the collector's runs.
 REPETITIONS = 5
+#: ... with ``--quick`` (``QUICK=1``, as ``make bench QUICK=1`` runs it): see the module
+#: docstring for how far the figures move.
+QUICK_REPETITIONS = 2
 #: Reduced hasher iterations: the paths are counted at n1, the hasher's verify() alone
 #: at n1 and n2 (its cost per iteration) and at n3 (the linearity check).
 ITERATION_POINTS = (1000, 2000, 4000)
@@ -132,63 +135,70 @@ def prepare_database(db_path: Path, iterations: int) -> dict[str, Any]:
     return hasher
 
 
+def hasher_iterations() -> int | None:
+    """The default password hasher's ``iterations`` (``None`` when it has none)."""
+    from django.contrib.auth.hashers import get_hasher
+
+    return getattr(type(get_hasher("default")), "iterations", None)
+
+
 def groups(names: list[str], jobs: int) -> list[list[str]]:
     """Split the schemes round-robin over at most ``jobs`` workers."""
     return [names[i::jobs] for i in range(min(jobs, len(names)))]
 
 
-def run_workers(
+def start_workers(
     valgrind: str, tmp: Path, names: list[str], repetitions: int, points: list[int]
-) -> list[tuple[Path, dict[str, Any]]]:
-    """Run one callgrind worker per group at once; return each folder and its meta."""
+) -> subprocess.Popen:
+    """Start the one callgrind process, which sets Django up (uninstrumented) while the
+    database is prepared, then forks one worker per group once ``tmp/ready`` exists."""
     from infra import procs
 
     root = Path(__file__).resolve().parent.parent
-    started: list[tuple[Path, subprocess.Popen]] = []
-    try:
-        for index, group in enumerate(groups(names, JOBS)):
-            folder = tmp / f"worker{index}"
-            folder.mkdir()
-            shutil.copyfile(tmp / SEED_DB, folder / "db.sqlite3")
-            cmd = [
-                valgrind,
-                *VALGRIND_ARGS,
-                f"--callgrind-out-file={folder}/callgrind.%p",
-                f"--log-file={folder}/valgrind.log",
-                sys.executable,
-                "-m",
-                "benchmarks.instructions_worker",
-                f"--schemes={','.join(group)}",
-                f"--repetitions={repetitions}",
-                f"--iterations={','.join(map(str, points))}",
-                f"--meta={folder / 'meta.json'}",
-            ]
-            env = {
-                **os.environ,
-                "PYTHONHASHSEED": HASH_SEED,
-                "DJANGO_SETTINGS_MODULE": SETTINGS,
-                "AUTHLAB_SQLITE_PATH": str(folder / "db.sqlite3"),
-            }
-            with open(folder / "worker.log", "w") as log:
-                # Dies with this process: an interrupted run leaves no valgrind running.
-                proc = procs.spawn(cmd, env=env, cwd=root, stdout=log, stderr=log)
-            started.append((folder, proc))
-        results = []
-        for folder, proc in started:
-            if proc.wait() != 0:
-                log = (folder / "worker.log").read_text()[-2000:]
-                raise RuntimeError(f"worker in {folder} exited {proc.returncode}:\n{log}")
-            results.append((folder, json.loads((folder / "meta.json").read_text())))
-        return results
-    finally:
-        for _, proc in started:  # an interrupted phase leaves no valgrind running
-            procs.stop(proc)
+    cmd = [
+        valgrind,
+        *VALGRIND_ARGS,
+        f"--callgrind-out-file={tmp}/callgrind.%p",
+        f"--log-file={tmp}/valgrind.%p.log",
+        sys.executable,
+        "-m",
+        "benchmarks.instructions_worker",
+        f"--groups={';'.join(','.join(g) for g in groups(names, JOBS))}",
+        f"--repetitions={repetitions}",
+        f"--iterations={','.join(map(str, points))}",
+        f"--dir={tmp}",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": HASH_SEED,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "AUTHLAB_SQLITE_PATH": str(tmp / "unused.sqlite3"),  # each worker gets its own
+    }
+    with open(tmp / "worker.log", "w") as log:
+        # Dies with this process: an interrupted run leaves no valgrind running.
+        return procs.spawn(cmd, env=env, cwd=root, stdout=log, stderr=log)
 
 
-def dump_totals(folder: Path) -> dict[str, int]:
-    """Instructions of each labelled callgrind dump in ``folder``, by label."""
+def finish_workers(tmp: Path, proc: subprocess.Popen, jobs: int) -> list[tuple[Path, dict]]:
+    """Hand each worker its copy of the database, wait; return each one's pid and meta."""
+    for index in range(jobs):
+        folder = tmp / f"worker{index}"
+        folder.mkdir()
+        shutil.copyfile(tmp / SEED_DB, folder / "db.sqlite3")
+    (tmp / "ready").touch()
+    if proc.wait() != 0:
+        log = (tmp / "worker.log").read_text()[-2000:]
+        raise RuntimeError(f"the workers in {tmp} exited {proc.returncode}:\n{log}")
+    return [
+        (tmp, json.loads((tmp / f"worker{index}" / "meta.json").read_text()))
+        for index in range(jobs)
+    ]
+
+
+def dump_totals(folder: Path, pid: int) -> dict[str, int]:
+    """Instructions of each labelled callgrind dump of process ``pid``, by label."""
     totals: dict[str, int] = {}
-    for path in folder.glob("callgrind.*"):
+    for path in [*folder.glob(f"callgrind.{pid}"), *folder.glob(f"callgrind.{pid}.*")]:
         data = path.read_bytes()
         trigger, total = _TRIGGER.search(data), _TOTALS.search(data)
         if trigger and total:
@@ -198,7 +208,7 @@ def dump_totals(folder: Path) -> dict[str, int]:
 
 def per_call(folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
     """Each counted region with its instructions per call (the empty bracket subtracted)."""
-    totals = dump_totals(folder)
+    totals = dump_totals(folder, meta["pid"])
     missing = [r["label"] for r in meta["regions"] if r["label"] not in totals]
     if missing:
         raise RuntimeError(f"callgrind wrote no dump for {missing[:3]} in {folder}")
@@ -289,7 +299,9 @@ def assemble(
     return entries, scaling
 
 
-def provenance(valgrind: str | None, repetitions: int, **extra: Any) -> dict[str, Any]:
+def provenance(
+    valgrind: str | None, repetitions: int, quick: bool = False, **extra: Any
+) -> dict[str, Any]:
     """How these counts were made (merged into the run's provenance by the summary)."""
     import django
 
@@ -302,8 +314,12 @@ def provenance(valgrind: str | None, repetitions: int, **extra: Any) -> dict[str
         "settings": SETTINGS,
         "database": "SQLite: a fresh file, migrated and seeded, one copy per worker",
         "repetitions": repetitions,
+        "quick": quick,
         "warmup_calls": WARMUP_CALLS,
+        "rewarm_calls": REWARM_CALLS,
         "jobs": JOBS,
+        "processes": "one valgrind process: Django set up once, uninstrumented, then one "
+        "forked worker per job, each on its own copy of the database",
         "method": "callgrind, --instr-atstart=no; instrumentation on once everything is "
         "warm, then per region ZERO_STATS ... DUMP_STATS_AT(label) (client requests via "
         "pytest-codspeed); an empty bracket's cost subtracted; per call = region / repetitions",
@@ -333,25 +349,32 @@ def why_not_measurable(valgrind: str | None) -> str | None:
 
 
 def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[str, Any]:
-    """Prepare the database, run the workers, assemble the figures."""
-    started = time.monotonic()
-    hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
-    from django.db import connection
+    """Start the workers, prepare the database meanwhile, assemble the figures."""
+    from benchmarks.summary import BASIC
+    from infra import procs
+    from schemes.registry import BASELINE
 
-    connection.close()  # checkpoints the WAL: the file alone is the database
-    setup_seconds = time.monotonic() - started
-    points = list(ITERATION_POINTS) if hasher["iterations"] is not None else []
-    workers = run_workers(valgrind, tmp, names, repetitions, points)
-    regions, verification, brackets = [], {}, []
+    started = time.monotonic()
+    points = list(ITERATION_POINTS) if hasher_iterations() is not None else []
+    proc = start_workers(valgrind, tmp, names, repetitions, points)
+    try:
+        hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
+        from django.db import connection
+
+        connection.close()  # checkpoints the WAL: the file alone is the database
+        setup_seconds = time.monotonic() - started
+        workers = finish_workers(tmp, proc, len(groups(names, JOBS)))
+    finally:  # an interrupted phase leaves no valgrind running
+        procs.stop(proc)
+    shared = json.loads((tmp / "shared.json").read_text())["seconds"]
+    regions, verification, brackets, refreshed = [], {}, [], []
     for folder, meta in workers:
         counted = per_call(folder, meta)
         brackets += [r["instructions"] for r in counted if r["kind"] == "bracket"]
         regions += [r for r in counted if r["kind"] != "bracket"]
         verification.update(meta["verification"])
+        refreshed += meta["refreshed"]
     entries, scaling = assemble(names, regions, verification, hasher)
-    from benchmarks.summary import BASIC
-    from schemes.registry import BASELINE
-
     return {
         "ran": True,
         "reason": None,
@@ -360,13 +383,20 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
         "basic_hasher_check": parts.hasher_check(entries, scaling, BASIC, BASELINE),
         "instruction_parts_method": parts.METHOD,
         "bracket_instructions": brackets,
+        "refreshed": refreshed,
         "setup_seconds": round(setup_seconds, 2),
+        "shared_worker_cpu_seconds": shared,
         "worker_cpu_seconds": [meta["seconds"] for _, meta in workers],
     }
 
 
-def measure(out: Path, names: list[str] | None, repetitions: int = REPETITIONS) -> dict[str, Any]:
-    """Count every scheme (or ``names``) and write ``out/instructions.json``."""
+def measure(
+    out: Path, names: list[str] | None, repetitions: int | None = None, quick: bool = False
+) -> dict[str, Any]:
+    """Count every scheme (or ``names``) and write ``out/instructions.json``; ``quick``
+    counts :data:`QUICK_REPETITIONS` calls per path unless ``repetitions`` says."""
+    if repetitions is None:
+        repetitions = QUICK_REPETITIONS if quick else REPETITIONS
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authlab-instructions-") as tmp_name:
         tmp = Path(tmp_name)
@@ -389,7 +419,7 @@ def measure(out: Path, names: list[str] | None, repetitions: int = REPETITIONS) 
     # On a shared machine wall time says little alone: the CPU time says what it costs.
     usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result["cpu_seconds"] = round(sum(u.ru_utime + u.ru_stime for u in usage), 2)
-    result["provenance"] = provenance(version, repetitions)
+    result["provenance"] = provenance(version, repetitions, quick)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / OUTPUT_FILE, result)
     return result
@@ -413,8 +443,26 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(rows + [f"NOT counted, {line}" for line in failed])
 
 
+def stages(result: dict[str, Any]) -> str:
+    """Where the CPU seconds went: one line for the start-up the workers share under
+    valgrind, one per worker (indented: parts of its ``count_paths``)."""
+
+    def line(seconds: dict[str, float]) -> str:
+        return ", ".join(f"{k.strip()} {v:.1f}" for k, v in seconds.items())
+
+    rows = [
+        f"CPU s: all {result['cpu_seconds']:.1f} (wall {result['wall_seconds']:.1f}; "
+        f"database ready after {result['setup_seconds']:.1f} s wall)",
+        f"  valgrind start-up, shared: {line(result['shared_worker_cpu_seconds'])}",
+    ]
+    rows += [f"  worker {i}: {line(s)}" for i, s in enumerate(result["worker_cpu_seconds"])]
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, count, print the table; exit 0 also when valgrind is missing."""
+    from lab import env  # reads nothing at import that the settings need later
+
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.instructions",
         description=__doc__,
@@ -422,14 +470,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, required=True, help="run folder to write into")
     parser.add_argument("--schemes", default="", help="comma-separated names (default: all)")
-    parser.add_argument("--repetitions", type=int, default=REPETITIONS)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=env.get_bool("QUICK"),
+        help=f"{QUICK_REPETITIONS} calls per path, not {REPETITIONS} (env QUICK=1)",
+    )
+    parser.add_argument("--repetitions", type=int, default=None, help="overrides --quick")
     args = parser.parse_args(argv)
     names = [n for n in args.schemes.split(",") if n] or None
-    result = measure(args.out, names, args.repetitions)
+    result = measure(args.out, names, args.repetitions, args.quick)
     if not result["ran"]:
         print(f"instruction counts NOT measured: {result['reason']}")
     else:
         print(table(result))
+    if result["ran"]:
+        print(stages(result))
     print(f"instruction counts in {result['wall_seconds']:.1f} s: {args.out / OUTPUT_FILE}")
     return 0
 

@@ -13,18 +13,35 @@ import argparse
 import gc
 import io
 import json
+import math
 import os
 import sys
 import time
+import traceback
+from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from benchmarks import instruction_parts as parts
 
-#: Calls of each path before it is counted: imports, caches, and the interpreter's
-#: specialisation of hot bytecode happen on the first calls, not per request.
-WARMUP_CALLS = 2
+#: Calls of each path before it is counted, uninstrumented (cheap): imports, caches,
+#: and the interpreter's specialisation of hot bytecode happen on the first calls, not
+#: per request. Specialisation goes on for a few calls more (a failed attempt is retried
+#: after a back-off), so at 2 the first counted calls still paid for it: 1 counted call
+#: read 4 % above 5; at 10, 1.6 % (ratios to none within 0.7 %).
+WARMUP_CALLS = int(os.environ.get("XW", 10))
+#: Calls of each path again right before its region, instrumented (each one costs): time
+#: passed while the others were counted (a 60 s cache entry may have gone).
+REWARM_CALLS = 1
+#: A credential with an expiry is obtained again before its scheme is counted only once
+#: this fraction of its life has passed since its login: schemes are logged in longest
+#: life first and counted shortest first (jwt-short's 60 s token a second or so after
+#: its login), so that happens only on a crowded machine (recorded in ``refreshed``).
+#: A login again moves the next region's count (seen: +2-5 % on a GET at 5 calls), so
+#: it is kept for when the credential would otherwise expire.
+STALE_FRACTION = 0.5
 LABEL_PREFIX = "authlab"
 
 
@@ -38,20 +55,29 @@ class Hooks:
         self.handle = dist_instrument_hooks.instrument_hooks_init()
         if self.handle is None:
             raise RuntimeError("pytest-codspeed's instrument hooks failed to initialise")
+        self.dump_seconds = 0.0
 
     def instrument(self) -> None:
         """Turn callgrind's instrumentation on for good (once everything is warm):
         turning it off and on again per region would flush and re-translate all code."""
         self.native.callgrind_start_instrumentation()
 
-    def count(self, label: str, fn: Callable[[], Any], repetitions: int) -> None:
-        """Run ``fn`` ``repetitions`` times as one region and dump it as ``label``."""
+    def count(self, label: str, fn: Callable[[], Any], repetitions: int, warm: int = 0) -> None:
+        """Run ``fn`` ``warm`` times, then ``repetitions`` times as one region dumped as
+        ``label``."""
         native, handle = self.native, self.handle
-        gc.collect()  # each region starts from the same collector state
+        # Each region starts from the same collector state whatever ran before it (a
+        # login again, another scheme): nothing unfrozen but what the warm calls make.
+        gc.collect()
+        gc.freeze()
+        for _ in range(warm):  # after the collection: it emptied the free lists
+            fn()
         native.instrument_hooks_start_benchmark(handle)  # ZERO_STATS (instrumentation is on)
         for _ in range(repetitions):
             fn()
+        dumping = time.process_time()
         native.instrument_hooks_set_executed_benchmark(handle, os.getpid(), label.encode())
+        self.dump_seconds += time.process_time() - dumping
 
 
 def password_verifier_code():
@@ -141,11 +167,26 @@ class Worker:
         self.verification: dict[str, dict[str, Any]] = {}
         #: (scheme name, kind, factory of the counted call), verified and warm.
         self.ready: list[tuple[str, str, Callable[[], Callable[[], Any]]]] = []
+        #: CPU seconds of this process by stage (meta ``seconds``: where the time goes).
+        self.spent: dict[str, float] = defaultdict(float)
+        #: When each scheme's credential was obtained (time.monotonic()).
+        self.logged_in: dict[str, float] = {}
+        #: Schemes logged in again before they were counted (:meth:`stale`).
+        self.refreshed: list[str] = []
 
-    def region(self, scheme: str, kind: str, fn, repetitions: int, **facts) -> None:
-        """Count ``fn`` as one region and note what its dump means."""
+    @contextmanager
+    def timed(self, stage: str):
+        """Add the CPU seconds of the block to ``stage``."""
+        started = time.process_time()
+        try:
+            yield
+        finally:
+            self.spent[stage] += time.process_time() - started
+
+    def region(self, scheme: str, kind: str, fn, repetitions: int, warm=0, **facts) -> None:
+        """Count ``fn`` as one region (after ``warm`` calls) and note what its dump means."""
         label = f"{LABEL_PREFIX}:{len(self.regions)}:{scheme}:{kind}"
-        self.hooks.count(label, fn, repetitions)
+        self.hooks.count(label, fn, repetitions, warm)
         self.regions.append(
             {"label": label, "scheme": scheme, "kind": kind, "repetitions": repetitions, **facts}
         )
@@ -172,7 +213,8 @@ class Worker:
 
             def fresh_requests() -> Callable[[], Any]:
                 # Built before counting: the request's own construction is not the lookup.
-                pending = [make() for _ in range(max(self.repetitions, WARMUP_CALLS))]
+                calls = max(REWARM_CALLS + self.repetitions, WARMUP_CALLS)
+                pending = [make() for _ in range(calls)]
                 return lambda: authenticate_once(pending.pop(), classes)
 
             paths["authenticate"] = fresh_requests
@@ -185,7 +227,11 @@ class Worker:
         try:
             # Here, not in the driver: a short-lived credential (jwt-short, 60 s) would
             # expire during the worker's start-up under valgrind on a busy machine.
-            self.prepare_paths(scheme, self.login(scheme))
+            with self.timed("login"):
+                credential = self.login(scheme)
+                self.logged_in[scheme.name] = time.monotonic()
+            with self.timed("warm_verify"):
+                self.prepare_paths(scheme, credential)
         except Exception as exc:  # one scheme's failure is its own
             self.fail(scheme.name, exc)
 
@@ -242,24 +288,33 @@ class Worker:
         is obtained again right before its scheme is counted (its paths checked again):
         under valgrind on a busy machine, the other schemes' turn can outlast a 60 s
         access token or cache entry, and counts must not depend on how long it took."""
-        for name in dict.fromkeys(r[0] for r in self.ready):  # in order, each once
-            if self.expires(name) and not self.refresh(name):
-                continue
+        # Each once, the last logged in first: the shortest-lived credential is freshest.
+        for name in reversed(dict.fromkeys(r[0] for r in self.ready)):
+            with self.timed("refresh"):
+                if self.stale(name) and not self.refresh(name):
+                    continue
             for ready_name, kind, factory in self.ready:
                 if ready_name == name:
-                    call = factory()
                     # Warm again right before counting: time passed while the others
                     # were counted, and a cache with a TTL (token-cached, basic-cached:
                     # 60 s) would otherwise be counted cold, once in a while.
-                    for _ in range(WARMUP_CALLS):
-                        call()
-                    self.region(name, kind, factory(), self.repetitions, iterations=iterations)
+                    stage = "parts" if kind in (parts.SQL, parts.CRYPTO) else "paths"
+                    with self.timed(f"count_{stage}"):
+                        self.region(
+                            name,
+                            kind,
+                            factory(),
+                            self.repetitions,
+                            REWARM_CALLS,
+                            iterations=iterations,
+                        )
 
-    def expires(self, name: str) -> bool:
-        """Whether ``name``'s credential has an expiry (``Properties.expiry_seconds``)."""
-        from schemes import registry
-
-        return registry.get(name).properties.expiry_seconds is not None
+    def stale(self, name: str) -> bool:
+        """Whether ``name``'s credential has an expiry (``Properties.expiry_seconds``) and
+        :data:`STALE_FRACTION` of it has passed since its login."""
+        expiry = life(name)
+        age = time.monotonic() - self.logged_in.get(name, float("-inf"))
+        return expiry < math.inf and age > expiry * STALE_FRACTION
 
     def refresh(self, name: str) -> bool:
         """Log ``name`` in again and rebuild, warm and check its request paths (the
@@ -269,6 +324,8 @@ class Worker:
         scheme = registry.get(name)
         try:
             fresh = self.paths(scheme, self.login(scheme))
+            self.logged_in[name] = time.monotonic()
+            self.refreshed.append(name)
             for index, (ready_name, kind, _) in enumerate(self.ready):
                 if ready_name != name or kind not in fresh:
                     continue
@@ -304,6 +361,14 @@ class Worker:
             )
 
 
+def life(name: str) -> float:
+    """How long ``name``'s credential lives, in seconds (``inf`` without an expiry)."""
+    from schemes import registry
+
+    expiry = registry.get(name).properties.expiry_seconds
+    return math.inf if expiry is None else expiry
+
+
 def set_iterations(iterations: int) -> None:
     """Give the default hasher class ``iterations`` (this process only: same code path,
     fewer rounds)."""
@@ -317,7 +382,9 @@ def set_iterations(iterations: int) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The worker's options (set by the driver)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions_worker")
-    parser.add_argument("--schemes", required=True, help="comma-separated scheme names")
+    parser.add_argument(
+        "--groups", required=True, help="scheme groups, ';'-separated, names ','-separated"
+    )
     parser.add_argument("--repetitions", type=int, required=True)
     parser.add_argument(
         "--iterations",
@@ -325,25 +392,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="hasher points, comma-separated; "
         "the first is the cost the seeded hashes were encoded at",
     )
-    parser.add_argument("--meta", type=Path, required=True)
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        required=True,
+        help="group i counts on DIR/worker<i>/db.sqlite3 and writes DIR/worker<i>/meta.json; "
+        "it starts once DIR/ready exists",
+    )
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Count the named schemes; write what each dump means to ``--meta``."""
-    args = parse_args(argv)
-    clock = [("start", time.process_time())]
-    import django
+def use_database(path: Path) -> None:
+    """Point this (forked) process's not yet opened default connection at ``path``."""
+    from django.db import connections
 
-    django.setup()
-    clock.append(("django_setup", time.process_time()))
+    connection = connections["default"]
+    if connection.connection is not None:
+        raise RuntimeError("the default connection was opened before the fork")
+    connection.settings_dict["NAME"] = str(path)
+    os.environ["AUTHLAB_SQLITE_PATH"] = str(path)
+
+
+def count_group(names: list[str], args: argparse.Namespace, folder: Path) -> None:
+    """In a forked child: count ``names`` on ``folder``'s database; write its meta."""
+    clock = [("fork", time.process_time())]
+    use_database(folder / "db.sqlite3")
     from schemes import registry
 
     points = [int(p) for p in args.iterations.split(",") if p]
     if points:
         set_iterations(points[0])
     worker = Worker(args.repetitions, Hooks())
-    for name in args.schemes.split(","):
+    for name in sorted(names, key=life, reverse=True):  # counted in the reverse order
         worker.prepare(registry.get(name))
     clock.append(("prepare", time.process_time()))
     gc.collect()
@@ -360,14 +440,53 @@ def main(argv: list[str] | None = None) -> int:
     worker.region("", "empty", lambda: None, 0)
     clock.append(("count_hasher", time.process_time()))
     seconds = {name: round(t - clock[i][1], 2) for i, (name, t) in enumerate(clock[1:])}
+    seconds.update({f"  {k}": round(v, 2) for k, v in worker.spent.items()})
+    seconds["  dumps"] = round(worker.hooks.dump_seconds, 2)
     meta = {
         "pid": os.getpid(),
         "regions": worker.regions,
         "verification": worker.verification,
+        "refreshed": worker.refreshed,
         "seconds": seconds,
     }
-    args.meta.write_text(json.dumps(meta))
-    return 0
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start Django once (uninstrumented), then fork one child per group, each counting
+    its schemes on its own copy of the database: the start-up under valgrind, tens of
+    CPU seconds, is paid once and not per group."""
+    args = parse_args(argv)
+    started = time.process_time()
+    import django
+
+    django.setup()
+    from django.urls import get_resolver
+
+    from benchmarks import harness  # noqa: F401  (imported once, before the fork)
+
+    _ = get_resolver().url_patterns  # imports every scheme's views, once for all children
+    shared = {"startup": round(started, 2), "django_setup": round(time.process_time() - started, 2)}
+    while not (args.dir / "ready").exists():  # the driver migrates meanwhile
+        time.sleep(0.05)
+    children = []
+    for index, group in enumerate(args.groups.split(";")):
+        pid = os.fork()
+        if pid == 0:  # the child: count, then leave without running the parent's exit
+            code = 1
+            try:
+                count_group(group.split(","), args, args.dir / f"worker{index}")
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children.append(pid)
+    failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
+    (args.dir / "shared.json").write_text(json.dumps({"seconds": shared, "pid": os.getpid()}))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
