@@ -391,12 +391,14 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
 
 
 def measure(
-    out: Path, names: list[str] | None, repetitions: int | None = None, quick: bool = False
+    out: Path,
+    names: list[str] | None,
+    repetitions: int | None = None,
+    quick: bool | None = None,
 ) -> dict[str, Any]:
     """Count every scheme (or ``names``) and write ``out/instructions.json``; ``quick``
-    counts :data:`QUICK_REPETITIONS` calls per path unless ``repetitions`` says."""
-    if repetitions is None:
-        repetitions = QUICK_REPETITIONS if quick else REPETITIONS
+    (default: ``QUICK=1`` in the environment) counts :data:`QUICK_REPETITIONS` calls per
+    path unless ``repetitions`` says."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authlab-instructions-") as tmp_name:
         tmp = Path(tmp_name)
@@ -404,7 +406,12 @@ def measure(
         import django
 
         django.setup()
+        from lab import env  # only now: it reads the database path at import
         from schemes import registry
+
+        quick = env.get_bool("QUICK") if quick is None else quick
+        if repetitions is None:
+            repetitions = QUICK_REPETITIONS if quick else REPETITIONS
 
         names = names or registry.names()
         unknown = sorted(set(names) - set(registry.names()))
@@ -461,8 +468,6 @@ def stages(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, count, print the table; exit 0 also when valgrind is missing."""
-    from lab import env  # reads nothing at import that the settings need later
-
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.instructions",
         description=__doc__,
@@ -473,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        default=env.get_bool("QUICK"),
+        default=None,
         help=f"{QUICK_REPETITIONS} calls per path, not {REPETITIONS} (env QUICK=1)",
     )
     parser.add_argument("--repetitions", type=int, default=None, help="overrides --quick")
