@@ -1,7 +1,7 @@
 """CPU instructions per request under valgrind: the deterministic currency beside wall µs.
 
-Usage: ``python -m benchmarks.instructions --out DIR [--schemes a,b] [--repetitions N]``
-(``make instructions``). Writes ``DIR/instructions.json``.
+Usage: ``python -m benchmarks.instructions --out DIR [--schemes a,b] [--quick]
+[--repetitions N]`` (``make instructions``). Writes ``DIR/instructions.json``.
 
 For every registry scheme it counts the instructions of its GET ``whoami/``, its POST
 ``whoami/`` (JSON body, CSRF header where the scheme needs one) and its
@@ -9,29 +9,38 @@ For every registry scheme it counts the instructions of its GET ``whoami/``, its
 WSGI handler, the bench settings, a fresh migrated and seeded SQLite file,
 ``PYTHONHASHSEED=0``).
 
-Method: start/stop instrumentation, not a differential run. Each worker runs under
-``valgrind --tool=callgrind --instr-atstart=no``: Django's start-up, the logins (each
-right before its scheme is prepared: a credential obtained earlier could expire during
-a worker's start-up under valgrind, as jwt-short's 60 s access token did on a busy
-machine) and the warm-up calls run uninstrumented (several times faster, and not
-counted). Once every path of the worker is verified and warm, instrumentation goes on
-for good (switching it off and on per region would flush and re-translate all code;
-each path is warmed again right before its region, and an expiring credential obtained
-again, so no count depends on how long the others took) and
-each region is bracketed by callgrind client requests issued through pytest-codspeed's
-maintained native module: ``ZERO_STATS``, ``N`` calls of one path,
-``DUMP_STATS_AT(label)``. One process thus measures many schemes, one labelled dump per
-region, where a differential run would need two processes per figure, each paying tens
-of seconds of start-up under valgrind. Before counting, the heap is frozen
-(``gc.freeze()``: the collector then skips Django's start-up objects, as a pre-forking
-server's children do) and each region starts from a ``gc.collect()``; the cost of an
-empty bracket, counted in the same process, is subtracted. Schemes are split over
-``JOBS`` valgrind processes, each on its own copy of the database (no process sees
-another's writes). A scheme whose login or check fails is recorded with its ``error``
-in ``verified`` and not counted; the others are. Counts depend on the configuration
-(``N``, warm-up, versions): compare figures of one configuration only. Where the extra
-instructions go (SQL, crypto, the rest) is counted by replay:
+Method: start/stop instrumentation, not a differential run. One process runs under
+``valgrind --tool=callgrind --instr-atstart=no``: it sets Django up and imports every
+scheme's views uninstrumented, while the driver migrates and seeds the database, then
+forks one worker per job (``JOBS``), each on its own copy of the database (no worker
+sees another's writes): the start-up under valgrind, ~13 CPU seconds, is paid once.
+Each worker logs its schemes in (longest-lived credential first), verifies and warms
+every path (``WARMUP_CALLS``), all uninstrumented (several times faster, not counted).
+Then instrumentation goes on for good (switching it off and on per region would flush
+and re-translate all code) and each scheme is counted, the shortest-lived credential
+first (jwt-short's 60 s token a second or so after its login); a credential is
+obtained again only when half its life has passed (a crowded machine; ``refreshed``
+names them: a login again moves the next GET's count by a few percent, so it is not
+done by default). Each region is bracketed by callgrind client requests issued through
+pytest-codspeed's maintained native module: ``gc.collect()`` and ``gc.freeze()`` (every
+region starts from the same collector state, whatever ran before it), ``REWARM_CALLS``
+calls (time passed while the others were counted: a 60 s cache entry may be gone),
+``ZERO_STATS``, ``N`` calls of one path, ``DUMP_STATS_AT(label)``. One process thus
+measures many schemes, one labelled dump per region, where a differential run would
+need two processes per figure. The cost of an empty bracket, counted in the same
+process, is subtracted. A scheme whose login or check fails is recorded with its
+``error`` in ``verified`` and not counted; the others are. Counts depend on the
+configuration (``N``, warm-up, versions): compare figures of one configuration only.
+Where the extra instructions go (SQL, crypto, the rest) is counted by replay:
 :mod:`benchmarks.instruction_parts`.
+
+``N`` is ``REPETITIONS`` (5), or ``QUICK_REPETITIONS`` (2) with ``--quick`` or
+``QUICK=1`` in the environment (``make bench QUICK=1``); ``provenance.quick`` and
+``repetitions`` record which. The interpreter still specialises bytecode over the first
+counted calls, so fewer calls read slightly higher: measured, QUICK's ratios to none
+were within 1.5 % of the 5-call ones (two QUICK runs, one beside a CPU hog, within
+0.64 %). Where the CPU seconds went is printed per stage (``stages``) and kept in
+``shared_worker_cpu_seconds`` and ``worker_cpu_seconds``.
 
 Password hashing is linear in the hasher's iterations, so a path that verifies a
 password (seen by profiling its warm-up call) is counted at reduced costs ``n1 < n2``
@@ -54,7 +63,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -65,17 +73,20 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import instruction_parts as parts
+from benchmarks.callgrind import (
+    HASH_SEED,
+    SEED_DB,
+    TOOL,
+    VALGRIND_ARGS,
+    finish_workers,
+    per_call,
+    start_workers,
+)
 from benchmarks.instructions_worker import REWARM_CALLS, WARMUP_CALLS
 from results.runs import atomic_write_json
 
 SETTINGS = "lab.settings.bench"
 OUTPUT_FILE = "instructions.json"
-SEED_DB = "seed.sqlite3"
-TOOL = "callgrind"
-#: No cache or branch simulation (callgrind's defaults, stated): instructions only.
-VALGRIND_ARGS = (f"--tool={TOOL}", "--instr-atstart=no", "--cache-sim=no", "--branch-sim=no")
-VALGRIND_ARGS += ("--dump-line=no",)  # per-function totals only: smaller, faster dumps
-HASH_SEED = "0"
 #: Calls counted per path: counts are deterministic, a few average the collector's runs.
 REPETITIONS = 5
 #: ... with ``--quick`` (``QUICK=1``, as ``make bench QUICK=1`` runs it): see the module
@@ -87,8 +98,6 @@ ITERATION_POINTS = (1000, 2000, 4000)
 #: valgrind processes at once (the issue allows parallel counting, never beside timing).
 JOBS = 2
 KINDS = ("get", "post", "authenticate")
-_TRIGGER = re.compile(rb"^desc: Trigger: Client Request: (\S+)$", re.M)
-_TOTALS = re.compile(rb"^totals: (\d+)", re.M)
 
 
 def valgrind_version(valgrind: str) -> str | None:
@@ -145,80 +154,6 @@ def hasher_iterations() -> int | None:
 def groups(names: list[str], jobs: int) -> list[list[str]]:
     """Split the schemes round-robin over at most ``jobs`` workers."""
     return [names[i::jobs] for i in range(min(jobs, len(names)))]
-
-
-def start_workers(
-    valgrind: str, tmp: Path, names: list[str], repetitions: int, points: list[int]
-) -> subprocess.Popen:
-    """Start the one callgrind process, which sets Django up (uninstrumented) while the
-    database is prepared, then forks one worker per group once ``tmp/ready`` exists."""
-    from infra import procs
-
-    root = Path(__file__).resolve().parent.parent
-    cmd = [
-        valgrind,
-        *VALGRIND_ARGS,
-        f"--callgrind-out-file={tmp}/callgrind.%p",
-        f"--log-file={tmp}/valgrind.%p.log",
-        sys.executable,
-        "-m",
-        "benchmarks.instructions_worker",
-        f"--groups={';'.join(','.join(g) for g in groups(names, JOBS))}",
-        f"--repetitions={repetitions}",
-        f"--iterations={','.join(map(str, points))}",
-        f"--dir={tmp}",
-    ]
-    env = {
-        **os.environ,
-        "PYTHONHASHSEED": HASH_SEED,
-        "DJANGO_SETTINGS_MODULE": SETTINGS,
-        "AUTHLAB_SQLITE_PATH": str(tmp / "unused.sqlite3"),  # each worker gets its own
-    }
-    with open(tmp / "worker.log", "w") as log:
-        # Dies with this process: an interrupted run leaves no valgrind running.
-        return procs.spawn(cmd, env=env, cwd=root, stdout=log, stderr=log)
-
-
-def finish_workers(tmp: Path, proc: subprocess.Popen, jobs: int) -> list[tuple[Path, dict]]:
-    """Hand each worker its copy of the database, wait; return each one's pid and meta."""
-    for index in range(jobs):
-        folder = tmp / f"worker{index}"
-        folder.mkdir()
-        shutil.copyfile(tmp / SEED_DB, folder / "db.sqlite3")
-    (tmp / "ready").touch()
-    if proc.wait() != 0:
-        log = (tmp / "worker.log").read_text()[-2000:]
-        raise RuntimeError(f"the workers in {tmp} exited {proc.returncode}:\n{log}")
-    return [
-        (tmp, json.loads((tmp / f"worker{index}" / "meta.json").read_text()))
-        for index in range(jobs)
-    ]
-
-
-def dump_totals(folder: Path, pid: int) -> dict[str, int]:
-    """Instructions of each labelled callgrind dump of process ``pid``, by label."""
-    totals: dict[str, int] = {}
-    for path in [*folder.glob(f"callgrind.{pid}"), *folder.glob(f"callgrind.{pid}.*")]:
-        data = path.read_bytes()
-        trigger, total = _TRIGGER.search(data), _TOTALS.search(data)
-        if trigger and total:
-            totals[trigger.group(1).decode()] = int(total.group(1))
-    return totals
-
-
-def per_call(folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each counted region with its instructions per call (the empty bracket subtracted)."""
-    totals = dump_totals(folder, meta["pid"])
-    missing = [r["label"] for r in meta["regions"] if r["label"] not in totals]
-    if missing:
-        raise RuntimeError(f"callgrind wrote no dump for {missing[:3]} in {folder}")
-    empty = [totals[r["label"]] for r in meta["regions"] if r["kind"] == "empty"]
-    bracket = min(empty)
-    return [
-        {**r, "instructions": (totals[r["label"]] - bracket) / r["repetitions"]}
-        for r in meta["regions"]
-        if r["kind"] != "empty"
-    ] + [{"kind": "bracket", "instructions": bracket, "spread": max(empty) - bracket}]
 
 
 def hasher_fit(regions: list[dict[str, Any]], default: int | None) -> dict[str, Any]:
@@ -356,7 +291,7 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
 
     started = time.monotonic()
     points = list(ITERATION_POINTS) if hasher_iterations() is not None else []
-    proc = start_workers(valgrind, tmp, names, repetitions, points)
+    proc = start_workers(valgrind, tmp, groups(names, JOBS), repetitions, points, SETTINGS)
     try:
         hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
         from django.db import connection
