@@ -1,7 +1,7 @@
 """CPU instructions per request under valgrind: the deterministic currency beside wall µs.
 
-Usage: ``python -m benchmarks.instructions --out DIR [--schemes a,b] [--repetitions N]``
-(``make instructions``). Writes ``DIR/instructions.json``.
+Usage: ``python -m benchmarks.instructions --out DIR [--schemes a,b] [--quick]
+[--repetitions N]`` (``make instructions``). Writes ``DIR/instructions.json``.
 
 For every registry scheme it counts the instructions of its GET ``whoami/``, its POST
 ``whoami/`` (JSON body, CSRF header where the scheme needs one) and its
@@ -9,29 +9,38 @@ For every registry scheme it counts the instructions of its GET ``whoami/``, its
 WSGI handler, the bench settings, a fresh migrated and seeded SQLite file,
 ``PYTHONHASHSEED=0``).
 
-Method: start/stop instrumentation, not a differential run. Each worker runs under
-``valgrind --tool=callgrind --instr-atstart=no``: Django's start-up, the logins (each
-right before its scheme is prepared: a credential obtained earlier could expire during
-a worker's start-up under valgrind, as jwt-short's 60 s access token did on a busy
-machine) and the warm-up calls run uninstrumented (several times faster, and not
-counted). Once every path of the worker is verified and warm, instrumentation goes on
-for good (switching it off and on per region would flush and re-translate all code;
-each path is warmed again right before its region, and an expiring credential obtained
-again, so no count depends on how long the others took) and
-each region is bracketed by callgrind client requests issued through pytest-codspeed's
-maintained native module: ``ZERO_STATS``, ``N`` calls of one path,
-``DUMP_STATS_AT(label)``. One process thus measures many schemes, one labelled dump per
-region, where a differential run would need two processes per figure, each paying tens
-of seconds of start-up under valgrind. Before counting, the heap is frozen
-(``gc.freeze()``: the collector then skips Django's start-up objects, as a pre-forking
-server's children do) and each region starts from a ``gc.collect()``; the cost of an
-empty bracket, counted in the same process, is subtracted. Schemes are split over
-``JOBS`` valgrind processes, each on its own copy of the database (no process sees
-another's writes). A scheme whose login or check fails is recorded with its ``error``
-in ``verified`` and not counted; the others are. Counts depend on the configuration
-(``N``, warm-up, versions): compare figures of one configuration only. Where the extra
-instructions go (SQL, crypto, the rest) is counted by replay:
+Method: start/stop instrumentation, not a differential run. One process runs under
+``valgrind --tool=callgrind --instr-atstart=no``: it sets Django up and imports every
+scheme's views uninstrumented, while the driver migrates and seeds the database, then
+forks one worker per job (``JOBS``), each on its own copy of the database (no worker
+sees another's writes): the start-up under valgrind, ~13 CPU seconds, is paid once.
+Each worker logs its schemes in (longest-lived credential first), verifies and warms
+every path (``WARMUP_CALLS``), all uninstrumented (several times faster, not counted).
+Then instrumentation goes on for good (switching it off and on per region would flush
+and re-translate all code) and each scheme is counted, the shortest-lived credential
+first (jwt-short's 60 s token a second or so after its login); a credential is
+obtained again only when half its life has passed (a crowded machine; ``refreshed``
+names them: a login again moves the next GET's count by a few percent, so it is not
+done by default). Each region is bracketed by callgrind client requests issued through
+pytest-codspeed's maintained native module: ``gc.collect()`` and ``gc.freeze()`` (every
+region starts from the same collector state, whatever ran before it), ``REWARM_CALLS``
+calls (time passed while the others were counted: a 60 s cache entry may be gone),
+``ZERO_STATS``, ``N`` calls of one path, ``DUMP_STATS_AT(label)``. One process thus
+measures many schemes, one labelled dump per region, where a differential run would
+need two processes per figure. The cost of an empty bracket, counted in the same
+process, is subtracted. A scheme whose login or check fails is recorded with its
+``error`` in ``verified`` and not counted; the others are. Counts depend on the
+configuration (``N``, warm-up, versions): compare figures of one configuration only.
+Where the extra instructions go (SQL, crypto, the rest) is counted by replay:
 :mod:`benchmarks.instruction_parts`.
+
+``N`` is ``REPETITIONS`` (5), or ``QUICK_REPETITIONS`` (2) with ``--quick`` or
+``QUICK=1`` in the environment (``make bench QUICK=1``); ``provenance.quick`` and
+``repetitions`` record which. The interpreter still specialises bytecode over the first
+counted calls, so fewer calls read slightly higher: measured, QUICK's ratios to none
+were within 1.5 % of the 5-call ones (two QUICK runs, one beside a CPU hog, within
+0.64 %). Where the CPU seconds went is printed per stage (``stages``) and kept in
+``shared_worker_cpu_seconds`` and ``worker_cpu_seconds``.
 
 Password hashing is linear in the hasher's iterations, so a path that verifies a
 password (seen by profiling its warm-up call) is counted at reduced costs ``n1 < n2``
@@ -54,7 +63,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -65,27 +73,31 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import instruction_parts as parts
-from benchmarks.instructions_worker import WARMUP_CALLS
+from benchmarks.callgrind import (
+    HASH_SEED,
+    SEED_DB,
+    TOOL,
+    VALGRIND_ARGS,
+    finish_workers,
+    per_call,
+    start_workers,
+)
+from benchmarks.instructions_worker import REWARM_CALLS, WARMUP_CALLS
 from results.runs import atomic_write_json
 
 SETTINGS = "lab.settings.bench"
 OUTPUT_FILE = "instructions.json"
-SEED_DB = "seed.sqlite3"
-TOOL = "callgrind"
-#: No cache or branch simulation (callgrind's defaults, stated): instructions only.
-VALGRIND_ARGS = (f"--tool={TOOL}", "--instr-atstart=no", "--cache-sim=no", "--branch-sim=no")
-VALGRIND_ARGS += ("--dump-line=no",)  # per-function totals only: smaller, faster dumps
-HASH_SEED = "0"
 #: Calls counted per path: counts are deterministic, a few average the collector's runs.
 REPETITIONS = 5
+#: ... with ``--quick`` (``QUICK=1``, as ``make bench QUICK=1`` runs it): see the module
+#: docstring for how far the figures move.
+QUICK_REPETITIONS = 2
 #: Reduced hasher iterations: the paths are counted at n1, the hasher's verify() alone
 #: at n1 and n2 (its cost per iteration) and at n3 (the linearity check).
 ITERATION_POINTS = (1000, 2000, 4000)
 #: valgrind processes at once (the issue allows parallel counting, never beside timing).
 JOBS = 2
 KINDS = ("get", "post", "authenticate")
-_TRIGGER = re.compile(rb"^desc: Trigger: Client Request: (\S+)$", re.M)
-_TOTALS = re.compile(rb"^totals: (\d+)", re.M)
 
 
 def valgrind_version(valgrind: str) -> str | None:
@@ -132,83 +144,16 @@ def prepare_database(db_path: Path, iterations: int) -> dict[str, Any]:
     return hasher
 
 
+def hasher_iterations() -> int | None:
+    """The default password hasher's ``iterations`` (``None`` when it has none)."""
+    from django.contrib.auth.hashers import get_hasher
+
+    return getattr(type(get_hasher("default")), "iterations", None)
+
+
 def groups(names: list[str], jobs: int) -> list[list[str]]:
     """Split the schemes round-robin over at most ``jobs`` workers."""
     return [names[i::jobs] for i in range(min(jobs, len(names)))]
-
-
-def run_workers(
-    valgrind: str, tmp: Path, names: list[str], repetitions: int, points: list[int]
-) -> list[tuple[Path, dict[str, Any]]]:
-    """Run one callgrind worker per group at once; return each folder and its meta."""
-    from infra import procs
-
-    root = Path(__file__).resolve().parent.parent
-    started: list[tuple[Path, subprocess.Popen]] = []
-    try:
-        for index, group in enumerate(groups(names, JOBS)):
-            folder = tmp / f"worker{index}"
-            folder.mkdir()
-            shutil.copyfile(tmp / SEED_DB, folder / "db.sqlite3")
-            cmd = [
-                valgrind,
-                *VALGRIND_ARGS,
-                f"--callgrind-out-file={folder}/callgrind.%p",
-                f"--log-file={folder}/valgrind.log",
-                sys.executable,
-                "-m",
-                "benchmarks.instructions_worker",
-                f"--schemes={','.join(group)}",
-                f"--repetitions={repetitions}",
-                f"--iterations={','.join(map(str, points))}",
-                f"--meta={folder / 'meta.json'}",
-            ]
-            env = {
-                **os.environ,
-                "PYTHONHASHSEED": HASH_SEED,
-                "DJANGO_SETTINGS_MODULE": SETTINGS,
-                "AUTHLAB_SQLITE_PATH": str(folder / "db.sqlite3"),
-            }
-            with open(folder / "worker.log", "w") as log:
-                # Dies with this process: an interrupted run leaves no valgrind running.
-                proc = procs.spawn(cmd, env=env, cwd=root, stdout=log, stderr=log)
-            started.append((folder, proc))
-        results = []
-        for folder, proc in started:
-            if proc.wait() != 0:
-                log = (folder / "worker.log").read_text()[-2000:]
-                raise RuntimeError(f"worker in {folder} exited {proc.returncode}:\n{log}")
-            results.append((folder, json.loads((folder / "meta.json").read_text())))
-        return results
-    finally:
-        for _, proc in started:  # an interrupted phase leaves no valgrind running
-            procs.stop(proc)
-
-
-def dump_totals(folder: Path) -> dict[str, int]:
-    """Instructions of each labelled callgrind dump in ``folder``, by label."""
-    totals: dict[str, int] = {}
-    for path in folder.glob("callgrind.*"):
-        data = path.read_bytes()
-        trigger, total = _TRIGGER.search(data), _TOTALS.search(data)
-        if trigger and total:
-            totals[trigger.group(1).decode()] = int(total.group(1))
-    return totals
-
-
-def per_call(folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each counted region with its instructions per call (the empty bracket subtracted)."""
-    totals = dump_totals(folder)
-    missing = [r["label"] for r in meta["regions"] if r["label"] not in totals]
-    if missing:
-        raise RuntimeError(f"callgrind wrote no dump for {missing[:3]} in {folder}")
-    empty = [totals[r["label"]] for r in meta["regions"] if r["kind"] == "empty"]
-    bracket = min(empty)
-    return [
-        {**r, "instructions": (totals[r["label"]] - bracket) / r["repetitions"]}
-        for r in meta["regions"]
-        if r["kind"] != "empty"
-    ] + [{"kind": "bracket", "instructions": bracket, "spread": max(empty) - bracket}]
 
 
 def hasher_fit(regions: list[dict[str, Any]], default: int | None) -> dict[str, Any]:
@@ -289,7 +234,9 @@ def assemble(
     return entries, scaling
 
 
-def provenance(valgrind: str | None, repetitions: int, **extra: Any) -> dict[str, Any]:
+def provenance(
+    valgrind: str | None, repetitions: int, quick: bool = False, **extra: Any
+) -> dict[str, Any]:
     """How these counts were made (merged into the run's provenance by the summary)."""
     import django
 
@@ -302,8 +249,12 @@ def provenance(valgrind: str | None, repetitions: int, **extra: Any) -> dict[str
         "settings": SETTINGS,
         "database": "SQLite: a fresh file, migrated and seeded, one copy per worker",
         "repetitions": repetitions,
+        "quick": quick,
         "warmup_calls": WARMUP_CALLS,
+        "rewarm_calls": REWARM_CALLS,
         "jobs": JOBS,
+        "processes": "one valgrind process: Django set up once, uninstrumented, then one "
+        "forked worker per job, each on its own copy of the database",
         "method": "callgrind, --instr-atstart=no; instrumentation on once everything is "
         "warm, then per region ZERO_STATS ... DUMP_STATS_AT(label) (client requests via "
         "pytest-codspeed); an empty bracket's cost subtracted; per call = region / repetitions",
@@ -333,25 +284,32 @@ def why_not_measurable(valgrind: str | None) -> str | None:
 
 
 def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[str, Any]:
-    """Prepare the database, run the workers, assemble the figures."""
-    started = time.monotonic()
-    hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
-    from django.db import connection
+    """Start the workers, prepare the database meanwhile, assemble the figures."""
+    from benchmarks.summary import BASIC
+    from infra import procs
+    from schemes.registry import BASELINE
 
-    connection.close()  # checkpoints the WAL: the file alone is the database
-    setup_seconds = time.monotonic() - started
-    points = list(ITERATION_POINTS) if hasher["iterations"] is not None else []
-    workers = run_workers(valgrind, tmp, names, repetitions, points)
-    regions, verification, brackets = [], {}, []
+    started = time.monotonic()
+    points = list(ITERATION_POINTS) if hasher_iterations() is not None else []
+    proc = start_workers(valgrind, tmp, groups(names, JOBS), repetitions, points, SETTINGS)
+    try:
+        hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
+        from django.db import connection
+
+        connection.close()  # checkpoints the WAL: the file alone is the database
+        setup_seconds = time.monotonic() - started
+        workers = finish_workers(tmp, proc, len(groups(names, JOBS)))
+    finally:  # an interrupted phase leaves no valgrind running
+        procs.stop(proc)
+    shared = json.loads((tmp / "shared.json").read_text())["seconds"]
+    regions, verification, brackets, refreshed = [], {}, [], []
     for folder, meta in workers:
         counted = per_call(folder, meta)
         brackets += [r["instructions"] for r in counted if r["kind"] == "bracket"]
         regions += [r for r in counted if r["kind"] != "bracket"]
         verification.update(meta["verification"])
+        refreshed += meta["refreshed"]
     entries, scaling = assemble(names, regions, verification, hasher)
-    from benchmarks.summary import BASIC
-    from schemes.registry import BASELINE
-
     return {
         "ran": True,
         "reason": None,
@@ -360,13 +318,22 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
         "basic_hasher_check": parts.hasher_check(entries, scaling, BASIC, BASELINE),
         "instruction_parts_method": parts.METHOD,
         "bracket_instructions": brackets,
+        "refreshed": refreshed,
         "setup_seconds": round(setup_seconds, 2),
+        "shared_worker_cpu_seconds": shared,
         "worker_cpu_seconds": [meta["seconds"] for _, meta in workers],
     }
 
 
-def measure(out: Path, names: list[str] | None, repetitions: int = REPETITIONS) -> dict[str, Any]:
-    """Count every scheme (or ``names``) and write ``out/instructions.json``."""
+def measure(
+    out: Path,
+    names: list[str] | None,
+    repetitions: int | None = None,
+    quick: bool | None = None,
+) -> dict[str, Any]:
+    """Count every scheme (or ``names``) and write ``out/instructions.json``; ``quick``
+    (default: ``QUICK=1`` in the environment) counts :data:`QUICK_REPETITIONS` calls per
+    path unless ``repetitions`` says."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authlab-instructions-") as tmp_name:
         tmp = Path(tmp_name)
@@ -374,7 +341,12 @@ def measure(out: Path, names: list[str] | None, repetitions: int = REPETITIONS) 
         import django
 
         django.setup()
+        from lab import env  # only now: it reads the database path at import
         from schemes import registry
+
+        quick = env.get_bool("QUICK") if quick is None else quick
+        if repetitions is None:
+            repetitions = QUICK_REPETITIONS if quick else REPETITIONS
 
         names = names or registry.names()
         unknown = sorted(set(names) - set(registry.names()))
@@ -389,7 +361,7 @@ def measure(out: Path, names: list[str] | None, repetitions: int = REPETITIONS) 
     # On a shared machine wall time says little alone: the CPU time says what it costs.
     usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result["cpu_seconds"] = round(sum(u.ru_utime + u.ru_stime for u in usage), 2)
-    result["provenance"] = provenance(version, repetitions)
+    result["provenance"] = provenance(version, repetitions, quick)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / OUTPUT_FILE, result)
     return result
@@ -413,6 +385,22 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(rows + [f"NOT counted, {line}" for line in failed])
 
 
+def stages(result: dict[str, Any]) -> str:
+    """Where the CPU seconds went: one line for the start-up the workers share under
+    valgrind, one per worker (indented: parts of its ``count_paths``)."""
+
+    def line(seconds: dict[str, float]) -> str:
+        return ", ".join(f"{k.strip()} {v:.1f}" for k, v in seconds.items())
+
+    rows = [
+        f"CPU s: all {result['cpu_seconds']:.1f} (wall {result['wall_seconds']:.1f}; "
+        f"database ready after {result['setup_seconds']:.1f} s wall)",
+        f"  valgrind start-up, shared: {line(result['shared_worker_cpu_seconds'])}",
+    ]
+    rows += [f"  worker {i}: {line(s)}" for i, s in enumerate(result["worker_cpu_seconds"])]
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, count, print the table; exit 0 also when valgrind is missing."""
     parser = argparse.ArgumentParser(
@@ -422,14 +410,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, required=True, help="run folder to write into")
     parser.add_argument("--schemes", default="", help="comma-separated names (default: all)")
-    parser.add_argument("--repetitions", type=int, default=REPETITIONS)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=None,
+        help=f"{QUICK_REPETITIONS} calls per path, not {REPETITIONS} (env QUICK=1)",
+    )
+    parser.add_argument("--repetitions", type=int, default=None, help="overrides --quick")
     args = parser.parse_args(argv)
     names = [n for n in args.schemes.split(",") if n] or None
-    result = measure(args.out, names, args.repetitions)
+    result = measure(args.out, names, args.repetitions, args.quick)
     if not result["ran"]:
         print(f"instruction counts NOT measured: {result['reason']}")
     else:
         print(table(result))
+    if result["ran"]:
+        print(stages(result))
     print(f"instruction counts in {result['wall_seconds']:.1f} s: {args.out / OUTPUT_FILE}")
     return 0
 

@@ -1,127 +1,60 @@
 """What runs under callgrind for :mod:`benchmarks.instructions`: counted regions.
 
 Started by the driver as ``valgrind --tool=callgrind --instr-atstart=no python -m
-benchmarks.instructions_worker ...``. Django starts and every path is verified and
+benchmarks.instructions_worker --groups a,b;c,d ...``. Django starts once, then one
+child is forked per group (its own database copy); in each, every path is verified and
 warmed with instrumentation off; then instrumentation goes on once, and each counted
 region is bracketed by CodSpeed's instrument hooks (``ZERO_STATS`` ...
 ``DUMP_STATS_AT(label)``), so callgrind writes one dump per region whose total is that
-region's instructions. What each label means goes to ``--meta`` (JSON) for the driver."""
+region's instructions (``callgrind.<child pid>.<n>``). What each label means goes to
+``DIR/worker<i>/meta.json`` for the driver."""
 
 from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
+import math
 import os
 import sys
 import time
+import traceback
+from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from benchmarks import instruction_parts as parts
+from benchmarks.instruction_calls import (
+    Hooks,
+    authenticate_once,
+    count_calls,
+    drf_request_maker,
+    password_verifier_code,
+    request_senders,
+)
 
-#: Calls of each path before it is counted: imports, caches, and the interpreter's
-#: specialisation of hot bytecode happen on the first calls, not per request.
-WARMUP_CALLS = 2
+#: Calls of each path before it is counted, uninstrumented (cheap): imports, caches,
+#: and the interpreter's specialisation of hot bytecode happen on the first calls, not
+#: per request. Specialisation goes on for a few calls more (a failed attempt is retried
+#: after a back-off), so at 2 the first counted calls still paid for it: 1 counted call
+#: read 4 % above 5; at 10, 1.6 % (ratios to none within 0.7 %).
+WARMUP_CALLS = 10
+#: Calls of the hasher's verify() before it is counted, instrumented (at 4,000
+#: iterations each costs): its Python code is short; 10 gave the same linearity.
+HASHER_WARMUP_CALLS = 3
+#: Calls of each path again right before its region, instrumented (each one costs): time
+#: passed while the others were counted (a 60 s cache entry may have gone).
+REWARM_CALLS = 1
+#: A credential with an expiry is obtained again before its scheme is counted only once
+#: this fraction of its life has passed since its login: schemes are logged in longest
+#: life first and counted shortest first (jwt-short's 60 s token a second or so after
+#: its login), so that happens only on a crowded machine (recorded in ``refreshed``).
+#: A login again moves the next region's count (seen: +2-5 % on a GET at 5 calls), so
+#: it is kept for when the credential would otherwise expire.
+STALE_FRACTION = 0.5
 LABEL_PREFIX = "authlab"
-
-
-class Hooks:
-    """CodSpeed's callgrind client requests (pytest-codspeed's native module)."""
-
-    def __init__(self):
-        from pytest_codspeed.instruments.hooks import dist_instrument_hooks
-
-        self.native = dist_instrument_hooks
-        self.handle = dist_instrument_hooks.instrument_hooks_init()
-        if self.handle is None:
-            raise RuntimeError("pytest-codspeed's instrument hooks failed to initialise")
-
-    def instrument(self) -> None:
-        """Turn callgrind's instrumentation on for good (once everything is warm):
-        turning it off and on again per region would flush and re-translate all code."""
-        self.native.callgrind_start_instrumentation()
-
-    def count(self, label: str, fn: Callable[[], Any], repetitions: int) -> None:
-        """Run ``fn`` ``repetitions`` times as one region and dump it as ``label``."""
-        native, handle = self.native, self.handle
-        gc.collect()  # each region starts from the same collector state
-        native.instrument_hooks_start_benchmark(handle)  # ZERO_STATS (instrumentation is on)
-        for _ in range(repetitions):
-            fn()
-        native.instrument_hooks_set_executed_benchmark(handle, os.getpid(), label.encode())
-
-
-def password_verifier_code():
-    """The code object of the default hasher's ``verify`` (watched to detect hashing)."""
-    from django.contrib.auth.hashers import get_hasher
-
-    return type(get_hasher("default")).verify.__code__
-
-
-def count_calls(fn: Callable[[], Any], code) -> tuple[Any, int]:
-    """Call ``fn`` once; return its result and how often ``code`` ran inside it."""
-    seen = []
-
-    def profiler(frame, event, arg):
-        if event == "call" and frame.f_code is code:
-            seen.append(frame)
-
-    sys.setprofile(profiler)
-    try:
-        result = fn()
-    finally:
-        sys.setprofile(None)
-    return result, len(seen)
-
-
-def request_senders(client, scheme, credential) -> dict[str, Callable[[], Any]]:
-    """GET and POST ``whoami/`` through the WSGI handler, as the wall-clock bench sends them."""
-    from benchmarks.harness import POST_BODY
-
-    url = scheme.url("whoami")
-    return {
-        "get": client.prepare("GET", url, credential.headers_for("GET")),
-        "post": client.prepare("POST", url, credential.headers_for("POST"), POST_BODY),
-    }
-
-
-def drf_request_maker(path: str, headers: dict[str, str]) -> Callable[[], Any]:
-    """A fresh DRF request as it reaches ``authenticate()``: every middleware with a
-    ``process_request`` has run (session and user attached lazily)."""
-    from django.conf import settings
-    from django.core.handlers.wsgi import WSGIRequest
-    from django.utils.module_loading import import_string
-    from rest_framework.request import Request
-
-    from benchmarks.harness import environ_for
-
-    template = environ_for("GET", path, headers, b"")
-    middleware = [
-        cls(lambda request: None)
-        for cls in map(import_string, settings.MIDDLEWARE)
-        if isinstance(cls, type) and hasattr(cls, "process_request")
-    ]
-
-    def make() -> Request:
-        environ = dict(template, **{"wsgi.input": io.BytesIO(b"")})
-        request = WSGIRequest(environ)
-        for instance in middleware:
-            instance.process_request(request)
-        return Request(request)
-
-    return make
-
-
-def authenticate_once(request, classes):
-    """What DRF does: ask each class in turn; the first non-None answer wins."""
-    for cls in classes:
-        result = cls().authenticate(request)
-        if result is not None:
-            return result
-    return None
 
 
 class Worker:
@@ -141,11 +74,26 @@ class Worker:
         self.verification: dict[str, dict[str, Any]] = {}
         #: (scheme name, kind, factory of the counted call), verified and warm.
         self.ready: list[tuple[str, str, Callable[[], Callable[[], Any]]]] = []
+        #: CPU seconds of this process by stage (meta ``seconds``: where the time goes).
+        self.spent: dict[str, float] = defaultdict(float)
+        #: When each scheme's credential was obtained (time.monotonic()).
+        self.logged_in: dict[str, float] = {}
+        #: Schemes logged in again before they were counted (:meth:`stale`).
+        self.refreshed: list[str] = []
 
-    def region(self, scheme: str, kind: str, fn, repetitions: int, **facts) -> None:
-        """Count ``fn`` as one region and note what its dump means."""
+    @contextmanager
+    def timed(self, stage: str):
+        """Add the CPU seconds of the block to ``stage``."""
+        started = time.process_time()
+        try:
+            yield
+        finally:
+            self.spent[stage] += time.process_time() - started
+
+    def region(self, scheme: str, kind: str, fn, repetitions: int, warm=0, **facts) -> None:
+        """Count ``fn`` as one region (after ``warm`` calls) and note what its dump means."""
         label = f"{LABEL_PREFIX}:{len(self.regions)}:{scheme}:{kind}"
-        self.hooks.count(label, fn, repetitions)
+        self.hooks.count(label, fn, repetitions, warm)
         self.regions.append(
             {"label": label, "scheme": scheme, "kind": kind, "repetitions": repetitions, **facts}
         )
@@ -172,7 +120,8 @@ class Worker:
 
             def fresh_requests() -> Callable[[], Any]:
                 # Built before counting: the request's own construction is not the lookup.
-                pending = [make() for _ in range(max(self.repetitions, WARMUP_CALLS))]
+                calls = max(REWARM_CALLS + self.repetitions, WARMUP_CALLS)
+                pending = [make() for _ in range(calls)]
                 return lambda: authenticate_once(pending.pop(), classes)
 
             paths["authenticate"] = fresh_requests
@@ -185,7 +134,11 @@ class Worker:
         try:
             # Here, not in the driver: a short-lived credential (jwt-short, 60 s) would
             # expire during the worker's start-up under valgrind on a busy machine.
-            self.prepare_paths(scheme, self.login(scheme))
+            with self.timed("login"):
+                credential = self.login(scheme)
+                self.logged_in[scheme.name] = time.monotonic()
+            with self.timed("warm_verify"):
+                self.prepare_paths(scheme, credential)
         except Exception as exc:  # one scheme's failure is its own
             self.fail(scheme.name, exc)
 
@@ -238,28 +191,36 @@ class Worker:
     def count_paths(self, iterations: int) -> None:
         """Count every verified path (the seeded hashes are at ``iterations``).
 
-        Each path is warmed again right before its region, and a credential that expires
-        is obtained again right before its scheme is counted (its paths checked again):
-        under valgrind on a busy machine, the other schemes' turn can outlast a 60 s
-        access token or cache entry, and counts must not depend on how long it took."""
-        for name in dict.fromkeys(r[0] for r in self.ready):  # in order, each once
-            if self.expires(name) and not self.refresh(name):
-                continue
+        Each path is warmed again right before its region (the other schemes' turn can
+        outlast a 60 s cache entry), and a credential past half its life (:meth:`stale`)
+        is obtained again right before its scheme is counted (its paths checked again)."""
+        # Each once, the last logged in first: the shortest-lived credential is freshest.
+        for name in reversed(dict.fromkeys(r[0] for r in self.ready)):
+            with self.timed("refresh"):
+                if self.stale(name) and not self.refresh(name):
+                    continue
             for ready_name, kind, factory in self.ready:
                 if ready_name == name:
-                    call = factory()
                     # Warm again right before counting: time passed while the others
                     # were counted, and a cache with a TTL (token-cached, basic-cached:
                     # 60 s) would otherwise be counted cold, once in a while.
-                    for _ in range(WARMUP_CALLS):
-                        call()
-                    self.region(name, kind, factory(), self.repetitions, iterations=iterations)
+                    stage = "parts" if kind in (parts.SQL, parts.CRYPTO) else "paths"
+                    with self.timed(f"count_{stage}"):
+                        self.region(
+                            name,
+                            kind,
+                            factory(),
+                            self.repetitions,
+                            REWARM_CALLS,
+                            iterations=iterations,
+                        )
 
-    def expires(self, name: str) -> bool:
-        """Whether ``name``'s credential has an expiry (``Properties.expiry_seconds``)."""
-        from schemes import registry
-
-        return registry.get(name).properties.expiry_seconds is not None
+    def stale(self, name: str) -> bool:
+        """Whether ``name``'s credential has an expiry (``Properties.expiry_seconds``) and
+        :data:`STALE_FRACTION` of it has passed since its login."""
+        expiry = life(name)
+        age = time.monotonic() - self.logged_in.get(name, float("-inf"))
+        return expiry < math.inf and age > expiry * STALE_FRACTION
 
     def refresh(self, name: str) -> bool:
         """Log ``name`` in again and rebuild, warm and check its request paths (the
@@ -269,6 +230,8 @@ class Worker:
         scheme = registry.get(name)
         try:
             fresh = self.paths(scheme, self.login(scheme))
+            self.logged_in[name] = time.monotonic()
+            self.refreshed.append(name)
             for index, (ready_name, kind, _) in enumerate(self.ready):
                 if ready_name != name or kind not in fresh:
                     continue
@@ -293,7 +256,7 @@ class Worker:
         for iterations in points:
             set_iterations(iterations)
             encoded = hasher.encode(SEED_PASSWORD, hasher.salt())
-            for _ in range(WARMUP_CALLS):
+            for _ in range(HASHER_WARMUP_CALLS):
                 assert hasher.verify(SEED_PASSWORD, encoded)
             self.region(
                 "",
@@ -302,6 +265,20 @@ class Worker:
                 1,
                 iterations=iterations,
             )
+
+
+def life(name: str) -> float:
+    """How long ``name``'s credential lives, in seconds (``inf`` without an expiry)."""
+    from schemes import registry
+
+    expiry = registry.get(name).properties.expiry_seconds
+    return math.inf if expiry is None else expiry
+
+
+def login_order(names: list[str]) -> list[str]:
+    """The order schemes are logged in: the longest-lived credential first (they are
+    counted in the reverse order, so the shortest-lived is counted right after its login)."""
+    return sorted(names, key=life, reverse=True)
 
 
 def set_iterations(iterations: int) -> None:
@@ -317,7 +294,9 @@ def set_iterations(iterations: int) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The worker's options (set by the driver)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions_worker")
-    parser.add_argument("--schemes", required=True, help="comma-separated scheme names")
+    parser.add_argument(
+        "--groups", required=True, help="scheme groups, ';'-separated, names ','-separated"
+    )
     parser.add_argument("--repetitions", type=int, required=True)
     parser.add_argument(
         "--iterations",
@@ -325,25 +304,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="hasher points, comma-separated; "
         "the first is the cost the seeded hashes were encoded at",
     )
-    parser.add_argument("--meta", type=Path, required=True)
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        required=True,
+        help="group i counts on DIR/worker<i>/db.sqlite3 and writes DIR/worker<i>/meta.json; "
+        "it starts once DIR/ready exists",
+    )
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Count the named schemes; write what each dump means to ``--meta``."""
-    args = parse_args(argv)
-    clock = [("start", time.process_time())]
-    import django
+def use_database(path: Path) -> None:
+    """Point this (forked) process's not yet opened default connection at ``path``."""
+    from django.db import connections
 
-    django.setup()
-    clock.append(("django_setup", time.process_time()))
+    connection = connections["default"]
+    if connection.connection is not None:
+        raise RuntimeError("the default connection was opened before the fork")
+    connection.settings_dict["NAME"] = str(path)
+    os.environ["AUTHLAB_SQLITE_PATH"] = str(path)
+
+
+def count_group(names: list[str], args: argparse.Namespace, folder: Path) -> None:
+    """In a forked child: count ``names`` on ``folder``'s database; write its meta."""
+    clock = [("fork", time.process_time())]
+    use_database(folder / "db.sqlite3")
     from schemes import registry
 
     points = [int(p) for p in args.iterations.split(",") if p]
     if points:
         set_iterations(points[0])
     worker = Worker(args.repetitions, Hooks())
-    for name in args.schemes.split(","):
+    for name in login_order(names):
         worker.prepare(registry.get(name))
     clock.append(("prepare", time.process_time()))
     gc.collect()
@@ -360,14 +352,53 @@ def main(argv: list[str] | None = None) -> int:
     worker.region("", "empty", lambda: None, 0)
     clock.append(("count_hasher", time.process_time()))
     seconds = {name: round(t - clock[i][1], 2) for i, (name, t) in enumerate(clock[1:])}
+    seconds.update({f"  {k}": round(v, 2) for k, v in worker.spent.items()})
+    seconds["  dumps"] = round(worker.hooks.dump_seconds, 2)
     meta = {
         "pid": os.getpid(),
         "regions": worker.regions,
         "verification": worker.verification,
+        "refreshed": worker.refreshed,
         "seconds": seconds,
     }
-    args.meta.write_text(json.dumps(meta))
-    return 0
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start Django once (uninstrumented), then fork one child per group, each counting
+    its schemes on its own copy of the database: the start-up under valgrind, tens of
+    CPU seconds, is paid once and not per group."""
+    args = parse_args(argv)
+    started = time.process_time()
+    import django
+
+    django.setup()
+    from django.urls import get_resolver
+
+    from benchmarks import harness  # noqa: F401  (imported once, before the fork)
+
+    _ = get_resolver().url_patterns  # imports every scheme's views, once for all children
+    shared = {"startup": round(started, 2), "django_setup": round(time.process_time() - started, 2)}
+    while not (args.dir / "ready").exists():  # the driver migrates meanwhile
+        time.sleep(0.05)
+    children = []
+    for index, group in enumerate(args.groups.split(";")):
+        pid = os.fork()
+        if pid == 0:  # the child: count, then leave without running the parent's exit
+            code = 1
+            try:
+                count_group(group.split(","), args, args.dir / f"worker{index}")
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children.append(pid)
+    failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
+    (args.dir / "shared.json").write_text(json.dumps({"seconds": shared, "pid": os.getpid()}))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

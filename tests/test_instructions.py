@@ -18,7 +18,6 @@ from benchmarks import instructions
 ROOT = Path(__file__).resolve().parent.parent
 #: The baseline, a DB-backed scheme, a stateless one and the password-hashing one.
 SCHEMES = "none,basic,token,jwt-stateless"
-REPETITIONS = 3
 
 needs_valgrind = pytest.mark.skipif(
     shutil.which("valgrind") is None or instructions.hooks_version() is None,
@@ -29,7 +28,7 @@ needs_valgrind = pytest.mark.skipif(
 def count(out: Path, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     """Run the driver as ``make instructions`` does; return the process and its JSON."""
     clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    args = ["--out", str(out), "--schemes", SCHEMES, "--repetitions", str(REPETITIONS)]
+    args = ["--out", str(out), "--schemes", SCHEMES, "--quick"]  # as make bench QUICK=1
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.instructions", *args],
         cwd=ROOT,
@@ -70,7 +69,10 @@ def test_counts_are_positive_and_rank_token_above_none(two_runs):
     provenance = two_runs[0]["provenance"]
     assert provenance["PYTHONHASHSEED"] == "0" and provenance["tool"] == "callgrind"
     assert provenance["valgrind"].startswith("valgrind-")
-    assert provenance["repetitions"] == REPETITIONS
+    assert provenance["quick"] and provenance["repetitions"] == instructions.QUICK_REPETITIONS
+    # One valgrind start-up, shared by the forked workers (one per job).
+    assert set(two_runs[0]["shared_worker_cpu_seconds"]) == {"startup", "django_setup"}
+    assert len(two_runs[0]["worker_cpu_seconds"]) == instructions.JOBS
 
 
 @pytest.mark.slow
@@ -105,6 +107,14 @@ def test_password_hashing_is_scaled_linearly_to_the_real_iterations(two_runs):
     # The hash is what Basic costs: far above a token lookup.
     assert basic["scaled"] > 100 * by_scheme(two_runs[0])["token"]["get_instructions"]
     assert not any(k.startswith(("token:", "none:")) for k in scaling["paths"])  # no hash
+
+
+def test_the_shortest_lived_credential_is_logged_in_last_and_counted_first():
+    from benchmarks import instructions_worker as worker
+
+    assert worker.life("jwt-short") == 60 and worker.life("token") == float("inf")
+    order = worker.login_order(["jwt-short", "token", "jwt", "session"])
+    assert order == ["token", "session", "jwt", "jwt-short"]  # counted in reverse
 
 
 def test_hasher_fit_recovers_a_line_and_measures_its_error():
