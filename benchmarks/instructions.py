@@ -1,6 +1,6 @@
 """CPU instructions per request under valgrind: the deterministic currency beside wall µs.
 
-Usage: ``python -m benchmarks.instructions --out DIR [--schemes a,b] [--quick]
+Usage: ``python -m benchmarks.instructions --out DIR [--schemes a,b]
 [--repetitions N]`` (``make instructions``). Writes ``DIR/instructions.json``.
 
 For every registry scheme it counts the instructions of its GET ``whoami/``, its POST
@@ -34,11 +34,10 @@ configuration (``N``, warm-up, versions): compare figures of one configuration o
 Where the extra instructions go (SQL, crypto, the rest) is counted by replay:
 :mod:`benchmarks.instruction_parts`.
 
-``N`` is ``REPETITIONS`` (5), or ``QUICK_REPETITIONS`` (2) with ``--quick`` or
-``QUICK=1`` in the environment (``make bench QUICK=1``); ``provenance.quick`` and
-``repetitions`` record which. The interpreter still specialises bytecode over the first
-counted calls, so fewer calls read slightly higher: measured, QUICK's ratios to none
-were within 1.5 % of the 5-call ones (two QUICK runs, one beside a CPU hog, within
+``N`` is ``REPETITIONS`` (2) in QUICK and full runs alike, so that their figures
+compare (``provenance.repetitions``). The interpreter still specialises bytecode over
+the first counted calls, so fewer calls read slightly higher: measured, 2 calls' ratios
+to none were within 1.5 % of 5 calls' (two runs of 2, one beside a CPU hog, within
 0.64 %). Where the CPU seconds went is printed per stage (``stages``) and kept in
 ``shared_worker_cpu_seconds`` and ``worker_cpu_seconds``.
 
@@ -87,11 +86,10 @@ from results.runs import atomic_write_json
 
 SETTINGS = "lab.settings.bench"
 OUTPUT_FILE = "instructions.json"
-#: Calls counted per path: counts are deterministic, a few average the collector's runs.
-REPETITIONS = 5
-#: ... with ``--quick`` (``QUICK=1``, as ``make bench QUICK=1`` runs it): see the module
-#: docstring for how far the figures move.
-QUICK_REPETITIONS = 2
+#: Calls counted per path, in QUICK and full runs alike (a figure compares only with
+#: figures of its own configuration): after 10 warm-up calls, 2 read within 1.5 % of 5
+#: and repeat within 0.5 % from run to run, for 40 % less counting.
+REPETITIONS = 2
 #: Reduced hasher iterations: the paths are counted at n1, the hasher's verify() alone
 #: at n1 and n2 (its cost per iteration) and at n3 (the linearity check).
 ITERATION_POINTS = (1000, 2000, 4000)
@@ -234,9 +232,7 @@ def assemble(
     return entries, scaling
 
 
-def provenance(
-    valgrind: str | None, repetitions: int, quick: bool = False, **extra: Any
-) -> dict[str, Any]:
+def provenance(valgrind: str | None, repetitions: int, **extra: Any) -> dict[str, Any]:
     """How these counts were made (merged into the run's provenance by the summary)."""
     import django
 
@@ -249,7 +245,6 @@ def provenance(
         "settings": SETTINGS,
         "database": "SQLite: a fresh file, migrated and seeded, one copy per worker",
         "repetitions": repetitions,
-        "quick": quick,
         "warmup_calls": WARMUP_CALLS,
         "rewarm_calls": REWARM_CALLS,
         "jobs": JOBS,
@@ -328,12 +323,10 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
 def measure(
     out: Path,
     names: list[str] | None,
-    repetitions: int | None = None,
-    quick: bool | None = None,
+    repetitions: int = REPETITIONS,
 ) -> dict[str, Any]:
-    """Count every scheme (or ``names``) and write ``out/instructions.json``; ``quick``
-    (default: ``QUICK=1`` in the environment) counts :data:`QUICK_REPETITIONS` calls per
-    path unless ``repetitions`` says."""
+    """Count every scheme (or ``names``), ``repetitions`` calls per path, and write
+    ``out/instructions.json``."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="authlab-instructions-") as tmp_name:
         tmp = Path(tmp_name)
@@ -341,12 +334,7 @@ def measure(
         import django
 
         django.setup()
-        from lab import env  # only now: it reads the database path at import
         from schemes import registry
-
-        quick = env.get_bool("QUICK") if quick is None else quick
-        if repetitions is None:
-            repetitions = QUICK_REPETITIONS if quick else REPETITIONS
 
         names = names or registry.names()
         unknown = sorted(set(names) - set(registry.names()))
@@ -361,7 +349,7 @@ def measure(
     # On a shared machine wall time says little alone: the CPU time says what it costs.
     usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result["cpu_seconds"] = round(sum(u.ru_utime + u.ru_stime for u in usage), 2)
-    result["provenance"] = provenance(version, repetitions, quick)
+    result["provenance"] = provenance(version, repetitions)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / OUTPUT_FILE, result)
     return result
@@ -411,15 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="run folder to write into")
     parser.add_argument("--schemes", default="", help="comma-separated names (default: all)")
     parser.add_argument(
-        "--quick",
-        action="store_true",
-        default=None,
-        help=f"{QUICK_REPETITIONS} calls per path, not {REPETITIONS} (env QUICK=1)",
+        "--repetitions", type=int, default=REPETITIONS, help="calls counted per path"
     )
-    parser.add_argument("--repetitions", type=int, default=None, help="overrides --quick")
     args = parser.parse_args(argv)
     names = [n for n in args.schemes.split(",") if n] or None
-    result = measure(args.out, names, args.repetitions, args.quick)
+    result = measure(args.out, names, args.repetitions)
     if not result["ran"]:
         print(f"instruction counts NOT measured: {result['reason']}")
     else:

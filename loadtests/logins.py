@@ -56,7 +56,7 @@ def read(path: Path) -> dict[str, Any]:
 def log_in_everyone(users: int, schemes: list[str] | None = None) -> dict[str, Any]:
     """Every scheme with a login step (of ``schemes``, when given), accounts
     1..``users``: the logins file's content."""
-    from benchmarks.harness import WSGIClient, flow_credential
+    from infra.inprocess import WSGIClient, flow_credential
     from lab.seed import seed_username
     from schemes import registry
 

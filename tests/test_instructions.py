@@ -28,7 +28,7 @@ needs_valgrind = pytest.mark.skipif(
 def count(out: Path, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     """Run the driver as ``make instructions`` does; return the process and its JSON."""
     clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    args = ["--out", str(out), "--schemes", SCHEMES, "--quick"]  # as make bench QUICK=1
+    args = ["--out", str(out), "--schemes", SCHEMES]
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.instructions", *args],
         cwd=ROOT,
@@ -69,7 +69,7 @@ def test_counts_are_positive_and_rank_token_above_none(two_runs):
     provenance = two_runs[0]["provenance"]
     assert provenance["PYTHONHASHSEED"] == "0" and provenance["tool"] == "callgrind"
     assert provenance["valgrind"].startswith("valgrind-")
-    assert provenance["quick"] and provenance["repetitions"] == instructions.QUICK_REPETITIONS
+    assert provenance["repetitions"] == instructions.REPETITIONS
     # One valgrind start-up, shared by the forked workers (one per job).
     assert set(two_runs[0]["shared_worker_cpu_seconds"]) == {"startup", "django_setup"}
     assert len(two_runs[0]["worker_cpu_seconds"]) == instructions.JOBS
