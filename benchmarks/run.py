@@ -319,11 +319,9 @@ def table(summary: dict[str, Any]) -> str:
 
 def noise_line(noise: dict[str, Any]) -> str:
     """The run's noise verdict: its intervals' widths against the threshold, the drift."""
-    verdict = (
-        "  NOISY: another process competed for the CPU; rerun when idle, or rank by instructions"
-        if noise["noisy"]
-        else "  steady"
-    )
+    from reports.noise import noise_cause
+
+    verdict = f"  NOISY: {noise_cause(noise)}" if noise["noisy"] else "  steady"
     return (
         f"95% intervals: none median ± {noise.get('baseline_ci_pct')}%, typical x none "
         f"± {noise.get('ratio_ci_pct')}% (noisy above ± {noise.get('threshold_pct')}%); "

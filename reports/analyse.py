@@ -14,7 +14,7 @@ from reports import fmt
 from reports.claims_notes import judge_all
 from reports.collect import Run, is_baseline
 from reports.figures import ratio, request_ratio
-from reports.noise import INSTRUCTIONS_TOLERANCE
+from reports.noise import INSTRUCTIONS_TOLERANCE, noise_cause
 from reports.picks import what_to_pick
 
 
@@ -184,9 +184,8 @@ def noise_warning(noise: dict[str, Any]) -> str:
         f"± {fmt.text(noise.get('baseline_ci_pct'))}%, typical paired × none "
         f"± {fmt.text(noise.get('ratio_ci_pct'))}% (limit ± {fmt.text(threshold)}%); paired "
         f"block ratios spread {fmt.text(noise.get('ratio_spread_pct'))}% (IQR, limit "
-        f"{fmt.text(noise.get('spread_threshold_pct'))}%){_crowd(noise)}. Another process "
-        "competed for the CPU: rerun when the machine is idle, or rank by instructions, "
-        "which do not move."
+        f"{fmt.text(noise.get('spread_threshold_pct'))}%){_crowd(noise)}: "
+        f"{noise_cause(noise)}."
     )
 
 

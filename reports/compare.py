@@ -21,7 +21,7 @@ from django.template import Context
 from reports import fmt
 from reports.analyse import HEADLINE, Figure, headline_row
 from reports.collect import Run
-from reports.noise import instructions_tied, overlap
+from reports.noise import instructions_tied, noise_cause, overlap
 from results.runs import OUT_DIR
 
 NOISE_MARK = "≈"
@@ -208,14 +208,13 @@ def render_markdown(result: Comparison) -> str:
 
 
 def _noisy_lines(result: Comparison) -> list[str]:
-    noisy = result.noisy_runs()
+    noisy = [r for r in (result.a, result.b) if r.noise.get("noisy")]
     if not noisy:
         return []
     return [
-        f"**Noisy run: {', '.join(noisy)}** — another process competed for the CPU, so "
-        "its wall-clock figures are not counted as changes (marked ≈, a run is noisy): "
-        "only instruction counts, queries and bytes are compared. Rerun both on an idle "
-        "machine to compare wall time.",
+        *(f"**Noisy run: {r.run_id}** — {noise_cause(r.noise)}." for r in noisy),
+        "Wall-clock figures of a noisy run are not counted as changes (marked ≈): only "
+        "instruction counts, queries and bytes are compared.",
         "",
     ]
 

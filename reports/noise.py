@@ -125,3 +125,21 @@ def threshold_note(what: str, interval: list[float] | None, *thresholds: float) 
         f"{WITHIN_NOISE}: {what} lies in {fmt.ratio(interval[0])}–{fmt.ratio(interval[1])}, "
         f"across the rule's {fmt.ratio(threshold)}"
     )
+
+
+def noise_cause(noise: dict[str, Any]) -> str:
+    """Why a noisy run's timings moved, from what it recorded, and what to do: other
+    processes on the machine (``other_cpu_cores`` over its limit), or, with none busy,
+    the machine's own speed (a shared or throttled host: ``none`` drifted)."""
+    cores, limit = noise.get("other_cpu_cores"), noise.get("other_cores_threshold")
+    if cores is not None and limit is not None and cores > limit:
+        cause = f"other processes kept {cores:.2f} cores busy: rerun when the machine is idle"
+    elif cores is not None:
+        cause = (
+            f"no other process was busy ({cores:.2f} cores), so the machine's own speed "
+            f"varied (none moved {fmt.pct(noise.get('drift_pct'))} from start to end: a "
+            "shared or throttled host): rerun later"
+        )
+    else:
+        cause = "another process, or the machine's own speed, moved the timings: rerun"
+    return f"{cause}, or rank by instructions, which do not move"

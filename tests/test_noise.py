@@ -112,3 +112,16 @@ def test_the_interval_of_the_paired_ratio_is_in_the_summary():
     assert token["request_ci_us"][0] < token["request_us"] < token["request_ci_us"][1]
     none = bench_summary.scheme_entry({"scheme": "none"}, recs, recs[0]["median_us"], None, recs[0])
     assert none["ratio_to_none_ci"] == [1.0, 1.0]
+
+
+def test_a_noisy_run_names_its_cause_from_what_it_recorded():
+    from reports.noise import noise_cause
+
+    crowded = {"other_cpu_cores": 1.0, "other_cores_threshold": 0.25, "drift_pct": 2.0}
+    assert noise_cause(crowded).startswith("other processes kept 1.00 cores busy: rerun when")
+    alone = {**crowded, "other_cpu_cores": 0.01, "drift_pct": -35.0}
+    assert noise_cause(alone).startswith("no other process was busy (0.01 cores)")
+    assert "none moved -35.0% from start to end" in noise_cause(alone)
+    assert noise_cause({}).startswith("another process, or the machine's own speed")
+    for noise in (crowded, alone, {}):
+        assert noise_cause(noise).endswith("or rank by instructions, which do not move")
