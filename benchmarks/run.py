@@ -245,14 +245,27 @@ def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
         say(f"load phase skipped: {exc}")
         return
     say("load phase: every scheme under HTTP load (gunicorn + locust) ...")
-    started = time.monotonic()
+    started, before = time.monotonic(), cpu_snapshot()
     try:
         add_load(summary, run_load(run_dir, quick=quick))
     except Exception as exc:  # the in-process figures stand on their own
         summary["load"] = {"ran": False, "reason": f"load phase failed: {exc!r}"}
         say(f"load phase FAILED ({exc!r}); the in-process figures are kept")
         return
-    say(f"load phase done in {time.monotonic() - started:.0f} s")
+    wall = time.monotonic() - started
+    crowd(summary["load"], other_load(before, cpu_snapshot(), wall))
+    say(f"load phase done in {wall:.0f} s")
+
+
+def crowd(section: dict[str, Any], other_cores: float | None) -> None:
+    """Record how busy other processes kept the machine while ``section``'s figures were
+    measured, and whether that makes them noisy (the suites' limit,
+    ``benchmarks.summary.NOISE_OTHER_CORES``): a load phase beside a CPU hog moved
+    throughputs by a third, and no interval shows it."""
+    from benchmarks.summary import NOISE_OTHER_CORES
+
+    section["other_cpu_cores"] = other_cores
+    section["noisy"] = other_cores is not None and other_cores > NOISE_OTHER_CORES
 
 
 def servers_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
@@ -380,10 +393,15 @@ def evidence_phase(run_dir: Path, jobs: tuple[str, ...], load: bool = False) -> 
     its timed sections alone first, then the untimed ones beside the side jobs ``jobs``
     (and, with ``load``, the load phase's database being migrated and its users logged
     in), which this phase waits for."""
+    import logging
+
     from django.db import connection
 
     from benchmarks import evidence
 
+    # The evidence sends refused and missing credentials on purpose: Django's
+    # "Unauthorized: /api/v1/.../whoami/" warnings (dozens) would bury the progress lines.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
     started = time.monotonic()
     found = evidence.collect(evidence.TIMED)
     running = start_side_jobs(run_dir, jobs)

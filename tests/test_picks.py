@@ -137,6 +137,17 @@ def test_under_load__names_a_tie_within_ten_percent(pick):
     assert "a tie" in line and "knox" not in line
 
 
+def test_under_load__ranks_nothing_when_other_processes_crowded_the_load_phase(tmp_path):
+    schemes = all_builtin({"token": {"load_rps": 900.0}})
+    crowded = {"ran": True, "other_cpu_cores": 1.02, "noisy": True}
+    line = picks.under_load(write_run(tmp_path / "crowded", summary(schemes, load=crowded)))
+    assert line.startswith("Most requests/s under load: not ranked — other processes kept 1.02")
+    assert "token" not in line
+    idle = {"ran": True, "other_cpu_cores": 0.01, "noisy": False}
+    line = picks.under_load(write_run(tmp_path / "idle", summary(schemes, load=idle)))
+    assert line.startswith("Most requests/s under load: token ")
+
+
 def with_ci(schemes: list[dict], **intervals: tuple[float, float]) -> list[dict]:
     """``schemes`` with a 95% interval of the GET median for the named ones."""
     return [
