@@ -371,7 +371,7 @@ def collect(names: Iterable[str] | None = None) -> dict[str, Any]:
 
 def collect_untimed() -> dict[str, Any]:
     """The sections outside :data:`TIMED`, logged in on the seeded account hashed with
-    the flow hasher (benchmarks/harness.py ``flow_account``): no figure of theirs depends
+    the flow hasher (infra/inprocess.py ``flow_account``): no figure of theirs depends
     on the hash's cost, and at the real PBKDF2 cost their ~90 logins took 46 s of
     ``make bench``. They time nothing, so it runs them beside the instruction counts."""
     from benchmarks.harness import flow_account

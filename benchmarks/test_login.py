@@ -1,7 +1,7 @@
 """Login cost: obtaining a credential through each scheme's own flow, the SQL writes of a
 first login, and the bytes of the login response.
 
-The flow is timed on an account hashed with ``FLOW_HASHER`` (benchmarks/harness.py
+The flow is timed on an account hashed with ``FLOW_HASHER`` (infra/inprocess.py
 ``flow_account``: the settings prefer it meanwhile, so nothing is rehashed on login):
 the password check is then a few µs, and the flow (its queries, the credential it
 issues, the response) gets hundreds of rounds instead of the three a 0.5 s PBKDF2 check

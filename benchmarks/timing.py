@@ -56,7 +56,7 @@ class Credentials:
 
     def obtain(self, scheme: Scheme, username: str) -> Credential:
         """Log ``username`` in through ``scheme``'s flow, on an account of the flow hasher
-        where the credential outlives it (:func:`benchmarks.harness.flow_credential`):
+        where the credential outlives it (:func:`infra.inprocess.flow_credential`):
         the login is not the figure here, and each costs a PBKDF2 check at the real cost."""
         return flow_credential(self.client, scheme, username)[0]
 

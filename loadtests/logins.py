@@ -9,7 +9,7 @@ while untimed work runs instead: in ONE child Django process on the load phase's
 copy of the database, accounts ``user1..userN`` log in on every scheme with a login
 step, each through the scheme's own :meth:`~schemes.base.Scheme.obtain` over the
 in-process WSGI transport, on an account of the flow hasher where the credential
-outlives it (:func:`benchmarks.harness.flow_credential`; a session is bound to the
+outlives it (:func:`infra.inprocess.flow_credential`; a session is bound to the
 hash it was made under, so those log in with the real hash).
 
 The file holds live credentials: it stays in a temporary folder, never the run folder.
