@@ -260,8 +260,8 @@ def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
 def crowd(section: dict[str, Any], other_cores: float | None) -> None:
     """Record how busy other processes kept the machine while ``section``'s figures were
     measured, and whether that makes them noisy (the suites' limit,
-    ``benchmarks.summary.NOISE_OTHER_CORES``): a load phase beside a CPU hog moved
-    throughputs by a third, and no interval shows it."""
+    ``benchmarks.summary.NOISE_OTHER_CORES``): beside a CPU hog, a QUICK load phase's
+    throughputs read 0.48-1.35x the idle run's (median 0.72x), and no interval shows it."""
     from benchmarks.summary import NOISE_OTHER_CORES
 
     section["other_cpu_cores"] = other_cores
