@@ -59,8 +59,9 @@ def start_workers(
         return procs.spawn(cmd, env=env, cwd=root, stdout=log, stderr=log)
 
 
-def finish_workers(tmp: Path, proc: subprocess.Popen, jobs: int) -> list[tuple[Path, dict]]:
-    """Hand each worker its copy of the database, wait; return each one's pid and meta."""
+def finish_workers(tmp: Path, proc: subprocess.Popen, jobs: int) -> list[dict]:
+    """Hand each worker its copy of the database, wait; return each one's meta (its pid,
+    regions, verification; its dumps are in ``tmp``)."""
     for index in range(jobs):
         folder = tmp / f"worker{index}"
         folder.mkdir()
@@ -69,10 +70,7 @@ def finish_workers(tmp: Path, proc: subprocess.Popen, jobs: int) -> list[tuple[P
     if proc.wait() != 0:
         log = (tmp / "worker.log").read_text()[-2000:]
         raise RuntimeError(f"the workers in {tmp} exited {proc.returncode}:\n{log}")
-    return [
-        (tmp, json.loads((tmp / f"worker{index}" / "meta.json").read_text()))
-        for index in range(jobs)
-    ]
+    return [json.loads((tmp / f"worker{index}" / "meta.json").read_text()) for index in range(jobs)]
 
 
 def dump_totals(folder: Path, pid: int) -> dict[str, int]:

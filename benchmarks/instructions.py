@@ -269,6 +269,13 @@ def unmeasured(names: list[str], reason: str) -> dict[str, Any]:
     }
 
 
+def available() -> str | None:
+    """Always ``None``, for the driver's side jobs (benchmarks/phases.py): without
+    valgrind the job still runs, and writes why nothing was counted (``reason``), which
+    summary.json keeps."""
+    return None
+
+
 def why_not_measurable(valgrind: str | None) -> str | None:
     """Why instructions cannot be counted here, or ``None`` when they can."""
     if valgrind is None:
@@ -286,20 +293,21 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
 
     started = time.monotonic()
     points = list(ITERATION_POINTS) if hasher_iterations() is not None else []
-    proc = start_workers(valgrind, tmp, groups(names, JOBS), repetitions, points, SETTINGS)
+    split = groups(names, JOBS)
+    proc = start_workers(valgrind, tmp, split, repetitions, points, SETTINGS)
     try:
         hasher = prepare_database(tmp / SEED_DB, ITERATION_POINTS[0])
         from django.db import connection
 
         connection.close()  # checkpoints the WAL: the file alone is the database
         setup_seconds = time.monotonic() - started
-        workers = finish_workers(tmp, proc, len(groups(names, JOBS)))
+        workers = finish_workers(tmp, proc, len(split))
     finally:  # an interrupted phase leaves no valgrind running
         procs.stop(proc)
     shared = json.loads((tmp / "shared.json").read_text())["seconds"]
     regions, verification, brackets, refreshed = [], {}, [], []
-    for folder, meta in workers:
-        counted = per_call(folder, meta)
+    for meta in workers:
+        counted = per_call(tmp, meta)
         brackets += [r["instructions"] for r in counted if r["kind"] == "bracket"]
         regions += [r for r in counted if r["kind"] != "bracket"]
         verification.update(meta["verification"])
@@ -316,7 +324,7 @@ def count(tmp: Path, names: list[str], repetitions: int, valgrind: str) -> dict[
         "refreshed": refreshed,
         "setup_seconds": round(setup_seconds, 2),
         "shared_worker_cpu_seconds": shared,
-        "worker_cpu_seconds": [meta["seconds"] for _, meta in workers],
+        "worker_cpu_seconds": [meta["seconds"] for meta in workers],
     }
 
 

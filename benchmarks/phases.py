@@ -77,11 +77,10 @@ def start_side_jobs(run_dir: Path, names: tuple[str, ...]) -> list[SideJob]:
     for name, module, what in SIDE_JOBS:
         if name not in names:
             continue
-        if module != "instructions":
-            missing = importlib.import_module(f"benchmarks.{module}").available()
-            if missing:
-                say(f"{what} skipped ({missing}): its claims read 'not measured'")
-                continue
+        missing = importlib.import_module(f"benchmarks.{module}").available()
+        if missing:
+            say(f"{what} skipped ({missing}): its claims read 'not measured'")
+            continue
         log = run_dir / f"{name}.log"
         cmd = [sys.executable, "-m", f"benchmarks.{module}", "--out", str(run_dir)]
         with log.open("w") as out:

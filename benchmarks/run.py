@@ -259,13 +259,13 @@ def load_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:
 
 def crowd(section: dict[str, Any], other_cores: float | None) -> None:
     """Record how busy other processes kept the machine while ``section``'s figures were
-    measured, and whether that makes them noisy (the suites' limit,
-    ``benchmarks.summary.NOISE_OTHER_CORES``): beside a CPU hog, a QUICK load phase's
+    measured, and whether that makes them noisy (the suites' rule,
+    :func:`benchmarks.summary.crowded`): beside a CPU hog, a QUICK load phase's
     throughputs read 0.48-1.35x the idle run's (median 0.72x), and no interval shows it."""
-    from benchmarks.summary import NOISE_OTHER_CORES
+    from benchmarks.summary import crowded
 
     section["other_cpu_cores"] = other_cores
-    section["noisy"] = other_cores is not None and other_cores > NOISE_OTHER_CORES
+    section["noisy"] = crowded(other_cores)
 
 
 def servers_phase(run_dir: Path, quick: bool, summary: dict[str, Any]) -> None:

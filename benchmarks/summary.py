@@ -197,6 +197,12 @@ def login_figures(login: dict[str, Any] | None, records: list[dict[str, Any]]) -
     }
 
 
+def crowded(other_cores: float | None) -> bool:
+    """Whether processes outside the run kept more than :data:`NOISE_OTHER_CORES` busy
+    (``None``: not measured, not crowded)."""
+    return other_cores is not None and other_cores > NOISE_OTHER_CORES
+
+
 def noise(
     records: list[dict[str, Any]],
     baseline: str,
@@ -229,7 +235,6 @@ def noise(
     widest = max(measured) * 100 if measured else None
     too_wide = widest is None or widest > NOISE_CI_PCT
     too_spread = spread is not None and spread * 100 > NOISE_SPREAD_PCT
-    crowded = other_cores is not None and other_cores > NOISE_OTHER_CORES
     return {
         # The baseline as timed beside each paired benchmark, through the whole run.
         "baseline_paired_min_us": paired[0] if paired else None,
@@ -242,7 +247,7 @@ def noise(
         "ratio_ci_pct": None if ratio_width is None else round(ratio_width * 100, 2),
         "ratio_spread_pct": None if spread is None else round(spread * 100, 1),
         "other_cpu_cores": other_cores,
-        "noisy": too_wide or too_spread or crowded,
+        "noisy": too_wide or too_spread or crowded(other_cores),
         "threshold_pct": NOISE_CI_PCT,
         "spread_threshold_pct": NOISE_SPREAD_PCT,
         "other_cores_threshold": NOISE_OTHER_CORES,

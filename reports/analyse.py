@@ -184,18 +184,9 @@ def noise_warning(noise: dict[str, Any]) -> str:
         f"± {fmt.text(noise.get('baseline_ci_pct'))}%, typical paired × none "
         f"± {fmt.text(noise.get('ratio_ci_pct'))}% (limit ± {fmt.text(threshold)}%); paired "
         f"block ratios spread {fmt.text(noise.get('ratio_spread_pct'))}% (IQR, limit "
-        f"{fmt.text(noise.get('spread_threshold_pct'))}%){_crowd(noise)}: "
+        f"{fmt.text(noise.get('spread_threshold_pct'))}%): "
         f"{noise_cause(noise)}."
     )
-
-
-def _crowd(noise: dict[str, Any]) -> str:
-    """How busy other processes kept the machine (runs before it was recorded: "")."""
-    cores = noise.get("other_cpu_cores")
-    if cores is None:
-        return ""
-    limit = noise.get("other_cores_threshold")
-    return f"; other processes kept {cores:.2f} cores busy (limit {fmt.text(limit)})"
 
 
 def currencies(run: Run) -> list[str]:

@@ -14,27 +14,19 @@ import pytest
 
 from reports.build import build_report
 from reports.charts import CHARTS
+from tests.browser import launched_chromium, require_chromium
 
 pytestmark = pytest.mark.browser
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "run-quick"
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def chromium():
     """The system Chromium, headless; the test skips with an install hint without it."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]'")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    require_chromium()
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_report_opens_from_disk_with_no_request_and_shows_every_chart(chromium, tmp_path, capsys):
