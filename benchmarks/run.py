@@ -393,15 +393,11 @@ def evidence_phase(run_dir: Path, jobs: tuple[str, ...], load: bool = False) -> 
     its timed sections alone first, then the untimed ones beside the side jobs ``jobs``
     (and, with ``load``, the load phase's database being migrated and its users logged
     in), which this phase waits for."""
-    import logging
-
     from django.db import connection
 
     from benchmarks import evidence
 
-    # The evidence sends refused and missing credentials on purpose: Django's
-    # "Unauthorized: /api/v1/.../whoami/" warnings (dozens) would bury the progress lines.
-    logging.getLogger("django.request").setLevel(logging.ERROR)
+    # The evidence's refused credentials are not logged (lab.settings.bench LOGGING).
     started = time.monotonic()
     found = evidence.collect(evidence.TIMED)
     running = start_side_jobs(run_dir, jobs)
