@@ -85,9 +85,23 @@ class SchemeUser(FastHttpUser):
         ) as response:
             body = to_reply(response).body
             accepted = not self.check(response.status_code, body, "GET")
-            response.success()  # a refusal (say, an expired token) only means: log in
+            response.success()  # a refusal (say, an expired token) only means: renew it
         self.client.cookiejar.clear()  # send what the credential names, nothing more
+        # An expired access token (jwt-short's lives 60 s) is refreshed, as its clients do.
+        accepted = accepted or self._refreshed(credential)
         return self._holding(credential, logged_in=True) if accepted else None
+
+    def _refreshed(self, credential: Credential) -> bool:
+        """Whether ``credential`` was renewed through the scheme's ``refresh/`` (updated in
+        place): no password, so no hash, unlike a login. ``False`` where the scheme has
+        no refresh, the credential holds nothing to refresh with, or it was refused."""
+        if "refresh" not in self.scheme.actions or not credential.extra:
+            return False
+        transport = LocustTransport(self.client, self.scheme_name)
+        try:
+            return self.scheme.refresh(transport, credential).status == 200
+        except (KeyError, NotImplementedError):  # a refresh token under another name
+            return False
 
     def _obtain(self) -> Credential:
         """Log in through the scheme's own client helper; a refusal leaves no credential."""
@@ -138,8 +152,8 @@ class SchemeUser(FastHttpUser):
             shared = self.username == seed_username(1) and not problem
             headers = self.credential.headers_for("GET") if shared else None
             recorder.user_ready(self.environment, response.status_code, username, problem, headers)
-        if response.status_code == 401 and self.logged_in:
-            self.credential = self._obtain()  # e.g. an access token expired: log in again
+        if response.status_code == 401 and self.logged_in and not self._refreshed(self.credential):
+            self.credential = self._obtain()  # no refresh, or it was refused: log in again
 
     def check(self, status: int, body, method: str) -> str:
         """Return why the answer is wrong ("" when it is right)."""

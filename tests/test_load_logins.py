@@ -1,5 +1,6 @@
 """The load phase's logins made ahead (loadtests/logins.py): the generator's users take
-them after one unmeasured check, and log in over HTTP only where one is refused or absent.
+them after one unmeasured check, refresh a refused one where the scheme has a refresh,
+and log in over HTTP only where one is still refused or absent.
 
 Real processes (a child Django process for the logins, gunicorn, locust) on loopback;
 counts pinned from locust's own statistics, nothing timed. MD5 hasher: behaviour, not cost.
@@ -18,16 +19,20 @@ from loadtests import database, logins, orchestrate
 
 pytestmark = pytest.mark.slow
 
-SCHEMES = ["token", "knox", "session"]
+SCHEMES = ["token", "knox", "session", "jwt"]
 SHORT = {"users": 2, "warmup_s": 0.1, "duration_s": 0.3}
 #: A knox token the server never issued: refused, so user2 logs in on knox.
 REFUSED = "Token " + "0" * 64
+#: An access token past its lifetime, as jwt-short's is a minute after it was made
+#: ahead: refused, so user2 refreshes it (its refresh token kept) and logs in on no scheme.
+EXPIRED = "Bearer " + "e30." * 2 + "c2ln"
 
 
 @pytest.fixture
 def ahead_run(tmp_path, monkeypatch):
     """One load run on a database made ahead, its logins file altered as it is written:
-    user2's token credential left out, user2's knox credential replaced by a refused one."""
+    user2's token credential left out, user2's knox credential replaced by a refused one,
+    user2's jwt access token by a refused one (its refresh token kept)."""
     monkeypatch.setenv("AUTHLAB_PASSWORD_HASHER", "md5")
     monkeypatch.setattr(database, "_ahead", {})
     monkeypatch.setattr(database, "_handed", {})
@@ -40,6 +45,7 @@ def ahead_run(tmp_path, monkeypatch):
         written.append(json.loads(json.dumps(data)))  # as made, before the changes
         del data["credentials"]["token"]["user2"]
         data["credentials"]["knox"]["user2"]["headers"]["Authorization"] = REFUSED
+        data["credentials"]["jwt"]["user2"]["headers"]["Authorization"] = EXPIRED
         out.write_text(json.dumps(data))
         return made
 
@@ -57,25 +63,34 @@ def _requests(raw: dict, name: str) -> int:
 
 def test_users_take_the_logins_made_ahead_and_log_in_only_where_refused(ahead_run, tmp_path):
     made, credentials, result, raw, run_dir = ahead_run
-    # Made ahead: 2 accounts x 3 schemes; the sessions, bound to the swapped-in hash
+    # Made ahead: 2 accounts x 4 schemes; the sessions, bound to the swapped-in hash
     # (another salt, even with MD5 as the real hasher), were made again with the real one.
-    assert made["logins"] == 6 and made["schemes"] == 3
+    assert made["logins"] == 8 and made["schemes"] == 4
     assert made["real_hash_logins"] == {"session": 2}
     assert result["meta"]["logins_made_ahead"] is True
     for name in SCHEMES:
         assert result["verification"][name]["ok"], name
         assert result["schemes"][name]["load_failures"] == 0, name
     # Each credential present is checked once; a login reaches the server only for the
-    # absent one (token, user2) and the refused one (knox, user2).
+    # absent one (token, user2) and the refused one of a scheme without refresh (knox,
+    # user2); jwt's refused access token is refreshed instead (no password, no hash).
     assert {n: _requests(raw[n], f"{n} check/") for n in SCHEMES} == {
         "token": 1,
         "knox": 2,
         "session": 2,
+        "jwt": 2,
     }
     assert {n: _requests(raw[n], f"{n} login/") for n in SCHEMES} == {
         "token": 1,
         "knox": 1,
         "session": 0,
+        "jwt": 0,
+    }
+    assert {n: _requests(raw[n], f"{n} refresh/") for n in SCHEMES} == {
+        "token": 0,
+        "knox": 0,
+        "session": 0,
+        "jwt": 1,
     }
     # The knox tokens in the database as the phase ended: user1's made ahead, and for
     # user2 the one made ahead (never sent) and its login's.
