@@ -62,20 +62,57 @@ def flow_credential(
     """Log ``username`` in through ``scheme``'s own flow, cheaply where it can be; return
     the credential and whether it took a login with the real hash.
 
-    First on an account of the flow hasher (:func:`flow_account`), kept when it still
-    answers ``whoami/`` with the real hash back; else (a session bound to the hash it
-    was made under) again with the real hash. A scheme that checks the password on
-    every request sends its credential without logging in: nothing to save.
+    First on an account of the flow hasher (:func:`flow_account`), its Django session
+    (if any) then bound to the real hash (:func:`rebind_session`), kept when it answers
+    ``whoami/``; else again with the real hash. A scheme that
+    checks the password on every request sends its credential without logging in:
+    nothing to save.
     """
     transport = WSGITransport(client)
     if scheme.family != "password":
         with flow_account(username, password):
             credential = scheme.obtain(transport, username, password)
-        answer = client.request("GET", scheme.url("whoami"), credential.headers_for("GET"))
-        body = answer.json() if answer.status == 200 else None
-        if isinstance(body, dict) and body.get("username") == expected_username(scheme, username):
+        # Before any request: one refused for its stale hash is flushed by Django.
+        rebind_session(scheme, credential, username)
+        if answers(client, scheme, credential, username):
             return credential, False
     return scheme.obtain(transport, username, password), scheme.family != "password"
+
+
+def answers(client: WSGIClient, scheme: Scheme, credential: Credential, username: str) -> bool:
+    """Whether ``whoami/`` answers ``credential`` with 200 and ``username``."""
+    answer = client.request("GET", scheme.url("whoami"), credential.headers_for("GET"))
+    body = answer.json() if answer.status == 200 else None
+    return isinstance(body, dict) and body.get("username") == expected_username(scheme, username)
+
+
+def rebind_session(scheme: Scheme, credential: Credential, username: str) -> bool:
+    """Bind the Django session ``credential`` carries to the account's password hash as
+    stored now, as ``update_session_auth_hash()`` does after a password change (an HMAC
+    of the stored hash, no password hash run); the new key, if the engine gives one
+    (signed cookies: the data is the key), replaces the old in ``credential``. Whether
+    there was a logged-in session to bind.
+
+    Call it before the session is sent: Django flushes a session whose hash no longer
+    matches the account's at its first request."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, get_user_model
+
+    carrier = scheme.session_carrier(credential)
+    if carrier is None:
+        return False
+    holder, name = carrier
+    engine = import_module(scheme.session_engine or settings.SESSION_ENGINE)
+    session = engine.SessionStore(session_key=holder[name])
+    if HASH_SESSION_KEY not in session:  # expired, deleted, or never logged in
+        return False
+    user = get_user_model()._default_manager.get_by_natural_key(username)
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    holder[name] = session.session_key
+    return True
 
 
 #: HTTP headers that WSGI carries without the ``HTTP_`` prefix.

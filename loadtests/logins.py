@@ -8,9 +8,9 @@ used to make 4 per scheme while it held both cores. :func:`make_ahead` makes the
 while untimed work runs instead: in ONE child Django process on the load phase's own
 copy of the database, accounts ``user1..userN`` log in on every scheme with a login
 step, each through the scheme's own :meth:`~schemes.base.Scheme.obtain` over the
-in-process WSGI transport, on an account of the flow hasher where the credential
-outlives it (:func:`infra.inprocess.flow_credential`; a session is bound to the
-hash it was made under, so those log in with the real hash).
+in-process WSGI transport, on an account of the flow hasher
+(:func:`infra.inprocess.flow_credential`; a Django session, bound to the hash it was
+made under, is then bound to the real one as a password change does).
 
 The file holds live credentials: it stays in a temporary folder, never the run folder.
 Each simulated user checks its own with one unmeasured GET before use and logs in

@@ -17,6 +17,9 @@ from schemes.base import (
     Transport,
 )
 
+#: The header the app client sends its session token in.
+TOKEN_HEADER = "X-Session-Token"
+
 
 class AllauthSessionScheme(Scheme):
     """allauth headless's ``XSessionTokenAuthentication`` (the session key as a token)."""
@@ -39,7 +42,7 @@ class AllauthSessionScheme(Scheme):
         stored_at_rest="session key and data, in plain text (db engine)",
         stored_credential_usable=True,
         csrf_on_unsafe=False,
-        carriers=(Carrier("header", "X-Session-Token", "session"),),
+        carriers=(Carrier("header", TOKEN_HEADER, "session"),),
         # The session row (headless's exists() check and load share one read), the user.
         queries_per_request=2,
         crypto_per_request="",
@@ -49,6 +52,10 @@ class AllauthSessionScheme(Scheme):
         revoked_by_password_change=True,
         password_change="the session ends (its hash of the password no longer matches)",
     )
+
+    def session_carrier(self, credential: Credential) -> tuple[dict[str, str], str] | None:
+        """The session token is the session key (headless's sessionkit, SESSION_ENGINE)."""
+        return (credential.headers, TOKEN_HEADER) if TOKEN_HEADER in credential.headers else None
 
     def flow_urls(self) -> list[URLPattern]:
         """``login/`` and ``logout/`` (headless's own views, app client)."""
@@ -67,4 +74,4 @@ class AllauthSessionScheme(Scheme):
     def obtain(self, transport: Transport, username: str, password: str) -> Credential:
         """Log in and send the session token as ``X-Session-Token``."""
         meta = self.login(transport, username, password).body["meta"]
-        return Credential(headers={"X-Session-Token": meta["session_token"]})
+        return Credential(headers={TOKEN_HEADER: meta["session_token"]})

@@ -316,6 +316,15 @@ class Scheme:
         """Headers a client sends with a ``login/`` POST (session: its CSRF double submit)."""
         return {}
 
+    def session_carrier(self, credential: Credential) -> tuple[dict[str, str], str] | None:
+        """Where ``credential`` carries a Django session key (of :attr:`session_engine`):
+        the mapping holding it and its name there, the session cookie by default;
+        ``None`` when it carries none."""
+        from django.conf import settings
+
+        name = settings.SESSION_COOKIE_NAME
+        return (credential.cookies, name) if name in credential.cookies else None
+
     def refresh(self, transport: Transport, credential: Credential) -> Reply:
         """Exchange the credential's refresh token for a new one (schemes with ``refresh/``);
         ``credential`` is updated in place from a 200 answer."""
