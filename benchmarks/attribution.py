@@ -14,11 +14,13 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from benchmarks.records import Kind
 
+#: The parts of a request's time, in the order of the ``extra_<part>_us`` fields.
+PARTS = ("sql", "crypto", "rest")
 #: A sys.monitoring tool id for the crypto clock (ids 0-5 are for tools; 5 is free
 #: by convention: 0 debugger, 1 coverage, 2 profiler, 3-4 optimisers).
 TOOL_ID = 5
@@ -87,51 +89,77 @@ def _timed(call: Callable[[], Any]) -> float:
 
 
 def attribute(
-    send: Callable[[], Any], rounds: int, beside: Callable[[], Any] | None = None
+    send: Callable[[], Any],
+    rounds: int,
+    beside: Callable[[], Any] | None = None,
+    baseline: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Send ``rounds`` requests with both clocks on; per-request medians in µs.
 
     Returns ``attributed_total_us`` (the whole request, clocks included), ``sql_us``,
     ``crypto_us``, ``rest_us`` (each request's total minus its SQL and crypto) and
-    ``attribution_rounds``. ``beside``: a call timed alone beside each request,
-    alternately after and before it (the password hasher's own verify, for Basic);
-    then ``crypto_to_beside`` is the median of the per-pair ratios, which a busy
-    machine slows alike on both sides.
+    ``attribution_rounds``. ``baseline``: the ``none`` request, sent (clocks on) beside
+    each one, alternately after and before it; then ``extra_sql_us``,
+    ``extra_crypto_us`` and ``extra_rest_us`` are the medians of the per-pair
+    differences, so a machine whose speed drifts between two schemes' turns (the idle
+    runs' ``none`` drifted by a third) cannot turn a part negative. ``beside``: a call
+    timed alone beside each request, alternately after and before it (the password
+    hasher's own verify, for Basic); then ``crypto_to_beside`` is the median of the
+    per-pair ratios (``crypto_pair_ratios``), which a busy machine slows alike on both
+    sides.
     """
     from django.db import connection
 
     from benchmarks.probes import entry_functions
 
     db = DbClock()
-    totals, sqls, cryptos, besides = [], [], [], []
+    own: list[tuple[float, float, float]] = []  # (total, sql, crypto) per request
+    base: list[tuple[float, float, float]] = []
+    besides: list[float] = []
     with CryptoClock(list(entry_functions())) as crypto, connection.execute_wrapper(db):
-        for index in range(max(1, rounds)):
-            # Beside alternately after and before the request (A B, B A, ...): a machine
-            # that speeds up or slows down during a pair tilts the ratios both ways.
-            if beside is not None and index % 2:
-                besides.append(_timed(beside))
+
+        def clocked(call: Callable[[], Any]) -> tuple[float, float, float]:
             db.seconds = 0.0
             crypto.reset()
-            totals.append(_timed(send))
-            sqls.append(db.seconds)
-            cryptos.append(crypto.seconds)
-            if beside is not None and not index % 2:
-                besides.append(_timed(beside))
+            total = _timed(call)
+            return total, db.seconds, crypto.seconds
 
-    def us(values: list[float]) -> float:
+        for index in range(max(1, rounds)):
+            # The companions alternately after and before the request (A B, B A, ...):
+            # a machine that speeds up or slows down during a pair tilts both ways.
+            first = bool(index % 2)
+            if first and baseline is not None:
+                base.append(clocked(baseline))
+            if first and beside is not None:
+                besides.append(_timed(beside))
+            own.append(clocked(send))
+            if not first and beside is not None:
+                besides.append(_timed(beside))
+            if not first and baseline is not None:
+                base.append(clocked(baseline))
+
+    def us(values: Iterable[float]) -> float:
         return round(statistics.median(values) * 1e6, 3)
 
-    rests = [t - q - c for t, q, c in zip(totals, sqls, cryptos, strict=True)]
+    def parts(total: float, sql: float, crypto_s: float) -> tuple[float, float, float]:
+        return sql, crypto_s, total - sql - crypto_s
+
     out = {
-        "attributed_total_us": us(totals),
-        "sql_us": us(sqls),
-        "crypto_us": us(cryptos),
-        "rest_us": us(rests),
-        "attribution_rounds": len(totals),
+        "attributed_total_us": us(t for t, _, _ in own),
+        "sql_us": us(q for _, q, _ in own),
+        "crypto_us": us(c for _, _, c in own),
+        "rest_us": us(parts(*r)[2] for r in own),
+        "attribution_rounds": len(own),
     }
+    if base:
+        pairs = [(parts(*a), parts(*b)) for a, b in zip(own, base, strict=True)]
+        out["baseline_total_us"] = us(t for t, _, _ in base)
+        for i, part in enumerate(PARTS):
+            out[f"extra_{part}_us"] = us(a[i] - b[i] for a, b in pairs)
     if besides:
         out["beside_us"] = us(besides)
-        ratios = [c / b for c, b in zip(cryptos, besides, strict=True) if b > 0]
+        ratios = [c / b for (_, _, c), b in zip(own, besides, strict=True) if b > 0]
+        out["crypto_pair_ratios"] = [round(r, 4) for r in ratios]
         out["crypto_to_beside"] = round(statistics.median(ratios), 4) if ratios else None
     return out
 
@@ -147,10 +175,12 @@ def rounds_for(seconds_per_request: float, budget_s: float, slow_rounds: int) ->
 CRYPTO_CHECK_TOLERANCE_PCT = 5.0
 #: How the split is made, for the ``attribution`` object of summary.json.
 METHOD = (
-    "per-request medians of an untimed run after the timed rounds, each minus none's: "
-    "sql = time inside the DB driver (connection.execute_wrapper), crypto = time inside "
-    "the outermost crypto entry point (sys.monitoring), rest = the request's total minus "
-    "both; their sum is close to, not equal to, request_us - none.request_us (other rounds)"
+    "an untimed run after the timed rounds, each request paired with a none request "
+    "(alternately after and before it): per part, the median of the per-pair "
+    "differences; sql = time inside the DB driver (connection.execute_wrapper), crypto = "
+    "time inside the outermost crypto entry point (sys.monitoring), rest = the request's "
+    "total minus both; their sum is close to, not equal to, the request's extra over "
+    "none in the timed rounds (other rounds, medians of differences)"
 )
 
 
@@ -161,25 +191,22 @@ def _record(records: list[dict[str, Any]], kind: str, **match: Any) -> dict[str,
     return None
 
 
-def _diff(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else round(a - b, 3)
-
-
 def extra_costs(records: list[dict[str, Any]], scheme: str, baseline: str) -> dict[str, Any]:
-    """``extra_sql_us``, ``extra_crypto_us``, ``extra_rest_us`` of ``scheme`` over ``baseline``
-    (``None`` where a part was not measured)."""
+    """``extra_sql_us``, ``extra_crypto_us``, ``extra_rest_us`` of ``scheme`` over ``baseline``:
+    the paired differences :func:`attribute` measured beside ``baseline``'s request (the
+    baseline's own: 0); ``None`` where a part was not measured."""
+    if scheme == baseline:
+        return {f"extra_{part}_us": 0.0 for part in PARTS}
     get = _record(records, Kind.REQUEST, scheme=scheme, method="GET") or {}
-    base = _record(records, Kind.REQUEST, scheme=baseline, method="GET") or {}
-    return {
-        f"extra_{part}_us": _diff(get.get(f"{part}_us"), base.get(f"{part}_us"))
-        for part in ("sql", "crypto", "rest")
-    }
+    return {f"extra_{part}_us": get.get(f"extra_{part}_us") for part in PARTS}
 
 
 def crypto_check(records: list[dict[str, Any]], scheme: str = "basic") -> dict[str, Any] | None:
     """Basic's attributed crypto against the default hasher's own verify, timed alone
-    beside each attributed request, alternately after and before it
-    (``crypto_to_beside``: the median ratio).
+    beside each attributed request, alternately after and before it: ``ratio`` is the
+    median of the per-pair ratios (``pair_ratios``), not the quotient of the two
+    medians shown beside it, which a hash whose speed drifts between pairs (0.5-0.9 s
+    here) can pull apart.
 
     ``None`` when that was not measured (a run without Basic).
     """
@@ -193,6 +220,7 @@ def crypto_check(records: list[dict[str, Any]], scheme: str = "basic") -> dict[s
         "attributed_crypto_us": get["crypto_us"],
         "hasher_verify_us": get["beside_us"],
         "ratio": ratio,
+        "pair_ratios": get.get("crypto_pair_ratios"),
         "rounds": get.get("attribution_rounds"),
         "tolerance_pct": CRYPTO_CHECK_TOLERANCE_PCT,
         "agrees": abs(ratio - 1) * 100 <= CRYPTO_CHECK_TOLERANCE_PCT,

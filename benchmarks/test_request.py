@@ -23,7 +23,7 @@ SCHEMES = [pytest.param(s, id=s.name) for s in registry.all_schemes()]
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_time_whoami_get(scheme, whoami, observations, benchmark, policy):
+def test_time_whoami_get(scheme, whoami, observations, benchmark, policy, baseline_send):
     benchmark.extra_info["kind"] = Kind.REQUEST
     send, _facts, seconds = whoami.probe(scheme, "GET")
     median = whoami.time(scheme, send, seconds, paired=True)
@@ -36,7 +36,8 @@ def test_time_whoami_get(scheme, whoami, observations, benchmark, policy):
         encoded = get_user_model()._default_manager.get(username=REQUEST_USER).password
         beside = functools.partial(hasher.verify, SEED_PASSWORD, encoded)
         benchmark.extra_info["beside_hasher"] = hasher.algorithm
-    benchmark.extra_info.update(attribute(send, rounds, beside))
+    paired = None if scheme.is_baseline else baseline_send  # none's parts are 0 by definition
+    benchmark.extra_info.update(attribute(send, rounds, beside, paired))
 
 
 @pytest.mark.benchmark(group="request: GET whoami/ (full WSGI request)")

@@ -75,18 +75,28 @@ def _records(crypto_to_beside: float | None) -> list[dict]:
             beside_us=100_000.0,
             beside_hasher="pbkdf2_sha256",
             crypto_to_beside=crypto_to_beside,
+            crypto_pair_ratios=[crypto_to_beside],
             attribution_rounds=3,
         ),
-        get("session", 60.0, 20.0, 320.0),
+        get(
+            "session",
+            60.0,
+            20.0,
+            320.0,
+            extra_sql_us=60.0,
+            extra_crypto_us=20.0,
+            extra_rest_us=215.0,
+        ),
     ]
 
 
 def test_the_extra_is_split_into_sql_crypto_and_the_rest():
     records = _records(0.96)
+    # The paired differences measured beside none's requests, not the medians' (220).
     assert attribution.extra_costs(records, "session", "none") == {
         "extra_sql_us": 60.0,
         "extra_crypto_us": 20.0,
-        "extra_rest_us": 220.0,  # 320 of none's 100 are the endpoint itself
+        "extra_rest_us": 215.0,
     }
     assert attribution.extra_costs(records, "none", "none")["extra_rest_us"] == 0.0
     assert attribution.extra_costs(records, "jwt", "none") == dict.fromkeys(
@@ -94,11 +104,38 @@ def test_the_extra_is_split_into_sql_crypto_and_the_rest():
     )
 
 
+def _costing(clock: dict, seconds: float):
+    """A call that takes ``seconds`` at the machine's current speed, which then changes
+    by ``clock["drift"]``."""
+
+    def call():
+        clock["now"] += seconds * clock["speed"]
+        clock["speed"] *= clock["drift"]
+
+    return call
+
+
+@pytest.mark.parametrize("drift", [1.0, 0.7, 1.4])
+def test_extras_are_paired_with_none_so_a_drift_cannot_turn_them_negative(monkeypatch, drift):
+    """A request costs none's + 50 % at any moment; the machine's speed changes by
+    ``drift`` after every call (0.7: threefold faster within 4 calls). Each pair's
+    difference stays positive, so the extra does; at a steady speed it is exact."""
+    clock = {"now": 0.0, "speed": 1.0, "drift": drift}
+    monkeypatch.setattr(attribution.time, "perf_counter", lambda: clock["now"])
+    monkeypatch.setattr(attribution, "CryptoClock", _NoCrypto)
+    got = attribution.attribute(_costing(clock, 1.5e-3), rounds=6, baseline=_costing(clock, 1e-3))
+    assert got["extra_sql_us"] == 0.0 and got["extra_crypto_us"] == 0.0
+    assert got["extra_rest_us"] > 0
+    if drift == 1.0:
+        assert got["extra_rest_us"] == 500.0 and got["baseline_total_us"] == 1000.0
+
+
 @pytest.mark.parametrize(("ratio", "agrees"), [(0.96, True), (1.049, True), (0.94, False)])
 def test_basic_crypto_check_uses_the_five_percent_band(ratio, agrees):
     check = attribution.crypto_check(_records(ratio))
     assert check["hasher"] == "pbkdf2_sha256" and check["agrees"] is agrees
     assert check["ratio"] == ratio and check["hasher_verify_us"] == 100_000.0
+    assert check["pair_ratios"] == [ratio]
 
 
 def test_crypto_check_is_null_when_the_hasher_was_not_timed_beside():
