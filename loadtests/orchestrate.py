@@ -295,8 +295,11 @@ def read_results(out: Path, schemes: list[str] | None) -> dict[str, dict[str, An
 
 
 def load_fields(result: dict[str, Any]) -> dict[str, Any]:
-    """One scheme's ``load_*`` fields for ``summary.json``."""
-    latency = result["latency"]
+    """One scheme's ``load_*`` fields for ``summary.json``. A percentile from too few
+    samples (``too_few_samples``: p99 of 356 requests is their 4th-slowest) is null here,
+    in every output that reads the summary; ``load/<scheme>.json`` keeps the raw one."""
+    few = set(result.get("too_few_samples") or ())
+    latency = {k: None if k.removesuffix("_us") in few else v for k, v in result["latency"].items()}
     sent, received = result["bytes_sent_per_request"], result["bytes_received_per_request"]
     return {
         "load_rps": result["rps"],

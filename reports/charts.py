@@ -189,8 +189,9 @@ def _grouped_barh(run, rows, series, xlabel, key, log) -> str:
 
 
 def load_latency(run: Run) -> str | None:
-    """Latency percentiles (p50/p95/p99) and throughput per scheme under load."""
-    rows = [s for s in run.schemes if s.get("load_p50_us") is not None]
+    """Latency percentiles (p50/p95/p99) and throughput per scheme under load; a
+    percentile from too few samples (null in the summary) has no bar."""
+    rows = [s for s in run.schemes if s.get("load_rps") is not None]
     if not run.load_ran or not rows:
         return None
     fig, (ax, ax2) = figure(family_height(rows, 0.4, 1.5), ncols=2)
@@ -265,7 +266,8 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "load_latency",
         "Under load",
-        "Latency percentiles and throughput against a real gunicorn server.",
+        "Latency percentiles and throughput against a real gunicorn server; a percentile "
+        "with too few samples behind it (p95: 100, p99: 500) has no bar.",
         load_latency,
         missing="not run: this run had no load phase",
     ),

@@ -29,6 +29,21 @@ def test_summarise_reports_the_sample_and_its_spread():
     assert figures["latency_iqr_us"] == 2.0  # the lab's one IQR definition
 
 
+def test_a_percentile_from_too_few_samples_is_null_in_the_summary():
+    """The summary's load_pNN_us is what the CSV, compare and the charts read: a refused
+    percentile must not reach them as a figure."""
+    from loadtests.orchestrate import load_fields
+
+    samples = [Sample("GET", float(t), 100, 400, True) for t in range(1, 21)]
+    result = {**summarise([Batch(samples=samples, window_s=1.0)]), "server_cpu_us_per_request": 9.0,
+              "generator_cpu_pct": 50.0}  # fmt: skip
+    fields = load_fields(result)
+    assert fields["load_too_few_samples"] == ["p95", "p99"]
+    assert fields["load_p95_us"] is None and fields["load_p99_us"] is None
+    assert fields["load_p50_us"] == result["latency"]["p50_us"] > 0
+    assert fields["load_max_us"] == 20.0  # the slowest request is a count, not a percentile
+
+
 def _run(tmp_path):
     few = {"load_requests": 20, "load_too_few_samples": ["p95", "p99"],
            "load_p50_us": 5e5, "load_p95_us": 6e5, "load_p99_us": 7e5,
