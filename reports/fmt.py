@@ -25,9 +25,12 @@ def us_spread(value: float | None, iqr: float | None, missing: str = NOT_MEASURE
 
 
 def ratio(value: float | None, missing: str = NOT_MEASURED) -> str:
-    """A ratio to the baseline, e.g. ``1.42×``, ``1,447×``."""
+    """A ratio to the baseline, e.g. ``1.42×``, ``1,447×``, ``0.0042×`` (below 0.1: two
+    significant digits, so a small one never reads ``0.00×``)."""
     if value is None:
         return missing
+    if 0 < value < 0.1:
+        return f"{value:.2g}×"
     if value < 10:
         return f"{value:.2f}×"
     if value < 100:
