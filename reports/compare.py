@@ -220,13 +220,17 @@ def _noisy_lines(result: Comparison) -> list[str]:
 
 
 def render_csv(result: Comparison) -> str:
-    """One row per scheme and figure, raw values."""
+    """One row per scheme and figure, raw values. ``outside_noise`` marks exactly the
+    changes the last line counts (an unchanged figure is not within the noise, nor
+    outside it: ``within_noise`` alone would call it a change)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["scheme", "figure", "a", "b", "change_pct", "within_noise", "a_ci", "b_ci"])
+    header = ["scheme", "figure", "a", "b", "change_pct", "within_noise", "outside_noise"]
+    w.writerow([*header, "a_ci", "b_ci"])
     for c in result.changes:
         cis = [_ci(run, c) for run in (result.a, result.b)]
-        w.writerow([c.scheme, c.figure.key, c.a, c.b, c.change_pct, c.within_noise, *cis])
+        row = [c.scheme, c.figure.key, c.a, c.b, c.change_pct, c.within_noise, c.outside_noise]
+        w.writerow([*row, *cis])
     return buf.getvalue()
 
 

@@ -359,6 +359,12 @@ def test_compare_marks_what_is_within_noise(tmp_path, capsys):
     assert float(by[("token", "request_us")]["change_pct"]) == pytest.approx(200)
     assert by[("token", "credential_bytes")]["within_noise"] == "False"
     assert by[("none", "request_us")]["within_noise"] == "True"
+    # outside_noise: exactly what the last line counts; an unchanged figure is not.
+    assert by[("token", "request_us")]["outside_noise"] == "True"
+    assert by[("token", "queries")]["outside_noise"] == "False"  # 1 -> 1
+    assert by[("none", "request_us")]["outside_noise"] == "False"
+    counted = sum(r["outside_noise"] == "True" for r in rows)
+    assert f"{counted} changes outside the noise" in (out / "compare.md").read_text()
     assert "≈" in (out / "compare.md").read_text()
     assert (out / "index.html").stat().st_size > 0
 
