@@ -14,7 +14,7 @@ from reports import fmt
 from reports.claims_notes import judge_all
 from reports.collect import Run, is_baseline
 from reports.figures import ratio, request_ratio
-from reports.noise import INSTRUCTIONS_TOLERANCE, noise_cause
+from reports.noise import INSTRUCTIONS_TOLERANCE, noise_cause, noise_triggers
 from reports.picks import what_to_pick
 
 
@@ -177,16 +177,25 @@ def noise_warning(noise: dict[str, Any]) -> str:
             f"start ({fmt.us(noise.get('baseline_start_us'))} µs) and the end "
             f"({fmt.us(noise.get('baseline_end_us'))} µs); differences of that size are noise."
         )
-    widest = max(v for v in (noise.get("baseline_ci_pct"), noise.get("ratio_ci_pct")) if v)
-    wider = f" ({widest / threshold:.1f}× the limit)" if threshold else ""
-    return (
-        f"Noisy run: 95% intervals are ± {widest:.1f}% wide{wider} — none median "
-        f"± {fmt.text(noise.get('baseline_ci_pct'))}%, typical paired × none "
-        f"± {fmt.text(noise.get('ratio_ci_pct'))}% (limit ± {fmt.text(threshold)}%); paired "
-        f"block ratios spread {fmt.text(noise.get('ratio_spread_pct'))}% (IQR, limit "
-        f"{fmt.text(noise.get('spread_threshold_pct'))}%): "
-        f"{noise_cause(noise)}."
+    # The cause states the busy cores itself: the other rules that fired come first.
+    fired = [t for t in noise_triggers(noise) if not t.startswith("other processes")]
+    widths = [v for v in (noise.get("baseline_ci_pct"), noise.get("ratio_ci_pct")) if v]
+    wide = bool(widths and threshold and max(widths) > threshold)
+    intervals = (
+        f"none median ± {fmt.text(noise.get('baseline_ci_pct'))}%, typical paired × none "
+        f"± {fmt.text(noise.get('ratio_ci_pct'))}% (limit ± {fmt.text(threshold)}%"
+        f"{f'; {max(widths) / threshold:.1f}× it' if wide else ''}), paired block ratios "
+        f"spread {fmt.text(noise.get('ratio_spread_pct'))}% (IQR, limit "
+        f"{fmt.text(noise.get('spread_threshold_pct'))}%)"
     )
+    calm = (
+        ": within their limits, since a load that slows the whole run alike does not widen "
+        "a run's own intervals"
+        if not fired
+        else ""
+    )
+    causes = "; ".join([*fired, noise_cause(noise)])
+    return f"Noisy run: {causes}. Its intervals: {intervals}{calm}."
 
 
 def currencies(run: Run) -> list[str]:

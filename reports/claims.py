@@ -15,7 +15,13 @@ from typing import Any
 from reports import fmt
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
-from reports.noise import cheapest_named, cost_factor, factor_interval, threshold_note
+from reports.noise import (
+    cheapest_named,
+    cost_factor,
+    factor_interval,
+    noise_triggers,
+    threshold_note,
+)
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -60,8 +66,8 @@ class Claim:
         caveat = ""
         if self.timed and verdict != NOT_MEASURED and run.noise.get("noisy"):
             caveat = (
-                f"noisy run (intervals ± {fmt.text(run.noise.get('ratio_ci_pct'))}%): "
-                "rerun on an idle machine before relying on this timing verdict"
+                f"noisy run ({'; '.join(noise_triggers(run.noise)) or 'flagged'}): see the "
+                "warning at the top before relying on this timing verdict"
             )
         return Finding(self, verdict, tuple(evidence), caveat)
 

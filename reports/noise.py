@@ -127,12 +127,38 @@ def threshold_note(what: str, interval: list[float] | None, *thresholds: float) 
     )
 
 
+def noise_triggers(noise: dict[str, Any]) -> list[str]:
+    """The rules (summary.json ``noise.rule``) that made a run noisy, each in a few words;
+    ``[]`` for a steady run."""
+    out = []
+    limit = noise.get("threshold_pct")
+    widths = [v for v in (noise.get("baseline_ci_pct"), noise.get("ratio_ci_pct")) if v is not None]
+    if limit is not None and not widths:
+        out.append("no interval measured")
+    elif limit is not None and max(widths) > limit:
+        out.append(f"95% intervals ± {max(widths):.1f}%, over the ± {limit}% limit")
+    spread, spread_limit = noise.get("ratio_spread_pct"), noise.get("spread_threshold_pct")
+    if spread is not None and spread_limit is not None and spread > spread_limit:
+        out.append(f"paired block ratios spread {spread}%, over the {spread_limit:.0f}% limit")
+    if _crowded(noise):
+        out.append(
+            f"other processes kept {noise['other_cpu_cores']:.2f} cores busy, over the "
+            f"{noise['other_cores_threshold']} limit"
+        )
+    return out
+
+
+def _crowded(noise: dict[str, Any]) -> bool:
+    cores, limit = noise.get("other_cpu_cores"), noise.get("other_cores_threshold")
+    return cores is not None and limit is not None and cores > limit
+
+
 def noise_cause(noise: dict[str, Any]) -> str:
     """Why a noisy run's timings moved, from what it recorded, and what to do: other
     processes on the machine (``other_cpu_cores`` over its limit), or, with none busy,
     the machine's own speed (a shared or throttled host: ``none`` drifted)."""
-    cores, limit = noise.get("other_cpu_cores"), noise.get("other_cores_threshold")
-    if cores is not None and limit is not None and cores > limit:
+    cores = noise.get("other_cpu_cores")
+    if _crowded(noise):
         cause = f"other processes kept {cores:.2f} cores busy: rerun when the machine is idle"
     elif cores is not None:
         cause = (

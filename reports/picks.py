@@ -229,9 +229,9 @@ def under_load(run: Run) -> str | None:
     load = run.raw.get("load") or {}
     if load.get("noisy"):
         return (
-            f"Most requests/s under load: not ranked — other processes kept "
-            f"{load.get('other_cpu_cores'):.2f} cores busy during the load phase "
-            f"({WITHIN_NOISE}): rerun when the machine is idle."
+            f"Most requests/s under load: not ranked, {WITHIN_NOISE}: other processes kept "
+            f"{load.get('other_cpu_cores'):.2f} cores busy during the load phase; rerun when "
+            "the machine is idle."
         )
     best = max(rated, key=lambda s: s["load_rps"])
     # No interval for load figures yet: within LOAD_TIE_PCT of the best is a tie.

@@ -125,3 +125,29 @@ def test_a_noisy_run_names_its_cause_from_what_it_recorded():
     assert noise_cause({}).startswith("another process, or the machine's own speed")
     for noise in (crowded, alone, {}):
         assert noise_cause(noise).endswith("or rank by instructions, which do not move")
+
+
+#: A run's noise object as benchmarks.summary.noise writes it, steady on every rule.
+STEADY = {"baseline_ci_pct": 1.4, "ratio_ci_pct": 2.8, "threshold_pct": 3.0,
+          "ratio_spread_pct": 12.7, "spread_threshold_pct": 25.0,
+          "other_cpu_cores": 0.01, "other_cores_threshold": 0.25, "drift_pct": -9.8}  # fmt: skip
+
+
+def test_the_noise_warning_names_the_rules_that_fired_and_only_those():
+    from reports.analyse import noise_warning
+    from reports.noise import noise_triggers
+
+    assert noise_triggers(STEADY) == []
+    crowded = {**STEADY, "other_cpu_cores": 0.99, "noisy": True}
+    assert noise_triggers(crowded) == ["other processes kept 0.99 cores busy, over the 0.25 limit"]
+    text = noise_warning(crowded)
+    # The busy cores once (as the cause), and why the intervals did not show them.
+    assert text.startswith("Noisy run: other processes kept 0.99 cores busy: rerun when")
+    assert text.count("0.99 cores") == 1 and "within their limits" in text
+    wide = {**STEADY, "ratio_ci_pct": 6.3, "noisy": True}
+    assert noise_triggers(wide) == ["95% intervals ± 6.3%, over the ± 3.0% limit"]
+    text = noise_warning(wide)
+    assert text.startswith("Noisy run: 95% intervals ± 6.3%, over the ± 3.0% limit; no other")
+    assert "2.1\N{MULTIPLICATION SIGN} it" in text and "within their limits" not in text
+    spread = {**STEADY, "ratio_spread_pct": 31.0}
+    assert noise_triggers(spread) == ["paired block ratios spread 31.0%, over the 25% limit"]

@@ -59,7 +59,12 @@ def context(analysis: Analysis, svgs: dict[str, str | None]) -> dict[str, Any]:
         "provenance": tables.provenance(run),
         "noisy": bool(noise.get("noisy")),
         "noise_measured": noise.get("noisy") is not None,
-        "noise_text": next(v for k, v in tables.provenance(run) if k == "noise"),
+        # A noisy run's banner is its warning (cause, intervals, what to do); a steady
+        # run's, the provenance line.
+        "noise_text": next(
+            (w.removeprefix("Noisy run: ") for w in analysis.warnings if w.startswith("Noisy run")),
+            next(v for k, v in tables.provenance(run) if k == "noise"),
+        ),
         "warnings": [w for w in analysis.warnings if not w.startswith("Noisy run")],
         "load_ran": run.load_ran,
         "currencies": analysis.currencies,

@@ -249,9 +249,16 @@ def _noise(noise: dict[str, Any]) -> str:
             f"± {fmt.text(noise.get('ratio_ci_pct'))}% (noisy above ± "
             f"{fmt.text(noise.get('threshold_pct'))}%); "
         )
+    cores = noise.get("other_cpu_cores")
+    crowd = (
+        f"other processes {cores:.2f} cores (noisy above {noise.get('other_cores_threshold')}); "
+        if cores is not None
+        else ""
+    )
     return (
-        f"{widths}none baseline {fmt.us(noise.get('baseline_start_us'))} → "
-        f"{fmt.us(noise.get('baseline_end_us'))} µs ({fmt.pct(noise.get('drift_pct'))}): {word}"
+        f"{widths}{crowd}none baseline {fmt.us(noise.get('baseline_start_us'))} at the start → "
+        f"{fmt.us(noise.get('baseline_end_us'))} µs at the end "
+        f"({fmt.pct(noise.get('drift_pct'))}): {word}"
     )
 
 
