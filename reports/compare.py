@@ -87,10 +87,6 @@ class Comparison:
         """The changes beyond the noise (what :data:`SUMMARY_LINE` counts)."""
         return [c for c in self.changes if c.outside_noise]
 
-    def noisy_runs(self) -> list[str]:
-        """The ids of the runs flagged noisy (their intervals are wide)."""
-        return [r.run_id for r in (self.a, self.b) if r.noise.get("noisy")]
-
     def summary_line(self) -> str:
         """``N changes outside the noise``."""
         return SUMMARY_LINE.format(n=len(self.outside_noise))
@@ -195,6 +191,8 @@ def render_markdown(result: Comparison) -> str:
         f"the baseline drift of {result.noise_pct:.1f}%); instruction counts within "
         f"1%; ({NO_SPREAD}): a figure measured without spread, which cannot separate.",
         "",
+        code_note(result),
+        "",
         *(_noisy_lines(result)),
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -207,16 +205,33 @@ def render_markdown(result: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: What a noisy run does to the comparison (markdown and HTML say it alike).
+NOISY_RULE = (
+    "Wall-clock figures of a noisy run are not counted as changes (marked ≈): only "
+    "instruction counts, queries and bytes are compared."
+)
+
+
+def noisy_causes(result: Comparison) -> list[tuple[str, str]]:
+    """``(run id, why it is noisy and what to do)`` for each noisy run of the two."""
+    return [(r.run_id, noise_cause(r.noise)) for r in (result.a, result.b) if r.noise.get("noisy")]
+
+
+def code_note(result: Comparison) -> str:
+    """Which commit each run measured; a warning when they differ (then a change may be
+    the code's, not the machine's)."""
+    commits = [(r.run_id, (r.provenance.get("commit") or "?")[:12]) for r in (result.a, result.b)]
+    which = ", ".join(f"{run_id} at {commit}" for run_id, commit in commits)
+    if commits[0][1] != commits[1][1]:
+        return f"Code: {which}: different commits, so a change may be the code's."
+    return f"Code: both runs at commit {commits[0][1]}."
+
+
 def _noisy_lines(result: Comparison) -> list[str]:
-    noisy = [r for r in (result.a, result.b) if r.noise.get("noisy")]
-    if not noisy:
+    causes = noisy_causes(result)
+    if not causes:
         return []
-    return [
-        *(f"**Noisy run: {r.run_id}** — {noise_cause(r.noise)}." for r in noisy),
-        "Wall-clock figures of a noisy run are not counted as changes (marked ≈): only "
-        "instruction counts, queries and bytes are compared.",
-        "",
-    ]
+    return [*(f"**Noisy run: {run_id}** — {cause}." for run_id, cause in causes), NOISY_RULE, ""]
 
 
 def render_csv(result: Comparison) -> str:
@@ -257,7 +272,9 @@ def render_html(result: Comparison) -> str:
                     "mark": NOISE_MARK,
                     "header": header,
                     "rows": rows,
-                    "noisy": ", ".join(result.noisy_runs()),
+                    "noisy": noisy_causes(result),
+                    "noisy_rule": NOISY_RULE,
+                    "code_note": code_note(result),
                     "summary_line": result.summary_line(),
                     "css": (TEMPLATES / "report.css").read_text(),
                 }
