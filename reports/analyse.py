@@ -198,11 +198,28 @@ def noise_warning(noise: dict[str, Any]) -> str:
     return f"Noisy run: {causes}. Its intervals: {intervals}{calm}."
 
 
+def drift_note(run: Run) -> str:
+    """Why two schemes' µs may rank otherwise than their "× none": each µs is a median
+    at the scheme's turn, and the machine's speed moved between turns."""
+    noise = run.noise
+    low, high = noise.get("baseline_paired_min_us"), noise.get("baseline_paired_max_us")
+    if low is None or high is None:
+        return ""
+    return (
+        "Compare schemes by × none, not by their µs: each µs is the scheme's median at its "
+        f"turn, and the machine's speed moved between turns (none, timed beside every "
+        f"scheme, took {fmt.us(low)}–{fmt.us(high)} µs over this run; "
+        f"{fmt.pct(noise.get('drift_pct'))} from the start to the end). × none times each "
+        "block of the scheme beside a block of none, so the drift cancels."
+    )
+
+
 def currencies(run: Run) -> list[str]:
-    """What instructions cannot see, and how far the two "× none" differ per scheme."""
+    """How to read wall µs beside "× none" (:func:`drift_note`), what instructions cannot
+    see, and how far the two "× none" differ per scheme."""
     counted = [s for s in run.schemes if s.get("instructions_ratio_to_none") is not None]
     if not counted:
-        return []
+        return [drift_note(run)]
     gaps = []
     for s in counted:
         wall = request_ratio(run, s)
@@ -213,6 +230,7 @@ def currencies(run: Run) -> list[str]:
                 f"{fmt.ratio(s['instructions_ratio_to_none'])} instructions ({fmt.pct(gap)})"
             )
     return [
+        drift_note(run),
         "Two currencies: wall µs (median of paired blocks, 95% bootstrap interval) and CPU "
         "instructions per request (callgrind, deterministic: reruns agree within 0.2%, "
         f"rankings by instructions treat differences under {INSTRUCTIONS_TOLERANCE:.0%} as "

@@ -151,3 +151,16 @@ def test_the_noise_warning_names_the_rules_that_fired_and_only_those():
     assert "2.1\N{MULTIPLICATION SIGN} it" in text and "within their limits" not in text
     spread = {**STEADY, "ratio_spread_pct": 31.0}
     assert noise_triggers(spread) == ["paired block ratios spread 31.0%, over the 25% limit"]
+
+
+def test_the_headline_says_to_compare_by_times_none_when_the_machine_drifted(tmp_path):
+    from reports.analyse import analyse
+    from tests.synthetic_run import entry, summary, write_run
+
+    drifted = {**STEADY, "baseline_paired_min_us": 378.0, "baseline_paired_max_us": 1663.0}
+    run = write_run(tmp_path / "run", summary([entry("none"), entry("token")], noise=drifted))
+    note = analyse(run).currencies[0]
+    assert note.startswith("Compare schemes by \N{MULTIPLICATION SIGN} none, not by their µs")
+    assert "took 378\N{EN DASH}1,663 µs over this run; -9.8% from the start to the end" in note
+    bare = write_run(tmp_path / "bare", summary([entry("none"), entry("token")]))
+    assert not any(line.startswith("Compare schemes") for line in analyse(bare).currencies)
