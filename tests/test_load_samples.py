@@ -135,3 +135,18 @@ def test_the_warmup_settles_once_steady_for_longer_than_the_slowest_request():
     basic = [Slice(1, mean_s=1.7, max_s=1.7), Slice(0), Slice(0)]
     assert not settled(basic * 3, 0.1)  # 0.9 s: could be a cold start still
     assert settled(basic * 14, 0.1)  # 4.2 s
+
+
+def test_a_figure_a_scheme_cannot_have_says_why_not_not_measured(tmp_path):
+    schemes = [entry("none"), entry("basic", family="password"), entry("token")]
+    for s in schemes:
+        s.update(login_us=None, authenticate_us=None)
+    table = tables.headline(analyse(write_run(tmp_path / "run", summary(schemes))))
+    rows = {row[0].strip("*"): dict(zip(table.header, row, strict=True)) for row in table.rows}
+    login = next(h for h in table.header if h.startswith("login"))
+    auth = next(h for h in table.header if h.startswith("authenticate"))
+    assert rows["none"][login].strip("*") == "no login"
+    assert rows["basic"][login] == "no login"  # the password on every request
+    assert rows["none"][auth].strip("*") == "no class"
+    # token has a login and a class: a missing figure is missing, and says so.
+    assert rows["token"][login] == rows["token"][auth] == "not measured"

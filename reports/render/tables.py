@@ -65,6 +65,8 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
     value = row.values.get(figure.key)
     if figure.key == "crypto":
         return fmt.text(value, "none")
+    if value is None and (why := _nothing_to_measure(analysis.run, row.scheme, figure.key)):
+        return why
     if figure.spread:
         cell = fmt.us_spread(value, row.spreads.get(figure.key))
         return fmt.with_interval(cell, row.intervals.get(figure.key)) if value is not None else cell
@@ -81,6 +83,24 @@ def headline_cell(analysis: Analysis, row: Row, figure) -> str:
     if figure.key == "load_p50_us" and value is not None:  # the sample behind p50..p99
         cell += f" n={fmt.count(analysis.run.by_name[row.scheme].get('load_requests'))}"
     return cell
+
+
+#: Headline figures some schemes have nothing of: what their cell says instead of
+#: "not measured" (which would send a reader looking for a missing run).
+NOTHING_TO_MEASURE = {
+    "login_us": "no login",  # none, and the schemes that send the password every time
+    "authenticate_us": "no class",  # none: no authentication class to call
+}
+
+
+def _nothing_to_measure(run: Run, scheme: str, key: str) -> str:
+    """Why ``scheme`` has no ``key`` figure by design ("" when it should have one)."""
+    entry = run.by_name.get(scheme, {})
+    if key == "login_us" and (is_baseline(scheme) or entry.get("family") == "password"):
+        return NOTHING_TO_MEASURE[key]
+    if key == "authenticate_us" and is_baseline(scheme):
+        return NOTHING_TO_MEASURE[key]
+    return ""
 
 
 def headline(analysis: Analysis) -> Table:
