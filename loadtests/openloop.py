@@ -44,10 +44,10 @@ WARMUP_CAP_S = 10.0
 WARMUP_POLL_S = 0.01
 #: The rule, in words, for provenance.servers.
 WARMUP_RULE = (
-    "closed loop: the fixed warm-up, then on until every connection has had an answer "
-    "(a cold per-process or per-thread cache: basic-cached's first password hash), "
-    f"at most {WARMUP_CAP_S:g} s more (warmup_capped); the open loop follows on the "
-    "warm server"
+    "each closed-loop window opens after the fixed warm-up and once every connection has "
+    "had an answer (a cold per-process or per-thread cache, basic-cached's first password "
+    f"hash, stays out of it), at most {WARMUP_CAP_S:g} s later (flagged warmup_capped); "
+    "the open loop follows on the warm server"
 )
 
 

@@ -358,7 +358,9 @@ def server_notes(run: Run) -> list[str]:
         {f"{r['scheme']} ({r['server']})" for r in rows if r.get("generator_saturated")}
     )
     notes = [statement] if statement else []
-    notes += [servers.CAPACITY_NOTE, meta.get("warmup_rule")]
+    notes.append(servers.CAPACITY_NOTE)
+    if meta.get("warmup_rule"):
+        notes.append(f"Warm-up ({fmt.text(meta.get('warmup_s'))} s fixed): {meta['warmup_rule']}.")
     notes += [servers.sample_note(rows, meta.get("open_loop_min_samples"))]
     notes.append(servers.capped_note(raw))
     notes = [n for n in notes if n]
