@@ -21,7 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra import cpu
 from infra import servers as infra_servers
+from loadtests import openloop, stats
+from results.stats import PERCENTILES
 
 SETTINGS = "lab.settings.bench"
 #: (warm-up s, window s) per scheme, per phase (closed and open loop each get a window).
@@ -87,10 +90,11 @@ def run_servers(
     meta = {
         "servers": list(names),
         "warmup_s": warmup,
+        **_warmup_rule(),
         "window_s": window,
         "closed_loop_connections": CONNECTIONS,
         "open_loop_fraction": LOAD_FRACTION,
-        "open_loop_senders": _open_threads(),
+        "open_loop_senders": openloop.OPEN_THREADS,
         "server_core": infra_servers.SERVER_CORE,
         "generator_core": infra_servers.GENERATOR_CORE,
         "cores": len(os.sched_getaffinity(0)),
@@ -102,10 +106,15 @@ def run_servers(
     return {"meta": meta, "servers": dimension}
 
 
-def _open_threads() -> int:
-    from loadtests.openloop import OPEN_THREADS
-
-    return OPEN_THREADS
+def _warmup_rule() -> dict[str, Any]:
+    """How long the closed loop warms up, the clock its CPU figures are read with, and
+    the samples an open-loop percentile needs."""
+    return {
+        "warmup_rule": openloop.WARMUP_RULE,
+        "warmup_cap_s": openloop.WARMUP_CAP_S,
+        "cpu_clock_tick_s": cpu.TICK_S,
+        "open_loop_min_samples": {f"p{n}": stats.min_samples(n) for n in PERCENTILES},
+    }
 
 
 def login(scheme, url: str, account: int, headers: dict[str, str] | None = None) -> dict[str, str]:
@@ -162,7 +171,7 @@ def measure_schemes(chosen, url: str, port: int, pid: int, logins: dict, warmup,
         *("--connections", str(CONNECTIONS), "--load-fraction", str(LOAD_FRACTION)),
         *("--cpu", str(infra_servers.GENERATOR_CORE)),
     ]
-    timeout = 60 + len(targets) * (warmup + 2 * window + 30)
+    timeout = 60 + len(targets) * (warmup + openloop.WARMUP_CAP_S + 2 * window + 30)
     done = subprocess.run(
         cmd, cwd=infra_servers.BASE_DIR, capture_output=True, text=True, timeout=timeout
     )
@@ -176,6 +185,8 @@ def row(result: dict[str, Any]) -> dict[str, Any]:
     closed, opened = result["closed"], result["open"]
     cpu_us = closed["cpu_us_per_request"]
     return {
+        "closed_loop_warmup_s": closed["warmup_s"],
+        "warmup_capped": closed["warmup_capped"],
         "cpu_us_per_request": cpu_us,
         "capacity_per_core_rps": round(1e6 / cpu_us, 1) if cpu_us else None,
         "rps": closed["rps"],
@@ -187,6 +198,7 @@ def row(result: dict[str, Any]) -> dict[str, Any]:
         "open_loop_p50_us": opened["p50_us"],
         "open_loop_p95_us": opened["p95_us"],
         "open_loop_p99_us": opened["p99_us"],
+        "open_loop_too_few_samples": opened["too_few_samples"],
         "open_loop_max_us": opened["max_us"],
         "schedule_lag_p99_us": opened["schedule_lag_p99_us"],
         "generator_cpu_pct": max(closed["generator_cpu_pct"], opened["generator_cpu_pct"]),

@@ -283,9 +283,11 @@ CHARTS: tuple[Chart, ...] = (
         "server_p99",
         "Open-loop p99 per server",
         "p99 latency at a fixed arrival rate of half the measured capacity, timed from each "
-        "request's scheduled send time (no coordinated omission); depends on this machine.",
+        "request's scheduled send time (no coordinated omission); depends on this machine. "
+        "A p99 from too few requests (under 500) is not drawn: a grey mark gives its n.",
         dims.server_p99,
-        missing="not run: this run had no servers phase",
+        missing="not drawn: no servers phase, or too few open-loop samples for any p99 "
+        "(see the servers table's n)",
     ),
     Chart(
         "jwt_tokens",

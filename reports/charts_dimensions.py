@@ -4,6 +4,8 @@ returning SVG text or ``None``; :data:`reports.charts.CHARTS` lists them all."""
 
 from __future__ import annotations
 
+from matplotlib.transforms import blended_transform_factory
+
 from reports.collect import Run
 from reports.svg import (
     GREY,
@@ -146,24 +148,34 @@ def scale(run: Run) -> str | None:
     return to_svg(fig, "scale")
 
 
-def _by_server(run: Run, field: str, key: str, xlabel: str) -> str | None:
-    """One bar per server for each scheme (servers dimension), log scale."""
-    rows = [r for r in run.dimensions.get("servers", []) if r.get(field)]
-    if not rows:
+def _by_server(run: Run, field: str, key: str, xlabel: str, pct: str | None = None) -> str | None:
+    """One bar per server for each scheme (servers dimension), log scale; where the
+    open-loop percentile ``pct`` had too few samples, no bar but a grey mark with n."""
+    rows = run.dimensions.get("servers", [])
+    refused = {(r["server"], r["scheme"]): r.get("open_loop_requests") for r in rows
+               if pct and pct in (r.get("open_loop_too_few_samples") or [])}  # fmt: skip
+    rows = [r for r in rows if r.get(field) or (r["server"], r["scheme"]) in refused]
+    if not any(r.get(field) for r in rows):
         return None
     servers = list(dict.fromkeys(r["server"] for r in rows))
     known = run.by_name
     entries = [known.get(name, {"scheme": name})
                for name in dict.fromkeys(r["scheme"] for r in rows)]  # fmt: skip
-    value = {(r["server"], r["scheme"]): r[field] for r in rows}
+    value = {(r["server"], r["scheme"]): r[field] for r in rows if r.get(field)}
     fig, (ax,) = figure(family_height(entries, 0.16 * len(servers) + 0.12, 1.5))
     entries, y, headers = family_layout(entries)
     schemes = [e["scheme"] for e in entries]
     height = 0.8 / len(servers)
+    across = blended_transform_factory(ax.transAxes, ax.transData)
     for i, server in enumerate(servers):
         ys = [yy + (len(servers) / 2 - i - 0.5) * height for yy in y]
         ax.barh(ys, [value.get((server, s), 0) for s in schemes], height, label=server,
                 color=PALETTE[i % len(PALETTE)])  # fmt: skip
+        for yy, scheme in zip(ys, schemes, strict=True):
+            if (server, scheme) in refused:
+                n = refused[(server, scheme)]
+                ax.text(0.01, yy, f"{server}: too few samples (n={n})", transform=across,
+                        fontsize=5.5, color=GREY, va="center")  # fmt: skip
     ax.set_yticks(y, schemes, fontsize=8)
     mark_families(ax, headers)
     ax.set_xscale("log")
@@ -179,4 +191,5 @@ def server_cpu(run: Run) -> str | None:
 
 def server_p99(run: Run) -> str | None:
     """Open-loop p99 latency at half capacity, per scheme and server."""
-    return _by_server(run, "open_loop_p99_us", "server_p99", "open-loop p99 µs at 50 % (log)")
+    xlabel = "open-loop p99 µs at 50 % (log)"
+    return _by_server(run, "open_loop_p99_us", "server_p99", xlabel, pct="p99")

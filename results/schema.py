@@ -142,6 +142,8 @@ DIMENSIONS = (
 SERVERS_DIMENSION = "servers"
 #: ``dimensions.servers.<server>.schemes.<scheme>``: one scheme under one server.
 SERVER_SCHEME_FIELDS = (
+    "closed_loop_warmup_s",
+    "warmup_capped",
     "cpu_us_per_request",
     "capacity_per_core_rps",
     "rps",
@@ -153,6 +155,7 @@ SERVER_SCHEME_FIELDS = (
     "open_loop_p50_us",
     "open_loop_p95_us",
     "open_loop_p99_us",
+    "open_loop_too_few_samples",
     "open_loop_max_us",
     "schedule_lag_p99_us",
     "generator_cpu_pct",

@@ -347,7 +347,7 @@ def _cell(key: str, value: Any) -> str:
     if isinstance(value, int | float):
         if key.endswith("_us") or key == "us":
             return fmt.us(value)
-        if key.startswith("ratio"):
+        if key.startswith("ratio") or "_ratio_to_" in key:  # cpu_ratio_to_none: 1.34×
             return fmt.ratio(value)
         if key.endswith("bytes"):
             return fmt.nbytes(value)
@@ -374,13 +374,23 @@ def server_notes(run: Run) -> list[str]:
     raw = (run.raw.get("dimensions") or {}).get("servers") or {}
     if not isinstance(raw, dict) or not raw:
         return []
-    statement = servers.asgi_statement(raw)
+    meta = run.provenance.get("servers") or {}
+    rows = run.dimensions.get("servers", [])
+    statement = servers.asgi_statement(
+        raw,
+        meta.get("cpu_clock_tick_s") or servers.DEFAULT_TICK_S,
+        run.by_name.get("none", {}).get("request_us"),
+    )
     saturated = sorted(
-        {f"{r['scheme']} ({r['server']})" for r in run.dimensions.get("servers", [])
-         if r.get("generator_saturated")}
-    )  # fmt: skip
+        {f"{r['scheme']} ({r['server']})" for r in rows if r.get("generator_saturated")}
+    )
     notes = [statement] if statement else []
     notes.append(servers.CAPACITY_NOTE)
+    if meta.get("warmup_rule"):
+        notes.append(f"Warm-up ({fmt.text(meta.get('warmup_s'))} s fixed): {meta['warmup_rule']}.")
+    notes += [servers.sample_note(rows, meta.get("open_loop_min_samples"))]
+    notes.append(servers.capped_note(raw))
+    notes = [n for n in notes if n]
     if saturated:
         notes.append("Generator saturated (latency is the generator's): " + ", ".join(saturated))
     return notes
@@ -388,11 +398,16 @@ def server_notes(run: Run) -> list[str]:
 
 def dimensions(run: Run) -> list[Table]:
     """Every non-empty dimension of the run, as tables (the data behind the charts)."""
-    tables = [dimension(name, rows) for name, rows in run.dimensions.items() if rows]
+    tables = [
+        dimension(name, servers.table_rows(rows) if name == "servers" else rows)
+        for name, rows in run.dimensions.items()
+        if rows
+    ]
     servers_raw = (run.raw.get("dimensions") or {}).get("servers") or {}
     if isinstance(servers_raw, dict) and servers_raw:
         tables.append(dimension("server_header_limits", servers.limit_rows(servers_raw)))
-        costs = servers.asgi_costs(servers_raw)
+        tick = (run.provenance.get("servers") or {}).get("cpu_clock_tick_s")
+        costs = servers.asgi_costs(servers_raw, tick or servers.DEFAULT_TICK_S)
         if costs:
             tables.append(dimension("asgi_against_wsgi", costs))
     points = run.dimensions.get("scale") or []
