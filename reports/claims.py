@@ -15,7 +15,7 @@ from typing import Any
 from reports import fmt
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
-from reports.noise import cheapest_named, cost_factor, factor_interval, threshold_note
+from reports.noise import cheapest_named, cost_factor, factor_interval, paired, threshold_note
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -108,6 +108,19 @@ def _baseline(run: Run) -> str:
     return f"none (baseline): {fmt.us(run.baseline['request_us'])} µs per request"
 
 
+def factor_text(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """``a``'s cost over ``b``'s with the range their intervals allow, e.g. ``2.99× (2.85–3.14×
+    from the two 95% CIs)``: paired ``× none`` where both have one (:func:`cost_factor`)."""
+    span = factor_interval(a, b)
+    figure = "paired × none" if paired(a, b) else "medians"
+    if span is None:
+        return f"{fmt.ratio(cost_factor(a, b))} (of the {figure}; no interval recorded)"
+    return (
+        f"{fmt.ratio(cost_factor(a, b))} ({fmt.ratio(span[0]).rstrip('×')}–"
+        f"{fmt.ratio(span[1])} from the two 95% CIs of the {figure})"
+    )
+
+
 def split_verdict(holds: list[bool]) -> str:
     """Confirmed when the claim holds in every case, refuted in none, else it depends."""
     return CONFIRMED if all(holds) else REFUTED if not any(holds) else DEPENDS
@@ -163,7 +176,9 @@ def _hasher_evidence(run: Run) -> list[str]:
 def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
     """A session lookup (one indexed read) costs about what a token lookup costs."""
     session = _scheme(run, "session")
-    others = _authenticated(run, "session", "basic")
+    # The rule's "token scheme": a credential of a token kind (opaque or JWT), not a
+    # cached password (basic-cached) or another session store (session-cache).
+    others = _token_style(run)
     if session is None or not others:
         return _missing("session" if session is None else "token schemes")
     cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
@@ -174,7 +189,8 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
         _cost(run, session),
         f"session per request: queries {fmt.count(session['queries'])}, authenticate() "
         f"{fmt.us(session['authenticate_us'])} µs",
-        f"cheapest other lookup, {cheapest_text}: session costs {fmt.ratio(vs_cheapest)}",
+        f"cheapest token scheme, {cheapest_text}: session costs "
+        f"{factor_text(session, cheapest)} {cheapest['scheme']}",
     ]
     vs_basic = None
     if basic is not None:

@@ -68,7 +68,9 @@ def cheapest_named(schemes: list[dict[str, Any]], describe) -> tuple[dict[str, A
     return best, describe(best) + tie
 
 
-def _paired(*entries: dict[str, Any]) -> bool:
+def paired(*entries: dict[str, Any]) -> bool:
+    """Whether every entry has a paired ``× none`` and its interval (what
+    :func:`cost_factor` and :func:`factor_interval` then divide)."""
     return all(e.get("ratio_to_none") and e.get("ratio_to_none_ci") for e in entries)
 
 
@@ -76,14 +78,14 @@ def cost_factor(a: dict[str, Any], b: dict[str, Any]) -> float:
     """``a``'s GET cost over ``b``'s: the quotient of their paired ``× none`` where both
     have one (each held still against the same baseline; see :func:`cheapest`), else of
     their medians."""
-    if _paired(a, b):
+    if paired(a, b):
         return a["ratio_to_none"] / b["ratio_to_none"]
     return a["request_us"] / b["request_us"]
 
 
 def factor_interval(a: dict[str, Any], b: dict[str, Any]) -> list[float] | None:
     """The interval of :func:`cost_factor` (conservative: ends over ends)."""
-    if _paired(a, b):
+    if paired(a, b):
         ia, ib = a["ratio_to_none_ci"], b["ratio_to_none_ci"]
         return [ia[0] / ib[1], ia[1] / ib[0]] if ib[0] > 0 else None
     ia, ib = _interval(a), _interval(b)
