@@ -15,7 +15,7 @@ from typing import Any
 from reports import fmt
 from reports.collect import Run, is_baseline
 from reports.figures import request_ratio
-from reports.noise import cheapest_named, cost_factor, factor_interval, paired, threshold_note
+from reports.noise import cheapest_named, cost_factor, factor_interval, factor_text, threshold_note
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -106,19 +106,6 @@ def _cost(run: Run, entry: dict[str, Any]) -> str:
 
 def _baseline(run: Run) -> str:
     return f"none (baseline): {fmt.us(run.baseline['request_us'])} µs per request"
-
-
-def factor_text(a: dict[str, Any], b: dict[str, Any]) -> str:
-    """``a``'s cost over ``b``'s with the range their intervals allow, e.g. ``2.99× (2.85–3.14×
-    from the two 95% CIs)``: paired ``× none`` where both have one (:func:`cost_factor`)."""
-    span = factor_interval(a, b)
-    figure = "paired × none" if paired(a, b) else "medians"
-    if span is None:
-        return f"{fmt.ratio(cost_factor(a, b))} (of the {figure}; no interval recorded)"
-    return (
-        f"{fmt.ratio(cost_factor(a, b))} ({fmt.ratio(span[0]).rstrip('×')}–"
-        f"{fmt.ratio(span[1])} from the two 95% CIs of the {figure})"
-    )
 
 
 def split_verdict(holds: list[bool]) -> str:
@@ -359,26 +346,6 @@ def jwt_revocation(run: Run) -> tuple[str, list[str]]:
     return split_verdict(stuck), evidence
 
 
-def knox_cost_grows(run: Run) -> tuple[str, list[str]]:
-    """knox reads every live token of the user on each request: cost grows with them."""
-    rows = sorted(
-        (r for r in run.dimensions.get("knox_tokens", []) if r.get("request_us") is not None),
-        key=lambda r: r["tokens_per_user"],
-    )
-    if len(rows) < 2:
-        return _missing("knox tokens per user")
-    first, last = rows[0], rows[-1]
-    growth = last["request_us"] / first["request_us"]
-    evidence = [
-        "knox request by tokens per user: "
-        + ", ".join(f"{r['tokens_per_user']:,}: {fmt.us(r['request_us'])} µs" for r in rows),
-        f"{last['tokens_per_user']:,} tokens cost {fmt.ratio(growth)} one token",
-    ]
-    if growth >= 2:
-        return CONFIRMED, evidence
-    return (REFUTED if growth < 1.2 else DEPENDS), evidence
-
-
 CLAIMS: tuple[Claim, ...] = (
     Claim(
         "basic-every-request",
@@ -443,14 +410,6 @@ CLAIMS: tuple[Claim, ...] = (
         NOTES,
         "confirmed when no JWT scheme's logout stops the access token at once",
         jwt_revocation,
-    ),
-    Claim(
-        "knox-cost-grows",
-        "knox checks every live token of the user on each request, so cost grows with them.",
-        "lab (knox source)",
-        "confirmed when the most tokens per user cost ≥2× one token; refuted under 1.2×",
-        knox_cost_grows,
-        timed=True,
     ),
 )
 

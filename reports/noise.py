@@ -94,6 +94,19 @@ def factor_interval(a: dict[str, Any], b: dict[str, Any]) -> list[float] | None:
     return [ia[0] / ib[1], ia[1] / ib[0]]
 
 
+def factor_text(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """``a``'s cost over ``b``'s with the range their intervals allow, e.g. ``2.99× (2.85–3.14×
+    from the two 95% CIs)``: paired ``× none`` where both have one (:func:`cost_factor`)."""
+    span = factor_interval(a, b)
+    figure = "paired × none" if paired(a, b) else "medians"
+    if span is None:
+        return f"{fmt.ratio(cost_factor(a, b))} (of the {figure}; no interval recorded)"
+    return (
+        f"{fmt.ratio(cost_factor(a, b))} ({fmt.ratio(span[0]).rstrip('×')}–"
+        f"{fmt.ratio(span[1])} from the two 95% CIs of the {figure})"
+    )
+
+
 def spans(interval: list[float] | None, *thresholds: float) -> float | None:
     """The first threshold strictly inside ``interval`` (the verdict there is noise)."""
     if interval is None:
