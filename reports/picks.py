@@ -71,10 +71,18 @@ def no_queries(run: Run) -> str | None:
         verb = "reads" if len(unchecked) == 1 else "read"
         tail = (
             f" — but {', '.join(s['scheme'] for s in unchecked)} {verb} no user row per "
-            "request, so deactivating an account takes effect "
-            + "; ".join(_deactivation(s) for s in unchecked)
+            "request, so deactivating an account takes effect " + _deactivations(unchecked)
         )
     return f"No database work per request: {', '.join(_cost(run, s) for s in free)}{tail}."
+
+
+def _deactivations(schemes: list[dict[str, Any]]) -> str:
+    """``a, b within 1 min (the cache TTL); c within 5 min (...)``: the schemes grouped
+    by when a deactivation reaches them, in the order first met."""
+    groups: dict[str, list[str]] = {}
+    for s in schemes:
+        groups.setdefault(_deactivation(s), []).append(s["scheme"])
+    return "; ".join(f"{', '.join(names)} {when}" for when, names in groups.items())
 
 
 def _deactivation(s: dict[str, Any]) -> str:
@@ -84,15 +92,15 @@ def _deactivation(s: dict[str, Any]) -> str:
     (``queries_first_request``) --, else when the credential expires."""
     declared, delay = revocation_delay(s)
     props = s["properties"]
-    expiry, name = props.get("expiry_seconds"), s["scheme"]
+    expiry = props.get("expiry_seconds")
     if declared and delay is not None and (expiry is None or delay < expiry):
         why = "the cache TTL" if props.get("queries_first_request") is not None else "its delay"
-        return f"{name} within {fmt.seconds(delay)} ({why})"
+        return f"within {fmt.seconds(delay)} ({why})"
     if expiry is not None:
-        return f"{name} within {fmt.seconds(expiry)} (when its credential expires)"
+        return f"within {fmt.seconds(expiry)} (when the credential expires)"
     if declared:
-        return f"{name} never (its credential neither expires nor is revoked)"
-    return f"{name} an undeclared time (no revocation delay in this run)"
+        return "never (the credential neither expires nor is revoked)"
+    return "at an undeclared time (no revocation delay in this run)"
 
 
 def revocable(run: Run) -> str | None:

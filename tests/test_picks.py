@@ -89,8 +89,8 @@ def test_no_queries__dates_a_deactivation_by_the_declared_delay(pick):
     assert tail == (
         "jwt-stateless, token-cached, basic-cached, session-cache read no user row per "
         "request, so deactivating an account takes effect jwt-stateless within 5 min (when "
-        "its credential expires); token-cached within 1 min (the cache TTL); basic-cached "
-        "within 1 min (the cache TTL); session-cache within 1 min (the cache TTL)."
+        "the credential expires); token-cached, basic-cached, session-cache within 1 min "
+        "(the cache TTL)."
     )
     # The entry's own revocation_delay_s (what the run recorded) decides.
     longer = [
