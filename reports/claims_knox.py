@@ -44,6 +44,7 @@ def knox_cost_grows(run: Run) -> tuple[str, list[str]]:
         )
         + f"; the quotient of their {figure})",
         *_knox_order(rows, ci_key),
+        *(_medians_disagree(rows) if by_ratio else []),
     ]
     verdict = CONFIRMED if growth >= 2 else REFUTED if growth < 1.2 else DEPENDS
     note = threshold_note("the growth", span, 2, 1.2)
@@ -61,6 +62,28 @@ def _knox_order(rows: list[dict[str, Any]], ci_key: str | None) -> list[str]:
         if overlap(a[ci_key], b[ci_key])
     ]
     return [f"{WITHIN_NOISE}: {', '.join(ties)}: a tie, not ranked"] if ties else []
+
+
+def _tokens(row: dict[str, Any]) -> str:
+    n = row["tokens_per_user"]
+    return f"{n:,} token{'' if n == 1 else 's'}"
+
+
+def _medians_disagree(rows: list[dict[str, Any]]) -> list[str]:
+    """Neighbouring rows whose medians rank them against their paired ratios: the
+    machine's speed moved between their turns (the pairs, timed beside none, do not)."""
+    flipped = [
+        f"{_tokens(a)} {fmt.us(a['request_us'])} µs against {_tokens(b)} "
+        f"{fmt.us(b['request_us'])} µs"
+        for a, b in itertools.pairwise(rows)
+        if (a["request_us"] < b["request_us"]) != (a["ratio_to_none"] < b["ratio_to_none"])
+    ]
+    if not flipped:
+        return []
+    return [
+        f"the medians order {'; '.join(flipped)} the other way: the machine's speed moved "
+        "between their turns, which the paired ratio (each round beside none) does not see"
+    ]
 
 
 KNOX_CLAIMS: tuple[Claim, ...] = (
