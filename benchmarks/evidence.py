@@ -197,16 +197,33 @@ def token_two_clients() -> dict[str, Any]:
     return out
 
 
+def carried_token(scheme, credential) -> str:
+    """The token itself, where the scheme's first carrier says it travels: the cookie's
+    value, or the header's value without its auth-scheme word (``Bearer``, ``Token``)."""
+    carrier = scheme.properties.carriers[0]
+    if carrier.location == "cookie":
+        return credential.cookies.get(carrier.name, "")
+    value = credential.headers_for("GET").get(carrier.name, "")
+    word, _, rest = value.partition(" ")
+    return rest if carrier.auth_scheme and word == carrier.auth_scheme else value
+
+
+def token_format(token: str) -> str:
+    """``jws`` (three base64url parts: a signed JWT), ``jwe`` (five: an encrypted one,
+    RFC 7516 compact) or ``opaque`` (a random key)."""
+    return {3: "jws", 5: "jwe"}.get(len(token.split(".")), "opaque")
+
+
 def token_contents() -> dict[str, Any]:
     """Claim 10 (and 12): what a captured token reveals without any key."""
     username, _ = _user()
     out = {}
     for scheme in _token_schemes():
-        header = _obtain(scheme, 8).headers_for("GET").get("Authorization", "")
-        token = header.partition(" ")[2]
+        token = carried_token(scheme, _obtain(scheme, 8))
         claims = readable_claims(token)
         out[scheme.name] = {
             "kind": _kind(scheme),
+            "format": token_format(token),
             "token_bytes": len(token),
             "readable_claims": claims,
             "reveals_username": username in _payload_text(token),

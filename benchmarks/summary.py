@@ -306,11 +306,14 @@ def _jwt_claims(r: dict[str, Any], records: list[dict[str, Any]], baseline_us) -
 
 
 def _request_vs_none(r: dict[str, Any], baseline_us, **first: Any) -> dict[str, Any]:
-    """A request row: ``first``, its median and IQR, its ratio to none, its queries."""
+    """A request row: ``first``, its median, IQR and 95% interval, its ratio to none
+    (paired where the rounds were) and that ratio's interval, its queries."""
     return {
         **first,
         **_timed(r),
+        "request_ci_us": median_ci_us(r),
         "ratio_to_none": ratio_to_baseline(r, baseline_us),
+        "ratio_to_none_ci": ratio_ci(r, None),
         "queries": r.get("queries"),
     }
 

@@ -19,6 +19,7 @@ from reports.noise import (
     cheapest_named,
     cost_factor,
     factor_interval,
+    factor_text,
     noise_triggers,
     threshold_note,
 )
@@ -169,7 +170,9 @@ def _hasher_evidence(run: Run) -> list[str]:
 def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
     """A session lookup (one indexed read) costs about what a token lookup costs."""
     session = _scheme(run, "session")
-    others = _authenticated(run, "session", "basic")
+    # The rule's "token scheme": a credential of a token kind (opaque or JWT), not a
+    # cached password (basic-cached) or another session store (session-cache).
+    others = _token_style(run)
     if session is None or not others:
         return _missing("session" if session is None else "token schemes")
     cheapest, cheapest_text = cheapest_named(others, lambda s: _cost(run, s))
@@ -180,7 +183,8 @@ def session_lookup_fast(run: Run) -> tuple[str, list[str]]:
         _cost(run, session),
         f"session per request: queries {fmt.count(session['queries'])}, authenticate() "
         f"{fmt.us(session['authenticate_us'])} µs",
-        f"cheapest other lookup, {cheapest_text}: session costs {fmt.ratio(vs_cheapest)}",
+        f"cheapest token scheme, {cheapest_text}: session costs "
+        f"{factor_text(session, cheapest)} {cheapest['scheme']}",
     ]
     vs_basic = None
     if basic is not None:
@@ -349,26 +353,6 @@ def jwt_revocation(run: Run) -> tuple[str, list[str]]:
     return split_verdict(stuck), evidence
 
 
-def knox_cost_grows(run: Run) -> tuple[str, list[str]]:
-    """knox reads every live token of the user on each request: cost grows with them."""
-    rows = sorted(
-        (r for r in run.dimensions.get("knox_tokens", []) if r.get("request_us") is not None),
-        key=lambda r: r["tokens_per_user"],
-    )
-    if len(rows) < 2:
-        return _missing("knox tokens per user")
-    first, last = rows[0], rows[-1]
-    growth = last["request_us"] / first["request_us"]
-    evidence = [
-        "knox request by tokens per user: "
-        + ", ".join(f"{r['tokens_per_user']:,}: {fmt.us(r['request_us'])} µs" for r in rows),
-        f"{last['tokens_per_user']:,} tokens cost {fmt.ratio(growth)} one token",
-    ]
-    if growth >= 2:
-        return CONFIRMED, evidence
-    return (REFUTED if growth < 1.2 else DEPENDS), evidence
-
-
 CLAIMS: tuple[Claim, ...] = (
     Claim(
         "basic-every-request",
@@ -433,14 +417,6 @@ CLAIMS: tuple[Claim, ...] = (
         NOTES,
         "confirmed when no JWT scheme's logout stops the access token at once",
         jwt_revocation,
-    ),
-    Claim(
-        "knox-cost-grows",
-        "knox checks every live token of the user on each request, so cost grows with them.",
-        "lab (knox source)",
-        "confirmed when the most tokens per user cost ≥2× one token; refuted under 1.2×",
-        knox_cost_grows,
-        timed=True,
     ),
 )
 

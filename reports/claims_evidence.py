@@ -137,26 +137,15 @@ def token_carries_user(run: Run) -> Verdict:
     got = evidence(run, "token_contents")
     if got is None:
         return _absent("token contents (evidence.token_contents)", BENCH)
-    lines = []
-    for name, r in got.items():
-        if r["readable_claims"]:
-            lines.append(
-                f"{name}: {fmt.nbytes(r['token_bytes'])}, claims readable by anyone: "
-                f"{', '.join(r['readable_claims'])}"
-            )
-        else:
-            lines.append(
-                f"{name}: {fmt.nbytes(r['token_bytes'])} opaque random key: carries no user "
-                "information (refuted for it; the server looks the user up)"
-            )
-    carries = split_verdict([bool(r["readable_claims"]) for r in got.values()])
+    lines = [_contents_line(name, r) for name, r in got.items()]
+    carries = split_verdict([_carries_claims(r) for r in got.values()])
     limits = header_limits(run)
     if not limits:
         lines.append("servers' header limits not in this run: run `make bench` (SERVERS=1)")
         return carries, lines
     lines += [_limit_line(server, limit) for server, limit in limits.items()]
     bounded = {s: lim for s, lim in limits.items() if not lim.get("header_capped")}
-    jwts = [r["token_bytes"] for r in got.values() if r["readable_claims"]]
+    jwts = [r["token_bytes"] for r in got.values() if _carries_claims(r)]
     if bounded and jwts:
         tightest = min(bounded, key=lambda s: bounded[s]["header_token_bytes"] or 0)
         limit = bounded[tightest]["header_token_bytes"]
@@ -169,6 +158,30 @@ def token_carries_user(run: Run) -> Verdict:
         return carries, lines
     lines.append("no server refused a JWT up to 1 MiB: its size did not matter to them")
     return DEPENDS, lines
+
+
+def _carries_claims(row: dict[str, Any]) -> bool:
+    """A captured token carries the user's claims: readable (a signed JWT) or encrypted
+    (a JWE, ``format`` in runs since it was recorded)."""
+    return bool(row["readable_claims"]) or row.get("format") == "jwe"
+
+
+def _contents_line(name: str, row: dict[str, Any]) -> str:
+    """What one captured token showed: its readable claims, ciphertext, or an opaque key."""
+    size = fmt.nbytes(row["token_bytes"])
+    if row["readable_claims"]:
+        return f"{name}: {size}, claims readable by anyone: {', '.join(row['readable_claims'])}"
+    if row.get("format") == "jwe":
+        return f"{name}: {size} encrypted JWT (JWE): carries its claims, unreadable without the key"
+    if not row["token_bytes"]:
+        return (
+            f"{name}: no token read from the captured credential (a {row.get('kind')} the "
+            "producer looked for in the wrong place): rerun `make bench`"
+        )
+    return (
+        f"{name}: {size} opaque random key: carries no user information (refuted for it; "
+        "the server looks the user up)"
+    )
 
 
 def header_limits(run: Run) -> dict[str, dict[str, Any]]:

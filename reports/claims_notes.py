@@ -1,12 +1,13 @@
 """The notes' part III claims that rest on their own evidence (issue 15), in the notes'
 order, each with the make target that produces its evidence (README "Claims"), and
-:data:`ALL_CLAIMS`, what the report judges: reports.claims' and these."""
+:data:`ALL_CLAIMS`, what the report judges: reports.claims', reports.claims_knox' and these."""
 
 from __future__ import annotations
 
 from reports import claims_browser as browser
 from reports import claims_evidence as ev
 from reports.claims import CLAIMS, NOTES, Claim, Finding
+from reports.claims_knox import KNOX_CLAIMS
 from reports.collect import Run
 
 EVIDENCE_CLAIMS: tuple[Claim, ...] = (
@@ -162,7 +163,7 @@ EVIDENCE_CLAIMS: tuple[Claim, ...] = (
 )
 
 #: Every claim the report tests, in order.
-ALL_CLAIMS: tuple[Claim, ...] = CLAIMS + EVIDENCE_CLAIMS
+ALL_CLAIMS: tuple[Claim, ...] = CLAIMS + KNOX_CLAIMS + EVIDENCE_CLAIMS
 
 
 def judge_all(run: Run, claims: tuple[Claim, ...] = ALL_CLAIMS) -> list[Finding]:

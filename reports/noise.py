@@ -68,7 +68,9 @@ def cheapest_named(schemes: list[dict[str, Any]], describe) -> tuple[dict[str, A
     return best, describe(best) + tie
 
 
-def _paired(*entries: dict[str, Any]) -> bool:
+def paired(*entries: dict[str, Any]) -> bool:
+    """Whether every entry has a paired ``× none`` and its interval (what
+    :func:`cost_factor` and :func:`factor_interval` then divide)."""
     return all(e.get("ratio_to_none") and e.get("ratio_to_none_ci") for e in entries)
 
 
@@ -76,20 +78,33 @@ def cost_factor(a: dict[str, Any], b: dict[str, Any]) -> float:
     """``a``'s GET cost over ``b``'s: the quotient of their paired ``× none`` where both
     have one (each held still against the same baseline; see :func:`cheapest`), else of
     their medians."""
-    if _paired(a, b):
+    if paired(a, b):
         return a["ratio_to_none"] / b["ratio_to_none"]
     return a["request_us"] / b["request_us"]
 
 
 def factor_interval(a: dict[str, Any], b: dict[str, Any]) -> list[float] | None:
     """The interval of :func:`cost_factor` (conservative: ends over ends)."""
-    if _paired(a, b):
+    if paired(a, b):
         ia, ib = a["ratio_to_none_ci"], b["ratio_to_none_ci"]
         return [ia[0] / ib[1], ia[1] / ib[0]] if ib[0] > 0 else None
     ia, ib = _interval(a), _interval(b)
     if ia is None or ib is None or ib[0] <= 0:
         return None
     return [ia[0] / ib[1], ia[1] / ib[0]]
+
+
+def factor_text(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """``a``'s cost over ``b``'s with the range their intervals allow, e.g. ``2.99× (2.85–3.14×
+    from the two 95% CIs)``: paired ``× none`` where both have one (:func:`cost_factor`)."""
+    span = factor_interval(a, b)
+    figure = "paired × none" if paired(a, b) else "medians"
+    if span is None:
+        return f"{fmt.ratio(cost_factor(a, b))} (of the {figure}; no interval recorded)"
+    return (
+        f"{fmt.ratio(cost_factor(a, b))} ({fmt.ratio(span[0]).rstrip('×')}–"
+        f"{fmt.ratio(span[1])} from the two 95% CIs of the {figure})"
+    )
 
 
 def spans(interval: list[float] | None, *thresholds: float) -> float | None:

@@ -65,14 +65,42 @@ def no_queries(run: Run) -> str | None:
     free = [s for s in _measured(run) if s.get("queries") == 0]
     if not free:
         return None
-    unchecked = [s["scheme"] for s in free if not s["properties"].get("user_checked_per_request")]
-    tail = (
-        f" — but {', '.join(unchecked)} never reads the user, so deactivating an account "
-        "takes effect only when the credential expires"
-        if unchecked
-        else ""
-    )
+    unchecked = [s for s in free if not s["properties"].get("user_checked_per_request")]
+    tail = ""
+    if unchecked:
+        verb = "reads" if len(unchecked) == 1 else "read"
+        tail = (
+            f" — but {', '.join(s['scheme'] for s in unchecked)} {verb} no user row per "
+            "request, so deactivating an account takes effect " + _deactivations(unchecked)
+        )
     return f"No database work per request: {', '.join(_cost(run, s) for s in free)}{tail}."
+
+
+def _deactivations(schemes: list[dict[str, Any]]) -> str:
+    """``a, b within 1 min (the cache TTL); c within 5 min (...)``: the schemes grouped
+    by when a deactivation reaches them, in the order first met."""
+    groups: dict[str, list[str]] = {}
+    for s in schemes:
+        groups.setdefault(_deactivation(s), []).append(s["scheme"])
+    return "; ".join(f"{', '.join(names)} {when}" for when, names in groups.items())
+
+
+def _deactivation(s: dict[str, Any]) -> str:
+    """When a deactivation reaches a scheme that does not read the user row, from its
+    declared properties: its revocation delay (``revocation_delay_s``) where that comes
+    before expiry -- a cache's TTL for a scheme that declares a cache miss
+    (``queries_first_request``) --, else when the credential expires."""
+    declared, delay = revocation_delay(s)
+    props = s["properties"]
+    expiry = props.get("expiry_seconds")
+    if declared and delay is not None and (expiry is None or delay < expiry):
+        why = "the cache TTL" if props.get("queries_first_request") is not None else "its delay"
+        return f"within {fmt.seconds(delay)} ({why})"
+    if expiry is not None:
+        return f"within {fmt.seconds(expiry)} (when the credential expires)"
+    if declared:
+        return "never (the credential neither expires nor is revoked)"
+    return "at an undeclared time (no revocation delay in this run)"
 
 
 def revocable(run: Run) -> str | None:

@@ -111,7 +111,9 @@ class JWEScheme(Scheme):
         stored_at_rest="nothing (the key is the server's only secret)",
         stored_credential_usable=False,
         csrf_on_unsafe=False,
-        carriers=(Carrier("header", "Authorization", "signed", "Bearer", format="<JWE compact>"),),
+        # A JWT in its encrypted form (RFC 7519 §1: a JWS or a JWE): the token schemes'
+        # evidence and the JWT claims select it by this kind.
+        carriers=(Carrier("header", "Authorization", "jwt", "Bearer", format="<JWE compact>"),),
         # The user row by primary key (no per-token row exists).
         queries_per_request=1,
         crypto_per_request="AES-256-GCM decrypt + tag check (JWE dir)",

@@ -191,3 +191,33 @@ def test_basic_every_request__names_the_tie_for_cheapest(tmp_path):
     assert found.verdict == CONFIRMED  # 20,000 against ~150 µs: far beyond the noise
     tie = next(e for e in found.evidence if e.startswith("cheapest other scheme"))
     assert "\N{ALMOST EQUAL TO} (within noise) with jwt-stateless" in tie
+
+
+def test_session_lookup_fast__compares_with_token_schemes_only(tmp_path):
+    """The rule says "the cheapest token scheme": a cached password (basic-cached) or
+    another session store (session-cache), cheaper than every token, is not it; the
+    comparison names its figure (paired x none) and range, and a tie between tokens."""
+
+    def paired(ratio: float, half: float = 0.05) -> dict:
+        return {"ratio_to_none": ratio, "ratio_to_none_ci": [ratio - half, ratio + half]}
+
+    schemes = all_builtin({"session": paired(3.8), "basic": paired(300.0)})
+    for e in schemes:
+        e.update(paired(2.0) if "ratio_to_none" not in e and e["scheme"] != "none" else {})
+    schemes += [
+        entry("token-cached", request_us=140.0, queries=0, **paired(1.38)),
+        entry("basic-cached", request_us=130.0, queries=0, **paired(1.36)),
+        entry("session-cache", request_us=135.0, queries=0, **paired(1.30)),
+    ]
+    found = CLAIM["session-lookup-fast"].test(write_run(tmp_path / "run", summary(schemes)))
+    line = next(e for e in found.evidence if e.startswith("cheapest token scheme, "))
+    assert line.startswith("cheapest token scheme, token-cached: "), line
+    assert "basic-cached" not in line and "session-cache" not in line
+    assert line.endswith(
+        "session costs 2.75\N{MULTIPLICATION SIGN} (2.62\N{EN DASH}2.89\N{MULTIPLICATION SIGN} "
+        "from the two 95% CIs of the paired \N{MULTIPLICATION SIGN} none) token-cached"
+    ), line
+    tied = [*schemes[:-3], entry("token-cached", request_us=140.0, queries=0, **paired(1.9))]
+    found = CLAIM["session-lookup-fast"].test(write_run(tmp_path / "tie", summary(tied)))
+    line = next(e for e in found.evidence if e.startswith("cheapest token scheme, "))
+    assert "\N{ALMOST EQUAL TO} (within noise) with" in line and ": a tie" in line, line

@@ -66,6 +66,23 @@ def test_the_figures_are_the_views_answers(measured):
 
 
 def test_the_claims_judged_on_the_measured_evidence(measured, tmp_path):
+    run = _run_of(measured, tmp_path)
+    verdicts = {c.key: c.test(run).verdict for c in CLAIMS}
+    assert verdicts["basic-readable-replayable"] == CONFIRMED
+    assert verdicts["basic-wrong-status"] == REFUTED
+    assert verdicts["session-password-once"] == CONFIRMED
+    assert verdicts["token-carries-user"] == DEPENDS
+    assert verdicts["jwt-unique-and-expiry"] == CONFIRMED
+    assert verdicts["drf-default-classes"] == CONFIRMED
+    assert verdicts["basic-carries-session-id"] == REFUTED
+    assert verdicts["www-authenticate-names-scheme"] == DEPENDS
+    assert verdicts["book-account-endpoints"] == CONFIRMED
+    assert verdicts["jwt-third-party"] == CONFIRMED
+
+
+def _run_of(measured, tmp_path):
+    """A run folder holding the measured evidence, the registry's schemes and synthetic
+    timings (the claims judged here read the evidence, not the timings)."""
     metas = [
         {"scheme": s.name, "title": s.title, "properties": s.properties.as_dict()}
         for s in registry.all_schemes()
@@ -78,18 +95,33 @@ def test_the_claims_judged_on_the_measured_evidence(measured, tmp_path):
     for item in data["schemes"]:
         item.update({k: v for k, v in figures.get(item["scheme"], {}).items() if k in item})
     data["verification"] = {item["scheme"]: {"ok": True} for item in data["schemes"]}
-    run = write_run(tmp_path / "run", data)
-    verdicts = {c.key: c.test(run).verdict for c in CLAIMS}
-    assert verdicts["basic-readable-replayable"] == CONFIRMED
-    assert verdicts["basic-wrong-status"] == REFUTED
-    assert verdicts["session-password-once"] == CONFIRMED
-    assert verdicts["token-carries-user"] == DEPENDS
-    assert verdicts["jwt-unique-and-expiry"] == CONFIRMED
-    assert verdicts["drf-default-classes"] == CONFIRMED
-    assert verdicts["basic-carries-session-id"] == REFUTED
-    assert verdicts["www-authenticate-names-scheme"] == DEPENDS
-    assert verdicts["book-account-endpoints"] == CONFIRMED
-    assert verdicts["jwt-third-party"] == CONFIRMED
+    return write_run(tmp_path / "run", data)
+
+
+def test_jwe_is_measured_unreadable_and_replayable(measured, tmp_path):
+    """The jwe scheme is among the token schemes the evidence captures (its carrier is
+    a JWT, encrypted): five base64url parts, no claim readable, the captured token
+    answered from two other clients; so jwe-safer is judged, "it depends"."""
+    jwe = measured["token_contents"]["jwe"]
+    assert (jwe["format"], jwe["readable_claims"], jwe["reveals_username"]) == ("jwe", [], False)
+    assert measured["token_two_clients"]["jwe"]["statuses"] == [200, 200]
+    assert measured["token_expiry"]["jwe"]["status_after_expiry"] == 401
+    finding = next(c for c in CLAIMS if c.key == "jwe-safer").test(_run_of(measured, tmp_path))
+    assert finding.verdict == DEPENDS, finding.evidence
+    assert finding.evidence[0].startswith("jwe: claims readable on the wire: -; a captured token")
+    carries = next(c for c in CLAIMS if c.key == "token-carries-user")
+    lines = carries.test(_run_of(measured, tmp_path / "again")).evidence
+    assert any(line.startswith("jwe: ") and "encrypted JWT (JWE)" in line for line in lines)
+
+
+def test_a_cookie_token_is_read_from_its_cookie(measured):
+    """jwt-cookie's token travels in an HttpOnly cookie, not a header: the evidence reads
+    it there, a simplejwt access token with its claims readable by anyone."""
+    cookie = measured["token_contents"]["jwt-cookie"]
+    assert cookie["format"] == "jws"
+    assert cookie["token_bytes"] == measured["token_contents"]["jwt"]["token_bytes"] > 200
+    assert set(cookie["readable_claims"]) >= {"user_id", "username", "exp"}
+    assert cookie["reveals_username"] is True
 
 
 def test_an_unknown_evidence_section_is_refused():

@@ -68,10 +68,35 @@ def test_cheapest__ranks_by_the_paired_ratio_when_the_medians_drifted(pick):
 def test_no_queries__names_the_schemes_without_sql_and_what_they_skip(pick):
     line = pick(picks.no_queries, all_builtin())
     assert line.startswith("No database work per request: jwt-stateless (150 µs")
-    assert "but jwt-stateless never reads the user" in line
+    assert "but jwt-stateless reads no user row" in line
     checked = changed(all_builtin(), "jwt-stateless", user_checked_per_request=True)
-    assert "never reads the user" not in pick(picks.no_queries, checked)
+    assert "reads no user row" not in pick(picks.no_queries, checked)
     assert pick(picks.no_queries, all_builtin({"jwt-stateless": {"queries": 1}})) is None
+
+
+def test_no_queries__dates_a_deactivation_by_the_declared_delay(pick):
+    """A cached variant never expires (token-cached, basic-cached) or outlives its cache
+    (session-cache): a deactivation reaches it within the cache TTL it declares as its
+    revocation delay, not "when the credential expires"; a stateless JWT at its expiry."""
+    cached = {"request_us": 120.0, "queries": 0}
+    schemes = [
+        *all_builtin(),
+        *(entry(n, **cached) for n in ("token-cached", "basic-cached", "session-cache")),
+    ]
+    line = pick(picks.no_queries, schemes)
+    assert "only when the credential expires" not in line
+    tail = line.partition(" — but ")[2]
+    assert tail == (
+        "jwt-stateless, token-cached, basic-cached, session-cache read no user row per "
+        "request, so deactivating an account takes effect jwt-stateless within 5 min (when "
+        "the credential expires); token-cached, basic-cached, session-cache within 1 min "
+        "(the cache TTL)."
+    )
+    # The entry's own revocation_delay_s (what the run recorded) decides.
+    longer = [
+        {**e, "revocation_delay_s": 120} if e["scheme"] == "token-cached" else e for e in schemes
+    ]
+    assert "token-cached within 2 min (the cache TTL)" in pick(picks.no_queries, longer)
 
 
 def test_revocable__is_the_cheapest_expiring_scheme_revoked_at_once(pick):

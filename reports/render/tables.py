@@ -355,15 +355,30 @@ def _cell(key: str, value: Any) -> str:
     return fmt.text(value)
 
 
+def _interval_of(key: str) -> str:
+    """The field holding ``key``'s 95% interval (``request_us`` -> ``request_ci_us``,
+    ``ratio_to_none`` -> ``ratio_to_none_ci``)."""
+    return key[: -len("_us")] + "_ci_us" if key.endswith("_us") else key + "_ci"
+
+
 def dimension(name: str, rows: list[dict[str, Any]]) -> Table:
-    """A measured dimension's rows as a table, columns in the producer's order."""
+    """A measured dimension's rows as a table, columns in the producer's order; a
+    figure's 95% interval (``<figure>_ci``) goes in its figure's cell, not a column."""
     keys: list[str] = []
     for r in rows:
         keys += [k for k in r if k not in keys]
+    folded = {_interval_of(k) for k in keys} & set(keys)
+    keys = [k for k in keys if k not in folded]
+
+    def cell(key: str, row: dict[str, Any]) -> str:
+        text = _cell(key, row.get(key))
+        ci = row.get(_interval_of(key)) if _interval_of(key) in folded else None
+        return fmt.with_interval(text, ci, fmt.ratio if key.startswith("ratio") else fmt.us)
+
     return Table(
         name.replace("_", " "),
         keys,
-        [[_cell(k, r.get(k)) for k in keys] for r in rows],
+        [[cell(k, r) for k in keys] for r in rows],
         [False] * len(rows),
     )
 
