@@ -35,7 +35,7 @@ from schemes.transports import HttpTransport
 
 pytestmark = pytest.mark.slow
 
-SECONDS = float(os.environ.get("SOAK_SECONDS") or 30)
+SECONDS = float(os.environ.get("SOAK_SECONDS") or 15)
 WORKERS = 4
 #: Client threads: each churner logs in and out in a loop; readers only call whoami/.
 CHURNERS = 6
