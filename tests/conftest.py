@@ -282,6 +282,8 @@ def migrated(request, tmp_path_factory):
             manage_migrate(env)
             return
         make_template()
-        _backup(template, Path(env["AUTHLAB_SQLITE_PATH"]))
+        target = Path(env["AUTHLAB_SQLITE_PATH"])
+        _backup(template, target)
+        target.chmod(template.stat().st_mode & 0o777)  # private, as the lab makes its own
 
     return migrate
