@@ -48,8 +48,12 @@ system-deps: ## install Chromium (browser tests), Redis, valgrind and HAProxy fr
 # the one database and Redis that make started (migrations and cache.clear() would race).
 TEST_JOBS ?= $(if $(filter postgres,$(DB))$(filter redis,$(CACHE)),0,auto)
 
+# Bytecode is cached (__pycache__, gitignored; make clean removes it) even where the
+# environment sets PYTHONDONTWRITEBYTECODE: the suite starts a few hundred Python
+# processes (servers, generators, child pytests), each of which would compile the
+# project again, and each pytest would rewrite its plugins' asserts again (~4 CPU s).
 test: $(STAMP) system-deps ## run the test suite on every core (benchmarks run once, untimed; TEST_JOBS=0: serial)
-	$(WITH_STORES) $(VENV)/bin/pytest -n $(TEST_JOBS) --dist loadgroup
+	env -u PYTHONDONTWRITEBYTECODE $(WITH_STORES) $(VENV)/bin/pytest -n $(TEST_JOBS) --dist loadgroup
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

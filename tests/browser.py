@@ -11,7 +11,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,16 +93,17 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 
 @contextlib.contextmanager
-def served_lab(tmp: Path) -> Iterator[str]:
+def served_lab(tmp: Path, migrate: Callable[[dict[str, str]], None]) -> Iterator[str]:
     """Serve the lab as deployed (serve settings, DEBUG off, WhiteNoise) on a free port
-    of 127.0.0.1, with its own SQLite file and secrets in ``tmp`` and ``user1`` seeded."""
+    of 127.0.0.1, with its own SQLite file and secrets in ``tmp`` (migrated by
+    ``migrate``: tests/conftest.py's ``migrated``) and ``user1`` seeded."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lab.settings.serve",
         "AUTHLAB_SQLITE_PATH": str(tmp / "browser.sqlite3"),
         "AUTHLAB_VAR_DIR": str(tmp),
     }
-    _manage(env, "migrate", "--noinput", "-v0")
+    migrate(env)
     _manage(env, "seed_users", "--count", "1")
     with procs.gunicorn(LOCAL_HOST, env=env, workers=1) as base_url:
         yield base_url

@@ -4,8 +4,12 @@ that sends exactly what a scheme's credential says — nothing from a cookie jar
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +22,7 @@ from schemes.transports import DjangoClientTransport
 
 PASSWORD = "correct-horse-battery-staple"
 #: What pytest-xdist puts in a worker's environment (``make test`` runs ``pytest -n``).
+ROOT = Path(__file__).resolve().parent.parent
 XDIST_VARS = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID")
 
 
@@ -228,3 +233,57 @@ def redis_server():
     server = start_service(manager.__enter__)
     yield server
     manager.__exit__(None, None, None)
+
+
+# --- One migration per test session, copied for every lab a test serves ------------------------
+@pytest.fixture(scope="session")
+def migrated(request, tmp_path_factory):
+    """``migrated(env)``: give the lab ``env`` describes a migrated, empty database.
+
+    SQLite (lab/env.py's rule, :func:`loadtests.database.uses_sqlite`): a copy, by
+    SQLite's backup API, of one file that ``manage.py migrate`` made once for the whole
+    test session (the xdist workers share it, under a lock), instead of a migration of
+    ~8 CPU s per served lab. Every settings module installs the same apps (lab/settings),
+    so it is the schema each would migrate to. Any other database is migrated in place,
+    as before. Migrating itself stays under test where it is the subject
+    (tests/test_served_limits.py, tests/test_load_database.py, the bench driver's).
+    """
+    from loadtests.database import _backup, uses_sqlite
+
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # gw0, gw1...: their parent is the session's
+        root = root.parent
+    template = root / "migrated.sqlite3"
+
+    def manage_migrate(env: dict[str, str]) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+        )
+
+    def make_template() -> None:
+        with (root / "migrated.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if template.exists():
+                return
+            part = root / "migrated.part.sqlite3"
+            env = {k: v for k, v in os.environ.items() if k not in ("DB", "DATABASE_URL")}
+            manage_migrate(
+                {
+                    **env,
+                    "DJANGO_SETTINGS_MODULE": "lab.settings.bench",
+                    "AUTHLAB_VAR_DIR": str(root / "migrated-var"),
+                    "AUTHLAB_SQLITE_PATH": str(part),
+                }
+            )
+            part.rename(template)
+
+    def migrate(env: dict[str, str]) -> None:
+        if not uses_sqlite(env):
+            manage_migrate(env)
+            return
+        make_template()
+        target = Path(env["AUTHLAB_SQLITE_PATH"])
+        _backup(template, target)
+        target.chmod(template.stat().st_mode & 0o777)  # private, as the lab makes its own
+
+    return migrate

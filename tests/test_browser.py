@@ -22,10 +22,10 @@ USERNAME = seed_username(1)
 
 
 @pytest.fixture(scope="module")
-def lab_url(tmp_path_factory):
+def lab_url(tmp_path_factory, migrated):
     """Base URL of a lab served by gunicorn on 127.0.0.1 for this module."""
     require_chromium()
-    with served_lab(tmp_path_factory.mktemp("browser-lab")) as base_url:
+    with served_lab(tmp_path_factory.mktemp("browser-lab"), migrated) as base_url:
         yield base_url
 
 

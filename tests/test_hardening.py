@@ -109,7 +109,7 @@ def test_django_login_pages_are_throttled(path, rate_of_three, db):
 
 
 @pytest.mark.slow
-def test_two_gunicorn_workers_share_the_failure_count(tmp_path):
+def test_two_gunicorn_workers_share_the_failure_count(tmp_path, migrated):
     """Real gunicorn, 2 workers, fresh connection per request (so both workers serve):
     the 4th wrong password from this client is a 429 whichever worker answers."""
     from infra import procs
@@ -124,9 +124,11 @@ def test_two_gunicorn_workers_share_the_failure_count(tmp_path):
         "CACHE": "locmem",
     }
     manage = [str(procs.BIN / "python"), "manage.py"]
-    for args in (["migrate", "-v0"], ["seed_users", "--count", "1"]):
-        done = procs.spawn([*manage, *args], env={**__import__("os").environ, **env})
-        assert done.wait(120) == 0
+    migrated(env)  # the session's migrated SQLite file, copied
+    done = procs.spawn(
+        [*manage, "seed_users", "--count", "1"], env={**__import__("os").environ, **env}
+    )
+    assert done.wait(120) == 0
     with procs.gunicorn(env=env, workers=2) as base:
         statuses, pids = [], set()
         for _ in range(8):

@@ -63,15 +63,14 @@ def test_the_environment_wins_over_the_file(var_dir, monkeypatch):
     assert env.jwt_keys("ES256")[0] == other != signing
 
 
-#: In a fresh interpreter (settings read the algorithm at import): migrate a private
-#: SQLite file, log in on jwt/ and jwt-stateless/, call whoami/ with the access token.
+#: In a fresh interpreter (settings read the algorithm at import), on a private copy of
+#: the session's migrated SQLite file: log in on jwt/ and jwt-stateless/, call whoami/
+#: with the access token.
 LOGIN_AND_WHOAMI = """
 import django, json; django.setup()
-from django.core.management import call_command
 from django.contrib.auth import get_user_model
 from django.test import Client
 import jwt as pyjwt
-call_command("migrate", verbosity=0)
 get_user_model().objects.create_user("alice", "a@example.com", "correct-horse-battery")
 out = {}
 for scheme in ("jwt", "jwt-stateless"):
@@ -89,15 +88,17 @@ print(json.dumps(out))
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
-def test_login_and_whoami_under_an_asymmetric_algorithm(algorithm, tmp_path):
+def test_login_and_whoami_under_an_asymmetric_algorithm(algorithm, tmp_path, migrated):
     environ = {
         **{k: v for k, v in os.environ.items() if k not in ("DB", "DATABASE_URL")},
         "AUTHLAB_VAR_DIR": str(tmp_path),
+        "AUTHLAB_SQLITE_PATH": str(tmp_path / "jwt.sqlite3"),
         "AUTHLAB_JWT_ALGORITHM": algorithm,
         "AUTHLAB_PASSWORD_HASHER": "md5",
         "DJANGO_SETTINGS_MODULE": "lab.settings.bench",  # serve settings, throttle lifted
     }
     environ.pop("AUTHLAB_JWT_PRIVATE_KEY", None)
+    migrated(environ)
     done = subprocess.run(
         [sys.executable, "-c", LOGIN_AND_WHOAMI],
         cwd=ROOT,

@@ -53,7 +53,7 @@ class ServedLab:
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def lab(request, tmp_path_factory):
+def lab(request, tmp_path_factory, migrated):
     """The lab on ``sqlite`` (a file) or ``postgres`` (the session's throwaway cluster)."""
     folder = tmp_path_factory.mktemp(f"races-{request.param}")
     store = {"DB": "sqlite", "AUTHLAB_SQLITE_PATH": str(folder / "lab.sqlite3")}
@@ -66,13 +66,9 @@ def lab(request, tmp_path_factory):
         AUTHLAB_LOGIN_THROTTLE_RATE="100000/minute",  # every racer must reach the view
         **store,
     )
-    for args in (["migrate", "-v0"], ["seed_users", "--count", "2"]):
-        assert (
-            procs.spawn([str(procs.BIN / "python"), "manage.py", *args], cwd=ROOT, env=env).wait(
-                180
-            )
-            == 0
-        )
+    migrated(env)  # SQLite: the session's migrated file, copied; PostgreSQL: migrated here
+    seed = [str(procs.BIN / "python"), "manage.py", "seed_users", "--count", "2"]
+    assert procs.spawn(seed, cwd=ROOT, env=env).wait(180) == 0
     out = folder / "gunicorn.out"
     port = procs.free_port()
     with out.open("w") as sink:

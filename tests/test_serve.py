@@ -22,8 +22,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def serve_env(tmp_path_factory):
-    """Environment of a served lab: own var dir and database, migrated once."""
+def serve_env(tmp_path_factory, migrated):
+    """Environment of a served lab: own var dir and database (the session's migrated
+    copy; ``infra.serve`` migrates it again, a no-op, as ``make serve`` would)."""
     var = tmp_path_factory.mktemp("serve")
     env = {
         **os.environ,
@@ -35,7 +36,7 @@ def serve_env(tmp_path_factory):
         "AUTHLAB_EXTRA_SCHEMES": "tests.extra_scheme.HeaderKeyScheme",
         "AUTHLAB_PASSWORD_HASHER": "md5",  # behaviour, not cost, is tested here
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True)
+    migrated(env)
     return env
 
 

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def server_env(tmp_path_factory):
-    """The bench settings on a migrated database with two seeded users (md5: fast)."""
+def server_env(tmp_path_factory, migrated):
+    """The bench settings on a migrated database (the session's copy) with two seeded
+    users (md5: fast)."""
     var = tmp_path_factory.mktemp("servers")
     env = {
         **os.environ,
@@ -35,8 +36,10 @@ def server_env(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "lab.settings.bench",
         "AUTHLAB_PASSWORD_HASHER": "md5",  # behaviour, not cost, is tested here
     }
-    for args in (["migrate", "-v0"], ["seed_users", "--count", "2"]):
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    migrated(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_users", "--count", "2"], cwd=ROOT, env=env, check=True
+    )
     return env, var
 
 

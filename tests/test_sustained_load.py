@@ -35,7 +35,7 @@ from schemes.transports import HttpTransport
 
 pytestmark = pytest.mark.slow
 
-SECONDS = float(os.environ.get("SOAK_SECONDS") or 30)
+SECONDS = float(os.environ.get("SOAK_SECONDS") or 15)
 WORKERS = 4
 #: Client threads: each churner logs in and out in a loop; readers only call whoami/.
 CHURNERS = 6
@@ -63,8 +63,9 @@ class Tally:
 
 
 @pytest.fixture(scope="module")
-def lab_env(tmp_path_factory) -> dict[str, str]:
-    """Environment of a lab on its own SQLite file (migrated, seeded), bench profile:
+def lab_env(tmp_path_factory, migrated) -> dict[str, str]:
+    """Environment of a lab on its own SQLite file (the session's migrated copy, seeded),
+    bench profile:
     login throttling lifted (as `make load` does) and a fast hasher, so that the
     write rate, not PBKDF2, is what the database has to absorb."""
     var = tmp_path_factory.mktemp("soak")
@@ -75,13 +76,9 @@ def lab_env(tmp_path_factory) -> dict[str, str]:
         "AUTHLAB_SQLITE_PATH": str(var / "soak.sqlite3"),
         "AUTHLAB_PASSWORD_HASHER": "md5",
     }
-    # One interpreter for both commands: each Django start costs seconds on a busy box.
-    prepare = (
-        "import django; django.setup(); from django.core.management import call_command; "
-        "call_command('migrate', interactive=False, verbosity=0); "
-        f"call_command('seed_users', count={CHURNERS + READERS + 10})"
-    )
-    subprocess.run([sys.executable, "-c", prepare], cwd=ROOT, env=env, check=True, timeout=300)
+    migrated(env)
+    seed = [sys.executable, "manage.py", "seed_users", "--count", str(CHURNERS + READERS + 10)]
+    subprocess.run(seed, cwd=ROOT, env=env, check=True, timeout=300)
     return env
 
 
