@@ -64,9 +64,8 @@ def flow_credential(
 
     First on an account of the flow hasher (:func:`flow_account`), its Django session
     (if any) then bound to the real hash (:func:`rebind_session`), kept when it answers
-    ``whoami/``; else again with the real hash. A scheme that
-    checks the password on every request sends its credential without logging in:
-    nothing to save.
+    ``whoami/``; else again with the real hash. A scheme that checks the password on
+    every request sends its credential without logging in: nothing to save.
     """
     transport = WSGITransport(client)
     if scheme.family != "password":
