@@ -65,9 +65,8 @@ class Tally:
 @pytest.fixture(scope="module")
 def lab_env(tmp_path_factory, migrated) -> dict[str, str]:
     """Environment of a lab on its own SQLite file (the session's migrated copy, seeded),
-    bench profile:
-    login throttling lifted (as `make load` does) and a fast hasher, so that the
-    write rate, not PBKDF2, is what the database has to absorb."""
+    bench profile: login throttling lifted (as `make load` does) and a fast hasher, so
+    that the write rate, not PBKDF2, is what the database has to absorb."""
     var = tmp_path_factory.mktemp("soak")
     env = {
         **os.environ,
