@@ -276,7 +276,7 @@ def _noise(noise: dict[str, Any]) -> str:
         else ""
     )
     return (
-        f"{widths}{crowd}none baseline {fmt.us(noise.get('baseline_start_us'))} at the start → "
+        f"{widths}{crowd}none baseline {fmt.us(noise.get('baseline_start_us'))} µs at the start → "
         f"{fmt.us(noise.get('baseline_end_us'))} µs at the end "
         f"({fmt.pct(noise.get('drift_pct'))}): {word}"
     )
