@@ -96,7 +96,7 @@ def fresh_copy(env: dict[str, str], accounts: int) -> None:
     if not uses_sqlite(env):
         prepare_database(env, accounts)
         return
-    _backup(template(env, accounts), Path(env[PATH_ENV]))
+    copy_sqlite(template(env, accounts), Path(env[PATH_ENV]))
 
 
 # --- the load phase's database and logins, made ahead -------------------------------------
@@ -115,7 +115,7 @@ def prepare_ahead(
     folder = Path(tempfile.mkdtemp(prefix="authlab-ahead-"))  # live credentials: not the run
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path, logins = folder / "load.sqlite3", folder / "logins.json"
-    _backup(template(env, accounts), path)
+    copy_sqlite(template(env, accounts), path)
     made = make_ahead({**env, PATH_ENV: str(path)}, users, logins, schemes)
     with _lock:
         _ahead[template_key(env, accounts)] = (path, logins)
@@ -131,7 +131,7 @@ def take_ahead(env: dict[str, str], accounts: int) -> Path | None:
         fresh_copy(env, accounts)
         return None
     path, logins = ahead
-    _backup(path, Path(env[PATH_ENV]))
+    copy_sqlite(path, Path(env[PATH_ENV]))
     path.unlink()
     return logins
 
@@ -146,7 +146,7 @@ def hand_over(env: dict[str, str], accounts: int, logins: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="authlab-handover-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     kept = folder / "handover.sqlite3"
-    _backup(Path(env[PATH_ENV]), kept)
+    copy_sqlite(Path(env[PATH_ENV]), kept)
     if logins.exists():
         shutil.copyfile(logins, folder / "logins.json")
     with _lock:
@@ -162,13 +162,13 @@ def take_over(env: dict[str, str], accounts: int) -> dict[str, dict[str, str]]:
         fresh_copy(env, accounts)
         return {}
     kept, logins = handed
-    _backup(kept, Path(env[PATH_ENV]))
+    copy_sqlite(kept, Path(env[PATH_ENV]))
     return json.loads(logins.read_text()) if logins.exists() else {}
 
 
-def _backup(source: Path, target: Path) -> None:
-    # The backup API copies a consistent snapshot, WAL contents included, even while a
-    # server still holds the source open.
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy the SQLite database ``source`` to ``target`` by SQLite's backup API: a
+    consistent snapshot, WAL contents included, even while a server holds it open."""
     with (
         contextlib.closing(sqlite3.connect(source)) as src,
         contextlib.closing(sqlite3.connect(target)) as dst,

@@ -112,7 +112,15 @@ LOAD_DETAIL = (
 #: its name, title, family, the stock scheme it tunes (``variant_of``, or null), its
 #: revocation delay in seconds (``revocation_delay_s``: 0 = immediate, null = never) and
 #: its declared properties.
-IDENTITY_FIELDS = ("scheme", "title", "family", "variant_of", "revocation_delay_s", "properties")
+IDENTITY_FIELDS = (
+    "scheme",
+    "title",
+    "family",
+    "variant_of",
+    "has_login",
+    "revocation_delay_s",
+    "properties",
+)
 #: Every per-scheme key after the identity fields, in file order.
 SCHEME_FIELDS = (
     *IN_PROCESS_NUMBERS,

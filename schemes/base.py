@@ -381,6 +381,7 @@ class Scheme:
             "title": self.title,
             "family": self.family,
             "variant_of": self.variant_of,
+            "has_login": self.has_login,
             "revocation_delay_s": self.properties.revocation_delay_s,
             "properties": self.properties.as_dict(),
         }

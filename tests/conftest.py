@@ -248,7 +248,7 @@ def migrated(request, tmp_path_factory):
     as before. Migrating itself stays under test where it is the subject
     (tests/test_served_limits.py, tests/test_load_database.py, the bench driver's).
     """
-    from loadtests.database import _backup, uses_sqlite
+    from loadtests.database import copy_sqlite, uses_sqlite
 
     root = tmp_path_factory.getbasetemp()
     if hasattr(request.config, "workerinput"):  # gw0, gw1...: their parent is the session's
@@ -283,7 +283,7 @@ def migrated(request, tmp_path_factory):
             return
         make_template()
         target = Path(env["AUTHLAB_SQLITE_PATH"])
-        _backup(template, target)
+        copy_sqlite(template, target)
         target.chmod(template.stat().st_mode & 0o777)  # private, as the lab makes its own
 
     return migrate

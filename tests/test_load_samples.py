@@ -138,7 +138,7 @@ def test_the_warmup_settles_once_steady_for_longer_than_the_slowest_request():
 
 
 def test_a_figure_a_scheme_cannot_have_says_why_not_not_measured(tmp_path):
-    schemes = [entry("none"), entry("basic", family="password"), entry("token")]
+    schemes = [entry("none"), entry("basic"), entry("token")]  # has_login: registry's
     for s in schemes:
         s.update(login_us=None, authenticate_us=None)
     table = tables.headline(analyse(write_run(tmp_path / "run", summary(schemes))))

@@ -94,9 +94,10 @@ NOTHING_TO_MEASURE = {
 
 
 def _nothing_to_measure(run: Run, scheme: str, key: str) -> str:
-    """Why ``scheme`` has no ``key`` figure by design ("" when it should have one)."""
+    """Why ``scheme`` has no ``key`` figure by design ("" when it should have one): no
+    login view (its ``has_login``, from the registry), or none's missing class."""
     entry = run.by_name.get(scheme, {})
-    if key == "login_us" and (is_baseline(scheme) or entry.get("family") == "password"):
+    if key == "login_us" and entry.get("has_login") is False:
         return NOTHING_TO_MEASURE[key]
     if key == "authenticate_us" and is_baseline(scheme):
         return NOTHING_TO_MEASURE[key]
